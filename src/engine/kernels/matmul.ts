@@ -1,0 +1,90 @@
+import vec4Source from '../../../shaders/matmul_vec4.wgsl?raw';
+import scalarSource from '../../../shaders/matmul_scalar.wgsl?raw';
+import type { GpuContext } from '../../gpu/device.ts';
+import { CommandBatch } from '../../gpu/encoder.ts';
+import { readFloat32 } from '../../gpu/readback.ts';
+import { type MatmulShape, matmulOutputSize, validateMatmul } from '../cpu/matmul.ts';
+
+export type { MatmulShape } from '../cpu/matmul.ts';
+
+/** Tile configuration; every field maps to an `override` in the shader. */
+export interface MatmulTiles {
+  wgX: number;
+  wgY: number;
+  tileK: number;
+}
+
+export const DEFAULT_TILES: MatmulTiles = { wgX: 8, wgY: 8, tileK: 32 };
+
+export function usesVec4(shape: MatmulShape): boolean {
+  return shape.K % 4 === 0 && shape.N % 4 === 0;
+}
+
+function paramsFor(shape: MatmulShape): Uint32Array {
+  const { M, N, K } = shape;
+  const batch = shape.batch ?? 1;
+  return new Uint32Array([
+    M, N, K, batch,
+    shape.broadcastA ? 0 : M * K,
+    shape.broadcastB ? 0 : N * K,
+    M * N, 0,
+  ]);
+}
+
+/**
+ * Record C = A·B (+ bias) into `batch`. A is [batch, M, K]; B is [batch, K, N], or
+ * [batch, N, K] with transB; either may be shared across the batch (broadcastA/B).
+ */
+export function recordMatmul(
+  ctx: GpuContext,
+  batch: CommandBatch,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  out: GPUBuffer,
+  shape: MatmulShape,
+  bias: GPUBuffer | null = null,
+  tiles: MatmulTiles = DEFAULT_TILES,
+): void {
+  validateMatmul(shape);
+  const vec4 = usesVec4(shape);
+  const pipeline = ctx.pipelines.get(vec4 ? vec4Source : scalarSource, 'main', {
+    WG_X: tiles.wgX,
+    WG_Y: tiles.wgY,
+    TILE_K: vec4 ? tiles.tileK : Math.min(tiles.tileK, 16),
+    TRANS_B: shape.transB ? 1 : 0,
+    HAS_BIAS: bias ? 1 : 0,
+  });
+  batch.dispatch({
+    pipeline,
+    uniforms: paramsFor(shape),
+    // Unused bias still needs a binding; B stands in for it.
+    buffers: [a, b, bias ?? b, out],
+    workgroups: [Math.ceil(shape.N / (4 * tiles.wgX)), Math.ceil(shape.M / (4 * tiles.wgY)), shape.batch ?? 1],
+    label: 'matmul',
+  });
+}
+
+/** Convenience for tests and tools: upload, multiply, read back. */
+export async function matmulOnGpu(
+  ctx: GpuContext,
+  a: Float32Array,
+  b: Float32Array,
+  shape: MatmulShape,
+  bias?: Float32Array,
+  tiles?: MatmulTiles,
+): Promise<Float32Array> {
+  const { buffers } = ctx;
+  const outCount = matmulOutputSize(shape);
+  const ga = buffers.upload(a);
+  const gb = buffers.upload(b);
+  const gbias = bias ? buffers.upload(bias) : null;
+  const gc = buffers.acquire(outCount * 4);
+  try {
+    const batch = new CommandBatch(ctx);
+    recordMatmul(ctx, batch, ga, gb, gc, shape, gbias, tiles);
+    batch.submit();
+    return await readFloat32(ctx, gc, outCount);
+  } finally {
+    for (const buf of [ga, gb, gbias, gc]) if (buf) buffers.release(buf);
+  }
+}

@@ -1,0 +1,73 @@
+import type { GpuContext } from './device.ts';
+
+export interface KernelTiming {
+  label: string;
+  ms: number;
+}
+
+// GPUBufferUsage.QUERY_RESOLVE | COPY_SRC, and MAP_READ | COPY_DST
+const RESOLVE = 0x200 | 0x04;
+const STAGING = 0x01 | 0x08;
+
+/**
+ * GPU-side timing of compute passes with timestamp queries. Only constructed when the
+ * device has 'timestamp-query'; `TimestampProfiler.create` returns null otherwise.
+ */
+export class TimestampProfiler {
+  private readonly labels: string[] = [];
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    private readonly querySet: GPUQuerySet,
+    private readonly capacity: number,
+  ) {}
+
+  static create(ctx: GpuContext, capacity = 256): TimestampProfiler | null {
+    if (!ctx.hasTimestamps) return null;
+    const querySet = ctx.device.createQuerySet({ type: 'timestamp', count: capacity * 2 });
+    return new TimestampProfiler(ctx, querySet, capacity);
+  }
+
+  get full(): boolean {
+    return this.labels.length >= this.capacity;
+  }
+
+  /** Timestamp writes for the next pass, or undefined once the query set is full. */
+  nextPass(label: string): GPUComputePassTimestampWrites | undefined {
+    if (this.full) return undefined;
+    const i = this.labels.push(label) - 1;
+    return { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 };
+  }
+
+  /** Resolve all recorded passes (submit their work first) and reset. */
+  async read(): Promise<KernelTiming[]> {
+    const n = this.labels.length;
+    if (n === 0) return [];
+    const bytes = n * 2 * 8;
+    const { device } = this.ctx;
+    const resolve = device.createBuffer({ size: bytes, usage: RESOLVE });
+    const staging = device.createBuffer({ size: bytes, usage: STAGING });
+    const encoder = device.createCommandEncoder();
+    encoder.resolveQuerySet(this.querySet, 0, n * 2, resolve, 0);
+    encoder.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const stamps = new BigInt64Array(staging.getMappedRange().slice(0));
+    staging.destroy();
+    resolve.destroy();
+    const timings = this.labels.map((label, i) => ({ label, ms: Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6 }));
+    this.labels.length = 0;
+    return timings;
+  }
+
+  destroy(): void {
+    this.querySet.destroy();
+  }
+}
+
+/** Sum timings by label, e.g. to report time per kernel family. */
+export function totalsByLabel(timings: KernelTiming[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const t of timings) totals.set(t.label, (totals.get(t.label) ?? 0) + t.ms);
+  return totals;
+}
