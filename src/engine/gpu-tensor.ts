@@ -1,6 +1,7 @@
 import type { Node } from '../onnx/ir.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { CommandBatch } from '../gpu/encoder.ts';
+import type { RefTensor } from '../onnx/ops/types.ts';
 
 /**
  * A value on the GPU. Floats are f32; every integer and bool dtype is i32 (int64 indices are
@@ -25,5 +26,5 @@ export type GpuOp = (
   node: Node,
   inputs: (GpuTensor | undefined)[],
   outputs: GpuTensor[],
-  plan: { opset: number; constants: (import('../onnx/ops/types.ts').RefTensor | undefined)[] },
+  plan: { opset: number; constants: (RefTensor | undefined)[] },
 ) => void;
