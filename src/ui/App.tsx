@@ -1,0 +1,24 @@
+import { useEffect } from 'react';
+import { useGpu } from '../store/gpu.ts';
+import { AdapterPanel } from './AdapterPanel.tsx';
+
+export function App() {
+  const probe = useGpu((s) => s.probe);
+  useEffect(() => {
+    void probe();
+  }, [probe]);
+
+  return (
+    <div className="studio">
+      <header className="studio-header">
+        <h1>DeFakeQ Studio</h1>
+        <p className="tagline">
+          Quantize ViT, DeiT and Swin detectors on your own GPU. Models and images never leave this machine.
+        </p>
+      </header>
+      <main>
+        <AdapterPanel />
+      </main>
+    </div>
+  );
+}
