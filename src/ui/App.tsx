@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useGpu } from '../store/gpu.ts';
 import { AdapterPanel } from './AdapterPanel.tsx';
+import { ModelPanel } from './ModelPanel.tsx';
 
 export function App() {
   const probe = useGpu((s) => s.probe);
@@ -18,6 +19,7 @@ export function App() {
       </header>
       <main>
         <AdapterPanel />
+        <ModelPanel />
       </main>
     </div>
   );

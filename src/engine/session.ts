@@ -1,0 +1,200 @@
+import type { GpuContext } from '../gpu/device.ts';
+import { CommandBatch } from '../gpu/encoder.ts';
+import { readBuffer } from '../gpu/readback.ts';
+import type { Model } from '../onnx/ir.ts';
+import { onnxOps, opFor } from '../onnx/ops/index.ts';
+import { opKey, UnsupportedOpError, type RefTensor } from '../onnx/ops/types.ts';
+import { modelInputDims, prepareModel, type PreparedGraph } from '../onnx/prepare.ts';
+import { gpuOps, isViewOp } from './gpu-ops.ts';
+import type { GpuTensor } from './gpu-tensor.ts';
+import { lastUses } from './plan.ts';
+
+export interface RunOptions {
+  /** Names of intermediate values to capture (layer inputs and outputs, attention probabilities). */
+  taps?: string[];
+}
+
+export interface HostTensor {
+  dims: number[];
+  data: Float32Array | Int32Array;
+}
+
+export interface RunResult {
+  outputs: Record<string, HostTensor>;
+  taps: Map<string, HostTensor>;
+}
+
+/** A buffer shared by a value and its views; back to the pool when the last one dies. */
+interface Storage {
+  buffer: GPUBuffer;
+  refs: number;
+  owned: boolean;
+}
+
+function gpuDtype(dtype: string): 'f32' | 'i32' {
+  return dtype === 'float32' || dtype === 'float16' || dtype === 'float64' || dtype === 'bfloat16' ? 'f32' : 'i32';
+}
+
+function toDeviceArray(t: RefTensor): Float32Array | Int32Array {
+  if (gpuDtype(t.dtype) === 'f32') return Float32Array.from(t.data);
+  const out = new Int32Array(t.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(-2147483648, Math.min(2147483647, t.data[i]));
+  return out;
+}
+
+const count = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+
+/**
+ * A model loaded for execution on WebGPU. Plans (shape inference and constant folding for one
+ * batch size) are cached; constants are uploaded once and shared by every plan.
+ */
+export class GpuModel {
+  private readonly plans = new Map<number, PreparedGraph>();
+  private readonly uploaded = new Map<string, GPUBuffer>();
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly model: Model,
+  ) {
+    for (const node of model.graph.nodes) opFor(node); // fail early, naming the op and node
+  }
+
+  plan(batch: number): PreparedGraph {
+    let plan = this.plans.get(batch);
+    if (!plan) {
+      plan = prepareModel(this.model, modelInputDims(this.model, batch), onnxOps);
+      for (const node of plan.nodes) {
+        if (!isViewOp(node.opType) && !gpuOps[opKey(node)]) {
+          throw new UnsupportedOpError(node.opType, node.name || node.outputs[0], 'no WebGPU kernel for it');
+        }
+      }
+      this.plans.set(batch, plan);
+    }
+    return plan;
+  }
+
+  private constantBuffer(name: string, value: RefTensor): GPUBuffer {
+    const key = `${name}|${value.dims.join('x')}`;
+    let buffer = this.uploaded.get(key);
+    if (!buffer) {
+      const data = toDeviceArray(value);
+      buffer = this.ctx.device.createBuffer({
+        size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+        label: name,
+      });
+      this.ctx.device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+      this.uploaded.set(key, buffer);
+    }
+    return buffer;
+  }
+
+  /** Run one batch. Inputs are flat arrays in the model's layout (e.g. NCHW pixels). */
+  async run(inputs: Record<string, Float32Array>, batch: number, options: RunOptions = {}): Promise<RunResult> {
+    const { ctx } = this;
+    const plan = this.plan(batch);
+    const taps = options.taps ?? [];
+    const outputNames = plan.outputs.map((o) => o.name);
+    const last = lastUses(plan, outputNames);
+    const values = new Map<string, GpuTensor>();
+    const storageOf = new Map<string, Storage>();
+    const cmd = new CommandBatch(ctx);
+    const tapCopies: { name: string; buffer: GPUBuffer; dims: number[]; dtype: 'f32' | 'i32' }[] = [];
+
+    const drop = (name: string) => {
+      const storage = storageOf.get(name);
+      storageOf.delete(name);
+      values.delete(name);
+      if (storage && --storage.refs === 0 && storage.owned) ctx.buffers.release(storage.buffer);
+    };
+    const tensorFor = (name: string): GpuTensor | undefined => {
+      if (!name) return undefined;
+      const live = values.get(name);
+      if (live) return live;
+      const constant = plan.constants.get(name);
+      if (!constant) return undefined;
+      return { buffer: this.constantBuffer(name, constant), dims: constant.dims, dtype: gpuDtype(constant.dtype) };
+    };
+
+    try {
+      for (const info of plan.inputs) {
+        const data = inputs[info.name];
+        const shape = plan.shapes.get(info.name)!;
+        if (!data) throw new Error(`missing input "${info.name}"`);
+        if (data.length !== count(shape.dims)) {
+          throw new Error(`input "${info.name}" has ${data.length} values; the model takes [${shape.dims.join(', ')}]`);
+        }
+        const buffer = ctx.buffers.upload(data, info.name);
+        values.set(info.name, { buffer, dims: shape.dims, dtype: 'f32' });
+        storageOf.set(info.name, { buffer, refs: 1, owned: true });
+      }
+      const tapSet = new Set(taps);
+      const capture = (name: string) => {
+        const t = values.get(name) ?? tensorFor(name);
+        if (!t) return;
+        const bytes = count(t.dims) * 4;
+        const copy = ctx.buffers.acquire(bytes, `tap ${name}`);
+        cmd.copy(t.buffer, copy, bytes, (t.offset ?? 0) * 4, 0);
+        tapCopies.push({ name, buffer: copy, dims: t.dims, dtype: t.dtype });
+      };
+      for (const name of plan.inputs.map((i) => i.name)) if (tapSet.has(name)) capture(name);
+
+      plan.nodes.forEach((node, step) => {
+        const ins = node.inputs.map(tensorFor);
+        if (isViewOp(node.opType)) {
+          const src = ins[0]!;
+          const out = node.outputs[0];
+          const shape = plan.shapes.get(out)!;
+          values.set(out, { ...src, dims: shape.dims });
+          const storage = storageOf.get(node.inputs[0]) ?? { buffer: src.buffer, refs: 0, owned: false };
+          storage.refs++;
+          storageOf.set(out, storage);
+        } else {
+          const outs: GpuTensor[] = node.outputs.map((name) => {
+            const shape = plan.shapes.get(name)!;
+            const buffer = ctx.buffers.acquire(Math.max(4, count(shape.dims) * 4), name);
+            storageOf.set(name, { buffer, refs: 1, owned: true });
+            return { buffer, dims: shape.dims, dtype: gpuDtype(shape.dtype) };
+          });
+          node.outputs.forEach((name, i) => values.set(name, outs[i]));
+          const constants = node.inputs.map((name) => (name ? plan.constants.get(name) : undefined));
+          gpuOps[opKey(node)](ctx, cmd, node, ins, outs, { opset: plan.opset, constants });
+        }
+        for (const out of node.outputs) {
+          if (tapSet.has(out)) capture(out);
+          if (!last.has(out)) drop(out); // never read: e.g. LayerNormalization's optional Mean
+        }
+        for (const name of new Set(node.inputs)) if (name && last.get(name) === step) drop(name);
+      });
+
+      const outputs: { name: string; tensor: GpuTensor }[] = outputNames.map((name) => {
+        const tensor = tensorFor(name);
+        if (!tensor) throw new Error(`output "${name}" was not computed`);
+        return { name, tensor };
+      });
+      cmd.submit();
+
+      const result: RunResult = { outputs: {}, taps: new Map() };
+      for (const { name, tensor } of outputs) result.outputs[name] = await this.read(tensor);
+      for (const tap of tapCopies) {
+        result.taps.set(tap.name, await this.read({ buffer: tap.buffer, dims: tap.dims, dtype: tap.dtype }));
+      }
+      return result;
+    } finally {
+      for (const tap of tapCopies) ctx.buffers.release(tap.buffer);
+      for (const name of [...storageOf.keys()]) drop(name);
+    }
+  }
+
+  private async read(t: GpuTensor): Promise<HostTensor> {
+    const bytes = await readBuffer(this.ctx, t.buffer, count(t.dims) * 4, (t.offset ?? 0) * 4);
+    return { dims: t.dims, data: t.dtype === 'f32' ? new Float32Array(bytes) : new Int32Array(bytes) };
+  }
+
+  /** Free the uploaded constants. */
+  dispose(): void {
+    for (const buffer of this.uploaded.values()) buffer.destroy();
+    this.uploaded.clear();
+    this.plans.clear();
+  }
+}

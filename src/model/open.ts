@@ -1,0 +1,24 @@
+import { decodeModel } from '../onnx/decode.ts';
+import type { Model } from '../onnx/ir.ts';
+import { opFor } from '../onnx/ops/index.ts';
+import { modelReport, type ModelReport } from './report.ts';
+import { analyzeModel, type ModelStructure } from './summary.ts';
+
+export interface OpenedModel {
+  fileName: string;
+  model: Model;
+  structure: ModelStructure;
+  report: ModelReport;
+}
+
+/** Decode and analyse a model file; every problem is one clear error that names the file. */
+export function openModel(bytes: Uint8Array, fileName: string, externalData?: (location: string) => Uint8Array | undefined): OpenedModel {
+  const model = decodeModel(bytes, { fileName, externalData });
+  const structure = analyzeModel(model);
+  return { fileName, model, structure, report: modelReport(model, structure) };
+}
+
+/** Throws UnsupportedOpError for the first node whose op we cannot execute. */
+export function assertSupported(model: Model): void {
+  for (const node of model.graph.nodes) opFor(node);
+}
