@@ -7,7 +7,7 @@ import { createGpuContext } from '../src/gpu/device.ts';
 import { CommandBatch } from '../src/gpu/encoder.ts';
 import { readFloat32 } from '../src/gpu/readback.ts';
 import { randomFloats } from '../src/gpu/testing.ts';
-import { recordMatmul, type MatmulShape } from '../src/engine/kernels/matmul.ts';
+import { DEFAULT_TILES, recordMatmul, type MatmulShape, type MatmulTiles } from '../src/engine/kernels/matmul.ts';
 import { relativeError } from '../src/engine/cpu/matmul.ts';
 import { encodeModel } from '../src/onnx/encode.ts';
 import type { Model } from '../src/onnx/ir.ts';
@@ -18,6 +18,8 @@ const batch = Number(params.get('batch') ?? 1);
 const repeats = Number(params.get('repeats') ?? 3);
 const warmup = Number(params.get('warmup') ?? 1);
 const sizes = (params.get('sizes') ?? '192,768,3072').split(',').map(Number);
+const tileParam = params.get('tiles')?.split(',').map(Number);
+const tiles: MatmulTiles = tileParam ? { wgX: tileParam[0], wgY: tileParam[1], tileK: tileParam[2] } : DEFAULT_TILES;
 
 function matmulModel(M: number, K: number, N: number, weight: Float32Array): Uint8Array {
   const model: Model = {
@@ -45,7 +47,7 @@ async function main() {
   ort.env.logLevel = 'error';
 
   console.log(`adapter: ${ctx.summary.vendor} ${ctx.summary.architecture}; onnxruntime-web ${ort.env.versions.web}`);
-  console.log(`batch ${batch}, warmup ${warmup}, median of ${repeats}`);
+  console.log(`batch ${batch}, warmup ${warmup}, median of ${repeats}; tiles ${JSON.stringify(tiles)}`);
   console.log(`${pad('M', 6)} ${pad('K', 6)} ${pad('N', 6)} ${pad('ours GFLOP/s', 13)} ${pad('ort GFLOP/s', 12)} ${pad('ratio', 7)} ${pad('max rel err', 12)}`);
   const ratios: number[] = [];
   for (const K of sizes) {
@@ -67,7 +69,7 @@ async function main() {
 
       const ours = async () => {
         const cmd = new CommandBatch(ctx);
-        recordMatmul(ctx, cmd, ga, gb, gc, shape);
+        recordMatmul(ctx, cmd, ga, gb, gc, shape, null, tiles);
         cmd.submit();
         await device.queue.onSubmittedWorkDone();
       };
