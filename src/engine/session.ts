@@ -1,7 +1,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { CommandBatch } from '../gpu/encoder.ts';
 import { readBuffer } from '../gpu/readback.ts';
-import type { Model } from '../onnx/ir.ts';
+import type { Model, Tensor } from '../onnx/ir.ts';
 import { onnxOps, opFor } from '../onnx/ops/index.ts';
 import { opKey, UnsupportedOpError, type RefTensor } from '../onnx/ops/types.ts';
 import { modelInputDims, prepareModel, type PreparedGraph } from '../onnx/prepare.ts';
@@ -51,6 +51,8 @@ const count = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 export class GpuModel {
   private readonly plans = new Map<number, PreparedGraph>();
   private readonly uploaded = new Map<string, GPUBuffer>();
+  /** Plans for different batch sizes share the float64 copies of the weights. */
+  private readonly initializerCache = new WeakMap<Tensor, RefTensor>();
 
   constructor(
     private readonly ctx: GpuContext,
@@ -62,7 +64,7 @@ export class GpuModel {
   plan(batch: number): PreparedGraph {
     let plan = this.plans.get(batch);
     if (!plan) {
-      plan = prepareModel(this.model, modelInputDims(this.model, batch), onnxOps);
+      plan = prepareModel(this.model, modelInputDims(this.model, batch), onnxOps, { initializerCache: this.initializerCache });
       for (const node of plan.nodes) {
         if (!isViewOp(node.opType) && !gpuOps[opKey(node)]) {
           throw new UnsupportedOpError(node.opType, node.name || node.outputs[0], 'no WebGPU kernel for it');
@@ -77,7 +79,8 @@ export class GpuModel {
     const key = `${name}|${value.dims.join('x')}`;
     let buffer = this.uploaded.get(key);
     if (!buffer) {
-      const data = toDeviceArray(value);
+      const initializer = this.model.graph.initializers.get(name);
+      const data = initializer?.data instanceof Float32Array ? initializer.data : toDeviceArray(value);
       buffer = this.ctx.device.createBuffer({
         size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
