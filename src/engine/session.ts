@@ -119,6 +119,8 @@ export class GpuModel {
       return { buffer: this.constantBuffer(name, constant), dims: constant.dims, dtype: gpuDtype(constant.dtype) };
     };
 
+    ctx.device.pushErrorScope('validation');
+    let scopeOpen = true;
     try {
       for (const info of plan.inputs) {
         const data = inputs[info.name];
@@ -176,6 +178,9 @@ export class GpuModel {
         return { name, tensor };
       });
       cmd.submit();
+      scopeOpen = false;
+      const error = await ctx.device.popErrorScope();
+      if (error) throw new Error(`WebGPU rejected the work for this model: ${error.message.split('\n')[0]}`);
 
       const result: RunResult = { outputs: {}, taps: new Map() };
       for (const { name, tensor } of outputs) result.outputs[name] = await this.read(tensor);
@@ -184,6 +189,7 @@ export class GpuModel {
       }
       return result;
     } finally {
+      if (scopeOpen) void ctx.device.popErrorScope();
       for (const tap of tapCopies) ctx.buffers.release(tap.buffer);
       for (const name of [...storageOf.keys()]) drop(name);
     }

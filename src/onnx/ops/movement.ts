@@ -100,14 +100,14 @@ const split: OpDefinition = {
   },
 };
 
-interface SliceAxis {
+export interface SliceAxis {
   start: number;
   step: number;
   count: number;
 }
 
 /** Per-axis start, step and element count, with ONNX's clamping of negative and huge bounds. */
-function slicePlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext, constants: readonly (RefTensor | undefined)[]): SliceAxis[] {
+export function slicePlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext, constants: readonly (RefTensor | undefined)[]): SliceAxis[] {
   const x = need(inputs, 0, ctx);
   const rank = x.dims.length;
   let starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined;
