@@ -1,0 +1,52 @@
+/**
+ * WebGPU in Node through Dawn (the `webgpu` package). Needs the Vulkan loader (Debian: libvulkan1);
+ * without a GPU, Chromium's SwiftShader Vulkan driver is used when it is installed.
+ */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGpuContext, WebGpuUnavailableError, type GpuContext } from '../src/gpu/device.ts';
+
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/**
+ * Environment Dawn reads when it starts. VK_ICD_FILENAMES set by the user wins (point it at your
+ * GPU's ICD); otherwise SwiftShader is chosen when present, because a failing system driver (e.g.
+ * lavapipe without the features Dawn needs) prints warnings and yields no adapter.
+ * XDG_RUNTIME_DIR: Dawn complains on stderr when it is unset or invalid.
+ */
+function prepareEnvironment(): void {
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (!xdg || !existsSync(xdg)) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'dawn-xdg-'));
+}
+
+let gpu: GPU | undefined;
+
+/** The navigator.gpu equivalent for Node; pass it to createGpuContext(). */
+export async function nodeGpu(): Promise<GPU> {
+  if (gpu) return gpu;
+  prepareEnvironment();
+  let mod: { create(options: string[]): GPU; globals: object };
+  try {
+    mod = await import('webgpu');
+  } catch (e) {
+    throw new WebGpuUnavailableError(`the Dawn WebGPU binding (npm package "webgpu") could not be loaded: ${(e as Error).message.split('\n')[0]}. ` +
+      'It needs the Vulkan loader (Debian/Ubuntu: apt-get install libvulkan1)');
+  }
+  Object.assign(globalThis, mod.globals);
+  gpu = mod.create([]);
+  return gpu;
+}
+
+/** A device on the Node adapter; close() frees its buffers and the device. */
+export async function openNodeGpu(): Promise<{ ctx: GpuContext; close(): void }> {
+  const ctx = await createGpuContext(await nodeGpu());
+  return {
+    ctx,
+    close() {
+      ctx.buffers.destroyAll();
+      ctx.device.destroy();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** The browser decoder in real Chromium (runs in the browser project; needs no GPU itself). */
+import { describe, expect, it } from 'vitest';
+import { ImageDecodeError } from './decode.ts';
+import { decodeImageBrowser } from './decode-browser.ts';
+
+async function fixture(path: string): Promise<Uint8Array> {
+  const res = await fetch(path);
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+describe('decodeImageBrowser', () => {
+  it('returns the exact RGB of an opaque PNG made in the page', async () => {
+    const w = 5, h = 3;
+    const canvas = new OffscreenCanvas(w, h);
+    const ctx = canvas.getContext('2d')!;
+    const img = ctx.createImageData(w, h);
+    const expected: number[] = [];
+    for (let i = 0; i < w * h; i++) {
+      const rgb = [i * 17, 255 - i * 13, (i * 71) % 256];
+      img.data.set([...rgb, 255], i * 4);
+      expected.push(...rgb);
+    }
+    ctx.putImageData(img, 0, 0);
+    const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+    const out = await decodeImageBrowser(bytes, 'made.png');
+    expect([out.width, out.height, out.name]).toEqual([w, h, 'made.png']);
+    expect(Array.from(out.data)).toEqual(expected);
+  });
+
+  it('reads the fixture sizes, including a non-square one', async () => {
+    const out = await decodeImageBrowser(await fixture('/tools/fixtures/images_odd/wide_48x40.png'), 'wide_48x40.png');
+    expect([out.width, out.height, out.data.length]).toEqual([48, 40, 48 * 40 * 3]);
+  });
+
+  it('refuses a truncated JPEG that Chromium would paint partly grey', async () => {
+    const err = await decodeImageBrowser(await fixture('/tools/fixtures/images_odd/broken.jpg'), 'broken.jpg').catch((e) => e);
+    expect(err).toBeInstanceOf(ImageDecodeError);
+    expect(err.message).toBe('broken.jpg could not be decoded: truncated JPEG data');
+  });
+
+  it('reports bytes Chromium cannot decode', async () => {
+    // A PNG signature and an IEND marker around garbage.
+    const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5, 6, 0x49, 0x45, 0x4e, 0x44, 0, 0, 0, 0]);
+    await expect(decodeImageBrowser(bytes, 'junk.png')).rejects.toThrow(/^junk\.png could not be decoded: corrupt PNG data/);
+  });
+});
