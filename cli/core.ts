@@ -2,8 +2,10 @@
  * The seam between the command-line front end (arguments, files, images) and the studio's engine.
  * The CLI does everything up to these calls and prints what they return.
  */
+import { GpuModel } from '../src/engine/session.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
-import { NotWiredError } from './errors.ts';
+import { formatReport, modelReport } from '../src/model/report.ts';
+import { analyzeModel } from '../src/model/summary.ts';
 import type { LoadedModel } from './model-files.ts';
 
 /** Preprocessed images for one engine run. */
@@ -30,10 +32,26 @@ export interface CliCore {
 }
 
 export const core: CliCore = {
-  async inspect() {
-    throw new NotWiredError('inspect is not wired to the model summary yet (cli/core.ts)');
+  async inspect({ model }) {
+    const report = modelReport(model, analyzeModel(model));
+    return { json: report, text: formatReport(report) };
   },
-  async run() {
-    throw new NotWiredError('run is not wired to the WebGPU executor yet (cli/core.ts)');
+
+  async run(ctx, { model }, batches) {
+    const gpuModel = new GpuModel(ctx, model);
+    const input = model.graph.inputs[0].name;
+    const output = model.graph.outputs[0].name;
+    const rows: number[][] = [];
+    try {
+      for (const batch of batches) {
+        const { outputs } = await gpuModel.run({ [input]: batch.pixels }, batch.dims[0]);
+        const logits = outputs[output];
+        const classes = logits.data.length / batch.dims[0];
+        for (let i = 0; i < batch.dims[0]; i++) rows.push(Array.from(logits.data.subarray(i * classes, (i + 1) * classes)));
+      }
+    } finally {
+      gpuModel.dispose();
+    }
+    return rows;
   },
 };

@@ -1,0 +1,101 @@
+/** The CLI's inspect and run against independent references: PyTorch's module list and onnxruntime. */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import { decodeImageNode } from '../src/data/decode-node.ts';
+import { filesFromDirectory } from '../src/data/fs-node.ts';
+import { listImages } from '../src/data/dataset.ts';
+import { preprocess } from '../src/data/preprocess.ts';
+import { decodeModel } from '../src/onnx/decode.ts';
+import { encodeModel } from '../src/onnx/encode.ts';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const FIXTURES = join(ROOT, 'tools/fixtures');
+
+interface Result { code: number; stdout: string; stderr: string }
+
+function cli(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', './cli/register.mjs', 'cli/main.ts', ...args], { cwd: ROOT, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+function expectOneErrorLine(r: Result, pattern: RegExp): void {
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+}
+
+const manifest = JSON.parse(await readFile(join(FIXTURES, 'manifest.json'), 'utf8')) as {
+  fixtures: { file: string; linearLayers: { module: string; inFeatures: number; outFeatures: number; params: number }[] }[];
+};
+
+describe('cli inspect', () => {
+  for (const fixture of manifest.fixtures) {
+    it(`lists exactly the linear layers of ${fixture.file}`, async () => {
+      const r = await cli('inspect', join('tools/fixtures', fixture.file), '--json');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout) as { layers: { name: string; inFeatures: number; outFeatures: number; params: number }[] };
+      expect(report.layers.map(({ name, inFeatures, outFeatures, params }) => ({ module: name, inFeatures, outFeatures, params })))
+        .toEqual(fixture.linearLayers.map(({ module, inFeatures, outFeatures, params }) => ({ module, inFeatures, outFeatures, params })));
+    });
+  }
+});
+
+describe('cli run', () => {
+  for (const file of ['vit_tiny_op13.onnx', 'swin_tiny_op17.onnx', 'hf_vit_tiny_op17.onnx']) {
+    it(`gives onnxruntime's logits for every image with ${file}`, async () => {
+      const r = await cli('run', join('tools/fixtures', file), '--images', 'tools/fixtures/images', '--batch', '4', '--json');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const got = JSON.parse(r.stdout) as { images: string[]; logits: number[][] };
+
+      const sources = listImages(await filesFromDirectory(join(FIXTURES, 'images')), 'images');
+      expect(got.images).toEqual(sources.map((s) => s.name.split('/').pop()));
+      const decoded = await Promise.all(sources.map(async (s) => decodeImageNode(await s.read(), s.name)));
+      const pixels = preprocess(decoded, { size: [32, 32], mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+      ort.env.wasm.numThreads = 1;
+      const session = await ort.InferenceSession.create(new Uint8Array(await readFile(join(FIXTURES, file))), { executionProviders: ['wasm'] });
+      const out = await session.run({ pixel_values: new ort.Tensor('float32', pixels, [decoded.length, 3, 32, 32]) });
+      const want = out.logits.data as Float32Array;
+      expect(got.logits.flat()).toHaveLength(want.length);
+      got.logits.flat().forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-3));
+    });
+  }
+
+  it('names the unsupported op and its node', async () => {
+    const model = decodeModel(new Uint8Array(await readFile(join(FIXTURES, 'vit_tiny_op17.onnx'))));
+    const softmax = model.graph.nodes.find((n) => n.opType === 'Softmax')!;
+    softmax.opType = 'SoftmaxCrossEntropyLoss';
+    const dir = await mkdtemp(join(tmpdir(), 'cli-op-'));
+    await writeFile(join(dir, 'odd.onnx'), encodeModel(model));
+    expectOneErrorLine(await cli('run', join(dir, 'odd.onnx'), '--images', 'tools/fixtures/images'),
+      new RegExp(`^error: Unsupported operator SoftmaxCrossEntropyLoss at node "${softmax.name}"`));
+  });
+
+  it('refuses images that do not fit the model when resizing is off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-size-'));
+    await mkdir(join(dir, 'imgs'));
+    await copyFile(join(FIXTURES, 'images_odd/wide_48x40.png'), join(dir, 'imgs/wide_48x40.png'));
+    expectOneErrorLine(await cli('run', 'tools/fixtures/vit_tiny_op17.onnx', '--images', join(dir, 'imgs'), '--no-resize'),
+      /^error: wide_48x40\.png is 48x40 but the model takes 32x32/);
+  });
+
+  it('refuses a --size the model cannot take', async () => {
+    expectOneErrorLine(await cli('run', 'tools/fixtures/vit_tiny_op17.onnx', '--images', 'tools/fixtures/images', '--size', '64'), /^error: .*64.*32/);
+  });
+
+  it('reports a truncated model file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-trunc-'));
+    const bytes = await readFile(join(FIXTURES, 'vit_tiny_op17.onnx'));
+    await writeFile(join(dir, 'cut.onnx'), bytes.subarray(0, bytes.length >> 1));
+    expectOneErrorLine(await cli('run', join(dir, 'cut.onnx'), '--images', 'tools/fixtures/images'), /^error: cut\.onnx is not an ONNX model: truncated/);
+  });
+});
