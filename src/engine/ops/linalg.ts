@@ -57,15 +57,22 @@ const gemm: Impl = (r) => {
   const N = out.dims[1];
   const c = r.inputs[2];
   const biasInKernel = c && beta === 1 && alpha === 1 && c.dims.length === 1 && c.dims[0] === N && offsetOf(c) === 0;
-  recordMatmul(r.ctx, r.batch, a.buffer, b.buffer, out.buffer, { M, K, N, transB }, biasInKernel ? c.buffer : null);
-  if (alpha !== 1) recordUnary(r.ctx, r.batch, 'Affine', out, out, alpha, 0);
-  if (c && !biasInKernel) {
+  const addC = Boolean(c && !biasInKernel);
+  // Kernels never read and write one buffer, so the scaled and summed steps go through scratch.
+  const product = alpha !== 1 || addC ? r.temp(out.dims) : out;
+  recordMatmul(r.ctx, r.batch, a.buffer, b.buffer, product.buffer, { M, K, N, transB }, biasInKernel ? c!.buffer : null);
+  let result = product;
+  if (alpha !== 1) {
+    result = addC ? r.temp(out.dims) : out;
+    recordUnary(r.ctx, r.batch, 'Affine', product, result, alpha, 0);
+  }
+  if (c && addC) {
     let term = c;
     if (beta !== 1) {
       term = r.temp(c.dims);
       recordUnary(r.ctx, r.batch, 'Affine', c, term, beta, 0);
     }
-    recordBinary(r.ctx, r.batch, 'Add', out, term, out);
+    recordBinary(r.ctx, r.batch, 'Add', result, term, out);
   }
 };
 
