@@ -1,18 +1,11 @@
 /** Which preprocessing a `run` uses: flags over preprocessor_config.json over the model's input shape. */
 import { ImageSizeError, VIT_DEFAULTS, type PreprocessOptions } from '../src/data/preprocess.ts';
 import type { Model } from '../src/onnx/ir.ts';
+import { modelImageSize } from '../src/model/input.ts';
 import type { Command } from './args.ts';
 import { CliUsageError } from './errors.ts';
 
 type RunCommand = Extract<Command, { kind: 'run' }>;
-
-/** [height, width] when the model's first input is [batch, C, H, W] with fixed H and W. */
-export function modelImageSize(model: Model): [number, number] | null {
-  const shape = model.graph.inputs[0]?.shape;
-  if (!shape || shape.length !== 4) return null;
-  const [, , h, w] = shape;
-  return typeof h === 'number' && typeof w === 'number' && h > 0 && w > 0 ? [h, w] : null;
-}
 
 export interface ResolvedPreprocess {
   options: PreprocessOptions;

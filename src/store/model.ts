@@ -24,7 +24,7 @@ export const useModel = create<ModelState>((set) => ({
     set({ loading: modelFile.name });
     try {
       const extra = await Promise.all(
-        files.filter((f) => f !== modelFile && f.name.endsWith('.onnx_data')).map(async (f) => ({ name: f.name, bytes: await bytesOf(f) })),
+        files.filter((f) => f !== modelFile && (f.name.endsWith('.onnx_data') || f.name.endsWith('.json'))).map(async (f) => ({ name: f.name, bytes: await bytesOf(f) })),
       );
       const status = await studio().openModel({ name: modelFile.name, bytes: await bytesOf(modelFile) }, extra);
       set((s) => ({ status, opened: status.ok ? status : s.opened, loading: null }));

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useGpu } from '../store/gpu.ts';
 import { AdapterPanel } from './AdapterPanel.tsx';
 import { ModelPanel } from './ModelPanel.tsx';
+import { RunPanel } from './RunPanel.tsx';
 
 export function App() {
   const probe = useGpu((s) => s.probe);
@@ -20,6 +21,7 @@ export function App() {
       <main>
         <AdapterPanel />
         <ModelPanel />
+        <RunPanel />
       </main>
     </div>
   );

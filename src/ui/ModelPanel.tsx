@@ -24,11 +24,11 @@ export function ModelPanel() {
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
       >
-        <label htmlFor="model-file">Drop an ONNX classifier here (with its .onnx_data if it has one), or choose it:</label>
+        <label htmlFor="model-file">Drop an ONNX classifier here (with its .onnx_data and preprocessor_config.json if it has them), or choose it:</label>
         <input
           id="model-file"
           type="file"
-          accept=".onnx,.onnx_data"
+          accept=".onnx,.onnx_data,.json"
           multiple
           onChange={(e) => void open([...(e.target.files ?? [])])}
         />

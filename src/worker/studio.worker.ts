@@ -1,9 +1,19 @@
 import * as Comlink from 'comlink';
+import { listImages } from '../data/dataset.ts';
+import { decodeImageBrowser } from '../data/decode-browser.ts';
+import { fakeProbability } from '../data/metrics.ts';
+import { preprocess, preprocessorFromConfig, VIT_DEFAULTS, type PreprocessOptions } from '../data/preprocess.ts';
+import { GpuModel } from '../engine/session.ts';
 import { GpuSession } from '../gpu/device.ts';
-import { assertSupported, openModel } from '../model/open.ts';
-import type { FileBytes, GpuStatus, ModelStatus, StudioApi } from './api.ts';
+import { modelImageSize } from '../model/input.ts';
+import { assertSupported, openModel, type OpenedModel } from '../model/open.ts';
+import type { FileBytes, GpuStatus, ModelStatus, PreprocessSummary, RunStatus, StudioApi } from './api.ts';
 
 let session: Promise<GpuSession> | null = null;
+let current: { opened: OpenedModel; preprocess: PreprocessOptions | null; source: string } | null = null;
+
+/** Images per GPU run: small enough for a CPU adapter to stay responsive. */
+const BATCH = 8;
 
 function openSession(): Promise<GpuSession> {
   session ??= GpuSession.open();
@@ -12,6 +22,21 @@ function openSession(): Promise<GpuSession> {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function preprocessFor(opened: OpenedModel, extra: FileBytes[]): { options: PreprocessOptions | null; source: string } {
+  const config = extra.find((f) => f.name.endsWith('preprocessor_config.json'));
+  if (config) {
+    const json = JSON.parse(new TextDecoder().decode(config.bytes)) as unknown;
+    return { options: preprocessorFromConfig(json, config.name), source: config.name };
+  }
+  const size = modelImageSize(opened.model);
+  if (!size) return { options: null, source: 'unknown: the model has no fixed image size; add its preprocessor_config.json' };
+  return { options: { size, mean: VIT_DEFAULTS.mean, std: VIT_DEFAULTS.std, rescale: VIT_DEFAULTS.rescale }, source: 'defaults (mean 0.5, std 0.5, size from the model)' };
+}
+
+function summary(options: PreprocessOptions | null, source: string): PreprocessSummary | null {
+  return options && { size: options.size, mean: options.mean, std: options.std, source };
+}
 
 const api: StudioApi = {
   async gpuStatus(): Promise<GpuStatus> {
@@ -23,15 +48,50 @@ const api: StudioApi = {
     }
   },
 
-  async openModel(file: FileBytes, extra: FileBytes[]): Promise<ModelStatus> {
+  async openModel(file, extra): Promise<ModelStatus> {
     try {
       const external = (location: string) => extra.find((f) => f.name === location || f.name.endsWith(`/${location}`))?.bytes;
       const opened = openModel(file.bytes, file.name, external);
       assertSupported(opened.model);
-      return { ok: true, fileName: file.name, bytes: file.bytes.byteLength, report: opened.report };
+      const { options, source } = preprocessFor(opened, extra);
+      current = { opened, preprocess: options, source };
+      return { ok: true, fileName: file.name, bytes: file.bytes.byteLength, report: opened.report, preprocess: summary(options, source) };
     } catch (error) {
-      // The model that was open before stays open.
       return { ok: false, fileName: file.name, message: message(error) };
+    }
+  },
+
+  async runImages(images): Promise<RunStatus> {
+    try {
+      if (!current) throw new Error('Open a model first.');
+      const { opened, preprocess: options } = current;
+      if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
+      const sources = listImages(images.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the chosen files');
+      // Decode everything first: a bad image stops the run before any GPU work.
+      const decoded = [];
+      for (const s of sources) decoded.push(await decodeImageBrowser(await s.read(), s.name));
+      const ctx = (await openSession()).context;
+      const model = new GpuModel(ctx, opened.model);
+      const input = opened.model.graph.inputs[0].name;
+      const output = opened.model.graph.outputs[0].name;
+      const t0 = performance.now();
+      const predictions = [];
+      try {
+        for (let start = 0; start < decoded.length; start += BATCH) {
+          const chunk = decoded.slice(start, start + BATCH);
+          const { outputs } = await model.run({ [input]: preprocess(chunk, options) }, chunk.length);
+          const classes = outputs[output].data.length / chunk.length;
+          for (let i = 0; i < chunk.length; i++) {
+            const logits = Array.from(outputs[output].data.subarray(i * classes, (i + 1) * classes));
+            predictions.push({ image: sources[start + i].name, logits, pFake: fakeProbability(logits) });
+          }
+        }
+      } finally {
+        model.dispose();
+      }
+      return { ok: true, predictions, ms: performance.now() - t0 };
+    } catch (error) {
+      return { ok: false, message: message(error) };
     }
   },
 };
