@@ -44,6 +44,8 @@ export interface GpuContext {
   readonly hasSubgroups: boolean;
   readonly pipelines: PipelineCache;
   readonly buffers: BufferPool;
+  /** Why the device was lost, once it is. */
+  lostReason: string | null;
 }
 
 export function webGpuHelp(): string {
@@ -80,7 +82,7 @@ export async function createGpuContext(gpu?: GPU): Promise<GpuContext> {
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const hasTimestamps = device.features.has('timestamp-query');
-  return {
+  const ctx: GpuContext = {
     adapter,
     device,
     summary: summarizeAdapter(adapter),
@@ -88,7 +90,21 @@ export async function createGpuContext(gpu?: GPU): Promise<GpuContext> {
     hasSubgroups: device.features.has('subgroups'),
     pipelines: new PipelineCache(device),
     buffers: new BufferPool(device),
+    lostReason: null,
   };
+  void device.lost.then((info) => (ctx.lostReason = info.message || info.reason || 'unknown reason'));
+  return ctx;
+}
+
+/**
+ * `error` as a GpuDeviceLostError when the device is gone: then the loss is the real cause. A map
+ * can be aborted a moment before the loss is reported, so give the report a short while to come.
+ */
+export async function explainGpuFailure(ctx: GpuContext, error: unknown): Promise<unknown> {
+  if (error instanceof GpuDeviceLostError) return error;
+  if (ctx.lostReason === null) await Promise.race([ctx.device.lost, new Promise((r) => setTimeout(r, 3000))]);
+  if (ctx.lostReason === null) return error;
+  return new GpuDeviceLostError(`The GPU device was lost (${ctx.lostReason}); the work in progress was abandoned.`);
 }
 
 export type DeviceLostListener = (message: string) => void;
@@ -101,6 +117,7 @@ export type DeviceLostListener = (message: string) => void;
 export class GpuSession {
   private current: GpuContext | null = null;
   private lostMessage: string | null = null;
+  private closing = false;
   private readonly listeners = new Set<DeviceLostListener>();
 
   private constructor(private readonly gpu?: GPU) {}
@@ -129,17 +146,19 @@ export class GpuSession {
 
   async recover(): Promise<GpuContext> {
     const ctx = await createGpuContext(this.gpu);
+    this.closing = false;
     this.current = ctx;
     this.lostMessage = null;
     void ctx.device.lost.then((info) => {
-      if (this.current !== ctx || info.reason === 'destroyed') return;
-      this.lostMessage = info.message || 'unknown reason';
+      if (this.current !== ctx || this.closing) return;
+      this.lostMessage = info.message || info.reason || 'unknown reason';
       for (const listener of this.listeners) listener(this.lostMessage);
     });
     return ctx;
   }
 
   close(): void {
+    this.closing = true;
     const ctx = this.current;
     this.current = null;
     ctx?.buffers.destroyAll();

@@ -1,4 +1,4 @@
-import type { GpuContext } from './device.ts';
+import { explainGpuFailure, type GpuContext } from './device.ts';
 
 // GPUBufferUsage.MAP_READ | COPY_DST
 const STAGING = 0x01 | 0x08;
@@ -16,6 +16,8 @@ export async function readBuffer(ctx: GpuContext, buffer: GPUBuffer, byteLength:
     ctx.device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
     return staging.getMappedRange(0, size).slice(0, byteLength);
+  } catch (error) {
+    throw await explainGpuFailure(ctx, error);
   } finally {
     staging.destroy();
   }
