@@ -4,6 +4,7 @@
  */
 import { GpuModel } from '../src/engine/session.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
+import { batchSizes } from '../src/model/input.ts';
 import { formatReport, modelReport } from '../src/model/report.ts';
 import { analyzeModel } from '../src/model/summary.ts';
 import type { LoadedModel } from './model-files.ts';
@@ -44,10 +45,16 @@ export const core: CliCore = {
     const rows: number[][] = [];
     try {
       for (const batch of batches) {
-        const { outputs } = await gpuModel.run({ [input]: batch.pixels }, batch.dims[0]);
-        const logits = outputs[output];
-        const classes = logits.data.length / batch.dims[0];
-        for (let i = 0; i < batch.dims[0]; i++) rows.push(Array.from(logits.data.subarray(i * classes, (i + 1) * classes)));
+        const perImage = batch.pixels.length / batch.dims[0];
+        let start = 0;
+        // A model exported with a fixed batch (often 1) runs in pieces of that size.
+        for (const size of batchSizes(model, batch.dims[0], batch.dims[0])) {
+          const pixels = batch.pixels.subarray(start * perImage, (start + size) * perImage);
+          const logits = (await gpuModel.run({ [input]: pixels }, size)).outputs[output];
+          const classes = logits.data.length / size;
+          for (let i = 0; i < size; i++) rows.push(Array.from(logits.data.subarray(i * classes, (i + 1) * classes)));
+          start += size;
+        }
       }
     } finally {
       gpuModel.dispose();

@@ -70,6 +70,21 @@ describe('cli run', () => {
     });
   }
 
+  it('runs a model exported with a fixed batch of 1 one image at a time', async () => {
+    const model = decodeModel(new Uint8Array(await readFile(join(FIXTURES, 'vit_tiny_op17.onnx'))));
+    model.graph.inputs[0].shape = [1, 3, 32, 32];
+    model.graph.outputs[0].shape = [1, 2];
+    const dir = await mkdtemp(join(tmpdir(), 'cli-fixed-'));
+    await writeFile(join(dir, 'fixed.onnx'), encodeModel(model));
+    const fixed = await cli('run', join(dir, 'fixed.onnx'), '--images', 'tools/fixtures/images', '--json');
+    const dynamic = await cli('run', 'tools/fixtures/vit_tiny_op17.onnx', '--images', 'tools/fixtures/images', '--json');
+    expect(fixed.code).toBe(0);
+    const a = JSON.parse(fixed.stdout) as { logits: number[][] };
+    const b = JSON.parse(dynamic.stdout) as { logits: number[][] };
+    expect(a.logits).toHaveLength(6);
+    a.logits.flat().forEach((v, i) => expect(Math.abs(v - b.logits.flat()[i])).toBeLessThan(1e-5));
+  });
+
   it('names the unsupported op and its node', async () => {
     const model = decodeModel(new Uint8Array(await readFile(join(FIXTURES, 'vit_tiny_op17.onnx'))));
     const softmax = model.graph.nodes.find((n) => n.opType === 'Softmax')!;

@@ -5,7 +5,7 @@ import { fakeProbability } from '../data/metrics.ts';
 import { preprocess, preprocessorFromConfig, VIT_DEFAULTS, type PreprocessOptions } from '../data/preprocess.ts';
 import { GpuModel } from '../engine/session.ts';
 import { GpuSession } from '../gpu/device.ts';
-import { modelImageSize } from '../model/input.ts';
+import { batchSizes, modelImageSize } from '../model/input.ts';
 import { assertSupported, openModel, type OpenedModel } from '../model/open.ts';
 import type { FileBytes, GpuStatus, ModelStatus, PreprocessSummary, RunStatus, StudioApi } from './api.ts';
 
@@ -77,14 +77,16 @@ const api: StudioApi = {
       const t0 = performance.now();
       const predictions = [];
       try {
-        for (let start = 0; start < decoded.length; start += BATCH) {
-          const chunk = decoded.slice(start, start + BATCH);
+        let start = 0;
+        for (const size of batchSizes(opened.model, decoded.length, BATCH)) {
+          const chunk = decoded.slice(start, start + size);
           const { outputs } = await model.run({ [input]: preprocess(chunk, options) }, chunk.length);
           const classes = outputs[output].data.length / chunk.length;
           for (let i = 0; i < chunk.length; i++) {
             const logits = Array.from(outputs[output].data.subarray(i * classes, (i + 1) * classes));
             predictions.push({ image: sources[start + i].name, logits, pFake: fakeProbability(logits) });
           }
+          start += size;
         }
       } finally {
         model.dispose();
