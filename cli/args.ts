@@ -1,11 +1,35 @@
-/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`. */
+/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`. */
 import { parseArgs } from 'node:util';
 import { CliUsageError } from './errors.ts';
 
 export type Rgb = [number, number, number];
 
+/** The preprocessing flags every image-reading command shares. */
+export interface PreprocessFlags {
+  size?: [number, number];
+  mean?: Rgb;
+  std?: Rgb;
+  batch: number;
+  resize: boolean;
+}
+
+export interface QuantizeFlags {
+  avgBits: number;
+  bits: number[];
+  actBits: number | null;
+  method: 'defakeq' | 'adaround' | 'rtn';
+  solver: 'exact' | 'relaxed';
+  error: 'paper' | 'noise' | 'measured';
+  actRange: 'minmax' | 'percentile' | 'mse';
+  iters: number;
+  seed: number;
+  calibImages: number;
+}
+
 export type Command =
   | { kind: 'help' }
+  | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex: number } & PreprocessFlags)
+  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report: string; json: boolean; fakeIndex: number } & PreprocessFlags & QuantizeFlags)
   | { kind: 'gpu'; json: boolean }
   | { kind: 'inspect'; model: string; json: boolean }
   | {
@@ -37,6 +61,13 @@ commands:
       [--batch N]                    images per GPU run (default 8)
       [--no-resize]                  require images to have the model's size already
       [--json]                       print {"images": [...], "logits": [[...], ...]}
+  eval MODEL.onnx --data DIR         accuracy and ROC-AUC on DIR/real and DIR/fake
+      [preprocessing flags as run] [--fake-index 1] [--json]   ({"auc": x, "accuracy": y, "n": z})
+  quantize MODEL.onnx --calib DIR --report R.json
+      [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index 1]
+      [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range percentile|minmax|mse]
+      [--method defakeq|adaround|rtn] [--solver relaxed|exact] [--error paper|noise|measured]
+      [--iters 300] [--seed 0]       (--out Q.onnx comes with the export stage)
 
 options for every command: --debug (stack traces), --help`;
 
@@ -50,9 +81,45 @@ const OPTIONS = {
   std: { type: 'string' },
   batch: { type: 'string' },
   'no-resize': { type: 'boolean' },
+  data: { type: 'string' },
+  calib: { type: 'string' },
+  eval: { type: 'string' },
+  report: { type: 'string' },
+  out: { type: 'string' },
+  'fake-index': { type: 'string' },
+  'avg-bits': { type: 'string' },
+  bits: { type: 'string' },
+  'act-bits': { type: 'string' },
+  'act-range': { type: 'string' },
+  method: { type: 'string' },
+  solver: { type: 'string' },
+  error: { type: 'string' },
+  iters: { type: 'string' },
+  seed: { type: 'string' },
+  'calib-images': { type: 'string' },
 } as const;
 
-const RUN_ONLY = ['images', 'size', 'mean', 'std', 'batch', 'no-resize'] as const;
+type Flag = keyof typeof OPTIONS;
+const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index'];
+const ALLOWED: Record<string, Flag[]> = {
+  run: ['images', ...PREPROCESS],
+  eval: ['data', 'fake-index', ...PREPROCESS],
+  quantize: [...QUANTIZE, ...PREPROCESS],
+};
+const COMMON: Flag[] = ['json', 'debug', 'help'];
+
+function oneOf<T extends string>(text: string | undefined, flag: string, choices: readonly T[], fallback: T): T {
+  if (text === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(text)) throw new CliUsageError(`${flag} must be one of ${choices.join(', ')}, got "${text}"`);
+  return text as T;
+}
+
+function positiveNumber(text: string, flag: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new CliUsageError(`${flag} must be a positive number, got "${text}"`);
+  return v;
+}
 
 function positiveInt(text: string, flag: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new CliUsageError(`${flag} must be a positive integer, got "${text}"`);
@@ -89,11 +156,22 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const json = values.json ?? false;
   const [name, ...rest] = positionals;
   if (values.help || name === 'help') return { command: { kind: 'help' }, debug };
-  if (!name) throw new CliUsageError('no command given; expected gpu, inspect or run (see --help)');
-  if (name !== 'run') {
-    const stray = RUN_ONLY.find((flag) => values[flag] !== undefined);
-    if (stray) throw new CliUsageError(`--${stray} only applies to the run command`);
+  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval or quantize (see --help)');
+  const allowed = [...COMMON, ...(ALLOWED[name] ?? [])];
+  const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => values[flag] !== undefined && !allowed.includes(flag));
+  if (stray && (name in ALLOWED || ['gpu', 'inspect'].includes(name))) {
+    const users = Object.entries(ALLOWED).filter(([, flags]) => flags.includes(stray)).map(([c]) => c);
+    throw new CliUsageError(`--${stray} only applies to the ${users.join(' and ')} command${users.length > 1 ? 's' : ''}`);
   }
+  const preprocessFlags = (): PreprocessFlags => ({
+    size: values.size !== undefined ? parseSize(values.size) : undefined,
+    mean: values.mean !== undefined ? parseRgb(values.mean, '--mean') : undefined,
+    std: values.std !== undefined ? parseRgb(values.std, '--std') : undefined,
+    batch: values.batch !== undefined ? positiveInt(values.batch, '--batch') : 8,
+    resize: !values['no-resize'],
+  });
+  const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : 1;
+  if (!Number.isInteger(fakeIndex) || fakeIndex < 0) throw new CliUsageError(`--fake-index must be a class index (0, 1, ...), got "${values['fake-index']}"`);
   const onePositional = (what: string) => {
     if (rest.length === 0) throw new CliUsageError(`${name} needs a ${what}`);
     if (rest.length > 1) throw new CliUsageError(`${name} takes one ${what}, got extra arguments: ${rest.slice(1).join(' ')}`);
@@ -108,22 +186,41 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     case 'run': {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.images) throw new CliUsageError('run needs --images DIR');
+      return { command: { kind: 'run', model, images: values.images, json, ...preprocessFlags() }, debug };
+    }
+    case 'eval': {
+      const model = onePositional('model file (MODEL.onnx)');
+      if (!values.data) throw new CliUsageError('eval needs --data DIR (with real/ and fake/ inside)');
+      return { command: { kind: 'eval', model, data: values.data, json, fakeIndex, ...preprocessFlags() }, debug };
+    }
+    case 'quantize': {
+      const model = onePositional('model file (MODEL.onnx)');
+      if (!values.calib) throw new CliUsageError('quantize needs --calib DIR (calibration images)');
+      if (values.out !== undefined) throw new CliUsageError('--out needs the export stage, which is not built yet; use --report R.json for now');
+      if (!values.report) throw new CliUsageError('quantize needs --report R.json');
+      const bits = (values.bits ?? '2,3,4,6,8').split(',').map((b) => positiveInt(b.trim(), '--bits'));
+      if (bits.some((b) => b > 8)) throw new CliUsageError(`--bits takes widths from 1 to 8, got "${values.bits}"`);
+      const actBits = values['act-bits'] === undefined ? 8 : values['act-bits'] === 'none' ? null : positiveInt(values['act-bits'], '--act-bits');
+      if (actBits !== null && (actBits < 4 || actBits > 8)) throw new CliUsageError(`--act-bits must be 4..8 or none, got "${values['act-bits']}"`);
       return {
         command: {
-          kind: 'run',
-          model,
-          images: values.images,
-          json,
-          size: values.size !== undefined ? parseSize(values.size) : undefined,
-          mean: values.mean !== undefined ? parseRgb(values.mean, '--mean') : undefined,
-          std: values.std !== undefined ? parseRgb(values.std, '--std') : undefined,
-          batch: values.batch !== undefined ? positiveInt(values.batch, '--batch') : 8,
-          resize: !values['no-resize'],
+          kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, json, fakeIndex,
+          ...preprocessFlags(),
+          avgBits: values['avg-bits'] !== undefined ? positiveNumber(values['avg-bits'], '--avg-bits') : 4,
+          bits,
+          actBits,
+          method: oneOf(values.method, '--method', ['defakeq', 'adaround', 'rtn'] as const, 'defakeq'),
+          solver: oneOf(values.solver, '--solver', ['relaxed', 'exact'] as const, 'relaxed'),
+          error: oneOf(values.error, '--error', ['paper', 'noise', 'measured'] as const, 'paper'),
+          actRange: oneOf(values['act-range'], '--act-range', ['percentile', 'minmax', 'mse'] as const, 'percentile'),
+          iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,
+          seed: values.seed !== undefined ? Number(values.seed) : 0,
+          calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
         },
         debug,
       };
     }
     default:
-      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect or run (see --help)`);
+      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval or quantize (see --help)`);
   }
 }

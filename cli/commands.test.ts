@@ -32,6 +32,12 @@ async function imageDir(files: Record<string, Buffer>): Promise<string> {
 function recordingCore(seen: InputBatch[], rows?: number): CliCore {
   return {
     inspect: async (m) => ({ json: { file: m.fileName, nodes: m.model.graph.nodes.length }, text: `nodes ${m.model.graph.nodes.length}` }),
+    evaluate: async () => {
+      throw new Error('not used by these tests');
+    },
+    quantize: async () => {
+      throw new Error('not used by these tests');
+    },
     run: async (_ctx, _model, batches) => {
       seen.push(...batches);
       const out: number[][] = [];

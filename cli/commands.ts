@@ -1,9 +1,10 @@
-/** The three commands, over injectable dependencies so they can be tested without a GPU. */
+/** The commands, over injectable dependencies so they can be tested without a GPU. */
+import { writeFile } from 'node:fs/promises';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { USAGE, type Command } from './args.ts';
 import type { CliCore, InputBatch } from './core.ts';
-import { loadImageBatches } from './images.ts';
+import { loadImageBatches, loadLabelledBatches, loadSampleBatches } from './images.ts';
 import { findPreprocessorConfig, loadModel } from './model-files.ts';
 import { resolvePreprocess } from './settings.ts';
 
@@ -70,6 +71,28 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const images = batches.flatMap((b) => b.images);
       if (command.json) deps.out(json({ images, logits }));
       else deps.out(images.map((name, i) => `${name}\t${logits[i]!.map((v) => v.toFixed(6)).join('\t')}`).join('\n') + '\n');
+      return 0;
+    }
+    case 'eval': {
+      const model = loadModel(command.model);
+      const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
+      if (!command.json) deps.note(`preprocessing from ${source}`);
+      const batches = await loadLabelledBatches(command.data, options, command.batch, deps.decodeImage, command.fakeIndex);
+      const scores = await withGpu(deps, (ctx) => deps.core.evaluate(ctx, model, batches, command.fakeIndex));
+      if (command.json) deps.out(json(scores));
+      else deps.out(`images: ${scores.n}\naccuracy: ${scores.accuracy.toFixed(4)}\nAUC: ${scores.auc.toFixed(4)}\n`);
+      return 0;
+    }
+    case 'quantize': {
+      const model = loadModel(command.model);
+      const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
+      deps.note(`preprocessing from ${source}`);
+      const calib = await loadSampleBatches(command.calib, options, command.batch, deps.decodeImage, command.calibImages);
+      const evaluation = command.evalData ? await loadLabelledBatches(command.evalData, options, command.batch, deps.decodeImage, command.fakeIndex) : undefined;
+      const report = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex: command.fakeIndex }, command, (line) => deps.note(line)));
+      await writeFile(command.report, JSON.stringify(report, null, 2) + '\n');
+      deps.note(`report written to ${command.report}`);
+      if (command.json) deps.out(json(report));
       return 0;
     }
   }

@@ -5,6 +5,10 @@
 import { GpuModel } from '../src/engine/session.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { batchSizes } from '../src/model/input.ts';
+import { score } from '../src/quant/evaluate.ts';
+import { DEFAULT_SETTINGS, quantizeModel, type QuantizeReport, type QuantizeSettings } from '../src/quant/pipeline.ts';
+import { reconstructor } from '../src/quant/reconstruct.ts';
+import type { QuantizeFlags } from './args.ts';
 import { formatReport, modelReport } from '../src/model/report.ts';
 import { analyzeModel } from '../src/model/summary.ts';
 import type { LoadedModel } from './model-files.ts';
@@ -25,7 +29,23 @@ export interface InspectOutput {
   text: string;
 }
 
+export interface EvalScores {
+  auc: number;
+  accuracy: number;
+  n: number;
+}
+
+export interface QuantizeData {
+  calib: InputBatch[];
+  evaluation?: (InputBatch & { isFake: boolean[] })[];
+  fakeIndex: number;
+}
+
 export interface CliCore {
+  /** Accuracy and ROC-AUC over labelled batches. */
+  evaluate(ctx: GpuContext, model: LoadedModel, batches: (InputBatch & { isFake: boolean[] })[], fakeIndex: number): Promise<EvalScores>;
+  /** The quantization pipeline; returns the report. `note` receives progress lines. */
+  quantize(ctx: GpuContext, model: LoadedModel, data: QuantizeData, flags: QuantizeFlags, note: (line: string) => void): Promise<QuantizeReport>;
   /** Structure of a decoded model: layers, blocks, attention cores, op histogram. */
   inspect(model: LoadedModel): Promise<InspectOutput>;
   /** Logits for every image of every batch, in order: one row per image. */
@@ -36,6 +56,42 @@ export const core: CliCore = {
   async inspect({ model }) {
     const report = modelReport(model, analyzeModel(model));
     return { json: report, text: formatReport(report) };
+  },
+
+  async evaluate(ctx, { model }, batches, fakeIndex) {
+    const gpuModel = new GpuModel(ctx, model);
+    try {
+      const s = await score(gpuModel, batches.map((b) => ({ pixels: b.pixels, count: b.dims[0], isFake: b.isFake })), fakeIndex);
+      return { auc: s.auc, accuracy: s.accuracy, n: s.n };
+    } finally {
+      gpuModel.dispose();
+    }
+  },
+
+  async quantize(ctx, { model }, data, flags, note) {
+    const settings: QuantizeSettings = {
+      ...DEFAULT_SETTINGS,
+      method: flags.method, avgBits: flags.avgBits, candidates: flags.bits, actBits: flags.actBits, actRange: flags.actRange,
+      solver: flags.solver, error: flags.error, iters: flags.iters, seed: flags.seed,
+    };
+    let lastStage = '';
+    let lastNote = 0;
+    const { report } = await quantizeModel(ctx, model, {
+      calibration: data.calib.map((b) => ({ pixels: b.pixels, count: b.dims[0] })),
+      evaluation: data.evaluation?.map((b) => ({ pixels: b.pixels, count: b.dims[0], isFake: b.isFake })),
+      fakeIndex: data.fakeIndex,
+    }, settings, {
+      reconstruct: reconstructor(ctx),
+      onProgress(e) {
+        const now = Date.now();
+        if (e.stage === lastStage && now - lastNote < 5000 && e.step !== e.total) return;
+        lastStage = e.stage;
+        lastNote = now;
+        const eta = e.etaSeconds !== null && e.step < e.total ? `, about ${Math.ceil(e.etaSeconds)} s left` : '';
+        note(`${e.stage}: ${e.step}/${e.total}${eta}`);
+      },
+    });
+    return report;
   },
 
   async run(ctx, { model }, batches) {

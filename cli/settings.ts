@@ -2,10 +2,10 @@
 import { ImageSizeError, VIT_DEFAULTS, type PreprocessOptions } from '../src/data/preprocess.ts';
 import type { Model } from '../src/onnx/ir.ts';
 import { modelImageSize } from '../src/model/input.ts';
-import type { Command } from './args.ts';
+import type { PreprocessFlags } from './args.ts';
 import { CliUsageError } from './errors.ts';
 
-type RunCommand = Extract<Command, { kind: 'run' }>;
+type RunCommand = PreprocessFlags;
 
 export interface ResolvedPreprocess {
   options: PreprocessOptions;

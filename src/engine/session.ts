@@ -3,11 +3,17 @@ import { CommandBatch } from '../gpu/encoder.ts';
 import { readBuffer } from '../gpu/readback.ts';
 import type { Model, Tensor } from '../onnx/ir.ts';
 import { onnxOps, opFor } from '../onnx/ops/index.ts';
-import { opKey, UnsupportedOpError, type RefTensor } from '../onnx/ops/types.ts';
+import { opKey, UnsupportedOpError, type OpRegistry, type RefTensor } from '../onnx/ops/types.ts';
 import { modelInputDims, prepareModel, type PreparedGraph } from '../onnx/prepare.ts';
 import { gpuOps, isViewOp } from './gpu-ops.ts';
-import type { GpuTensor } from './gpu-tensor.ts';
+import type { GpuOp, GpuTensor } from './gpu-tensor.ts';
 import { lastUses } from './plan.ts';
+
+/** Ops beyond ONNX's (e.g. the quantization simulator's), with their reference and GPU definitions. */
+export interface OpExtensions {
+  reference: OpRegistry;
+  gpu: Record<string, GpuOp>;
+}
 
 export interface RunOptions {
   /** Names of intermediate values to capture (layer inputs and outputs, attention probabilities). */
@@ -54,19 +60,25 @@ export class GpuModel {
   /** Plans for different batch sizes share the float64 copies of the weights. */
   private readonly initializerCache = new WeakMap<Tensor, RefTensor>();
 
+  private readonly referenceOps: OpRegistry;
+  private readonly kernels: Record<string, GpuOp>;
+
   constructor(
     private readonly ctx: GpuContext,
     readonly model: Model,
+    extensions?: OpExtensions,
   ) {
-    for (const node of model.graph.nodes) opFor(node); // fail early, naming the op and node
+    this.referenceOps = extensions ? { ...onnxOps, ...extensions.reference } : onnxOps;
+    this.kernels = extensions ? { ...gpuOps, ...extensions.gpu } : gpuOps;
+    for (const node of model.graph.nodes) opFor(node, this.referenceOps); // fail early, naming the op and node
   }
 
   plan(batch: number): PreparedGraph {
     let plan = this.plans.get(batch);
     if (!plan) {
-      plan = prepareModel(this.model, modelInputDims(this.model, batch), onnxOps, { initializerCache: this.initializerCache });
+      plan = prepareModel(this.model, modelInputDims(this.model, batch), this.referenceOps, { initializerCache: this.initializerCache });
       for (const node of plan.nodes) {
-        if (!isViewOp(node.opType) && !gpuOps[opKey(node)]) {
+        if (!isViewOp(node.opType) && !this.kernels[opKey(node)]) {
           throw new UnsupportedOpError(node.opType, node.name || node.outputs[0], 'no WebGPU kernel for it');
         }
       }
@@ -163,7 +175,7 @@ export class GpuModel {
           });
           node.outputs.forEach((name, i) => values.set(name, outs[i]));
           const constants = node.inputs.map((name) => (name ? plan.constants.get(name) : undefined));
-          gpuOps[opKey(node)](ctx, cmd, node, ins, outs, { opset: plan.opset, constants });
+          this.kernels[opKey(node)](ctx, cmd, node, ins, outs, { opset: plan.opset, constants });
         }
         for (const out of node.outputs) {
           if (tapSet.has(out)) capture(out);

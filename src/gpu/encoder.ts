@@ -95,8 +95,8 @@ export class CommandBatch {
         pass = null;
       }
     });
-    (pass as GPUComputePassEncoder | null)?.end();
     flushCopies(Number.POSITIVE_INFINITY);
+    (pass as GPUComputePassEncoder | null)?.end();
     device.queue.submit([encoder.finish()]);
     uniformBuffer?.destroy();
     this.specs.length = 0;

@@ -43,6 +43,23 @@ describe('the GPU layer', () => {
     ctx.buffers.release(out);
   });
 
+  it('orders copies between dispatches, including one after the last', async () => {
+    const ctx = await gpuForTests();
+    const a = ctx.buffers.upload(Float32Array.from([1, 2, 3, 4]));
+    const out = ctx.buffers.acquire(16);
+    const first = ctx.buffers.acquire(16);
+    const last = ctx.buffers.acquire(16);
+    const batch = new CommandBatch(ctx);
+    recordMatmul(ctx, batch, a, a, out, { M: 2, K: 2, N: 2 });
+    batch.copy(out, first, 16);
+    recordMatmul(ctx, batch, out, a, out === first ? a : last, { M: 2, K: 2, N: 2 });
+    batch.copy(last, out, 16);
+    batch.submit();
+    expect(Array.from(await readFloat32(ctx, first, 4))).toEqual([7, 10, 15, 22]);
+    expect(Array.from(await readFloat32(ctx, out, 4))).toEqual([37, 54, 81, 118]);
+    for (const b of [a, out, first, last]) ctx.buffers.release(b);
+  });
+
   it('notices a lost device, refuses work until recovered, then works again', async () => {
     const session = await GpuSession.open();
     const messages: string[] = [];

@@ -1,0 +1,87 @@
+import type { Model, Node, Tensor } from '../onnx/ir.ts';
+import type { QuantLayer } from '../model/layers.ts';
+import { fakeQuantNode } from './fake-quant-op.ts';
+import { fakeQuantize, paramsForRange, type QuantParams } from './quantizer.ts';
+
+/**
+ * The simulated quantized model: every quantized layer's weight replaced by its fake-quantized
+ * values, and a FakeQuantize node in front of every quantized layer's input. It runs on the same
+ * engine as the original, so evaluation, SQNR and attention maps all come from one executor.
+ */
+
+/** Output-channel count and the channel of element i, for a weight's stored layout. */
+export function channelsOf(layer: QuantLayer, dims: readonly number[]): { channels: number; perChannel: number; channelOf: (i: number) => number } {
+  const total = dims.reduce((a, b) => a * b, 1);
+  if (layer.layout === 'KxN') {
+    const n = dims[1];
+    return { channels: n, perChannel: total / n, channelOf: (i) => i % n };
+  }
+  const n = dims[0];
+  const per = total / n;
+  return { channels: n, perChannel: per, channelOf: (i) => Math.floor(i / per) };
+}
+
+/** Per-output-channel min/max parameters for a weight in its stored layout. */
+export function weightParams(layer: QuantLayer, weight: Tensor, bits: number): QuantParams[] {
+  const { channels, channelOf } = channelsOf(layer, weight.dims);
+  const lo = new Float64Array(channels).fill(Infinity);
+  const hi = new Float64Array(channels).fill(-Infinity);
+  const data = weight.data as Float32Array;
+  for (let i = 0; i < data.length; i++) {
+    const c = channelOf(i);
+    if (data[i] < lo[c]) lo[c] = data[i];
+    if (data[i] > hi[c]) hi[c] = data[i];
+  }
+  return Array.from({ length: channels }, (_, c) => paramsForRange(lo[c], hi[c], bits));
+}
+
+/** Round-to-nearest fake quantization of a weight, per output channel. */
+export function fakeQuantWeight(layer: QuantLayer, weight: Tensor, params: QuantParams[]): Float32Array {
+  const { channelOf } = channelsOf(layer, weight.dims);
+  const data = weight.data as Float32Array;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = fakeQuantize(data[i], params[channelOf(i)]);
+  return out;
+}
+
+export interface LayerQuantization {
+  bits: number;
+  /** The weight's fake-quantized values in its stored layout (e.g. after learned rounding); nearest rounding when absent. */
+  weight?: Float32Array;
+}
+
+export interface SimulationPlan {
+  layers: Map<string, LayerQuantization>;
+  /** Per-tensor parameters for the inputs of quantized layers, keyed by tensor name; absent = FP activations. */
+  activations?: Map<string, QuantParams>;
+}
+
+export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan: SimulationPlan): Model {
+  const initializers = new Map(model.graph.initializers);
+  const replaced = new Map<string, string>(); // layer input → fake-quantized name
+  const inserted: Node[] = [];
+  const rewired = new Map<Node, Node>();
+  for (const layer of layers) {
+    const q = plan.layers.get(layer.name);
+    if (!q) continue;
+    const weight = model.graph.initializers.get(layer.weight);
+    if (!weight) throw new Error(`layer ${layer.name}: its weight ${layer.weight} is not an initializer`);
+    const data = q.weight ?? fakeQuantWeight(layer, weight, weightParams(layer, weight, q.bits));
+    if (data.length !== weight.data.length) throw new Error(`layer ${layer.name}: quantized weight has ${data.length} values, not ${weight.data.length}`);
+    initializers.set(layer.weight, { ...weight, dtype: 'float32', data });
+
+    const act = plan.activations?.get(layer.input);
+    if (!act) continue;
+    let fq = replaced.get(layer.input);
+    if (!fq) {
+      fq = `${layer.input}::fake_quant`;
+      replaced.set(layer.input, fq);
+      inserted.push(fakeQuantNode(`${layer.name}/input_fake_quant`, layer.input, fq, act));
+    }
+    const name = fq;
+    rewired.set(layer.node, { ...layer.node, inputs: layer.node.inputs.map((x, i) => (i === 0 ? name : x)) });
+  }
+  // Fake-quant nodes go right after their producers: simplest is first, since the executor sorts topologically.
+  const nodes = [...inserted, ...model.graph.nodes.map((n) => rewired.get(n) ?? n)];
+  return { ...model, graph: { ...model.graph, nodes, initializers } };
+}
