@@ -246,7 +246,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     simulated,
     report: {
       settings,
-      avgBits: averageBits(quantized.map((q) => q.storage), quantized.map((q) => Math.min(q.bits, 32))),
+      avgBits: storedBits / quantized.reduce((s, q) => s + q.storage.params, 0),
       modelBytes,
       fpBytes,
       layers: results,
