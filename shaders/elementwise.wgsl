@@ -4,6 +4,9 @@
 
 override OP: u32 = 0u;
 override WG: u32 = 64u;
+// Both inputs are suffixes of the output's shape (same shape, a bias over the last dims, or a
+// scalar): then input index = i mod length, and the per-dimension walk is skipped.
+override SUFFIX: bool = false;
 
 const ADD = 0u; const SUB = 1u; const MUL = 2u; const DIV = 3u; const POW = 4u;
 const MAX = 5u; const MIN = 6u; const FMOD = 7u;
@@ -15,6 +18,7 @@ const SIN = 35u; const COS = 36u; const CLIP = 37u; const AFFINE = 38u; const CO
 struct Params {
   count: u32, rank: u32, offA: u32, offB: u32,
   offOut: u32, rowStride: u32, alpha: f32, beta: f32,   // alpha, beta: Clip bounds or y = alpha x + beta
+  lenA: u32, lenB: u32, _p0: u32, _p1: u32,
   dims: array<vec4<u32>, 2>,
   stridesA: array<vec4<u32>, 2>,
   stridesB: array<vec4<u32>, 2>,
@@ -89,9 +93,17 @@ fn apply(x: f32, y: f32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * p.rowStride;
   if (i >= p.count) { return; }
-  var rest = i;
   var ia = p.offA;
   var ib = p.offB;
+  if (SUFFIX) {
+    ia += i % p.lenA;
+    ib += i % p.lenB;
+    var y = 0.0;
+    if (OP < SQRT) { y = b[ib]; }
+    out[p.offOut + i] = apply(a[ia], y);
+    return;
+  }
+  var rest = i;
   for (var d = i32(p.rank) - 1; d >= 0; d--) {
     let n = at(p.dims, u32(d));
     let idx = rest % n;

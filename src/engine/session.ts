@@ -1,6 +1,7 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { CommandBatch } from '../gpu/encoder.ts';
 import { readBuffer } from '../gpu/readback.ts';
+import type { TimestampProfiler } from '../gpu/profiler.ts';
 import type { Model, Tensor } from '../onnx/ir.ts';
 import { onnxOps, opFor } from '../onnx/ops/index.ts';
 import { opKey, UnsupportedOpError, type OpRegistry, type RefTensor } from '../onnx/ops/types.ts';
@@ -60,6 +61,8 @@ export class GpuModel {
   /** Plans for different batch sizes share the float64 copies of the weights. */
   private readonly initializerCache = new WeakMap<Tensor, RefTensor>();
 
+  /** When set, every kernel of a run is timed on the GPU (read the timings from the profiler). */
+  profiler: TimestampProfiler | null = null;
   private readonly referenceOps: OpRegistry;
   private readonly kernels: Record<string, GpuOp>;
 
@@ -113,7 +116,7 @@ export class GpuModel {
     const last = lastUses(plan, outputNames);
     const values = new Map<string, GpuTensor>();
     const storageOf = new Map<string, Storage>();
-    const cmd = new CommandBatch(ctx);
+    const cmd = new CommandBatch(ctx, this.profiler);
     const tapCopies: { name: string; buffer: GPUBuffer; dims: number[]; dtype: 'f32' | 'i32' }[] = [];
 
     const drop = (name: string) => {

@@ -13,19 +13,30 @@ export const UNARY_OPS = {
 
 const WG = 64;
 
+/** Whether `dims`, without leading 1s, are the trailing dims of `out`: then it repeats with period = its size. */
+function isSuffix(dims: readonly number[], out: readonly number[]): boolean {
+  let start = 0;
+  while (start < dims.length && dims[start] === 1) start++;
+  const core = dims.slice(start);
+  const tail = out.slice(out.length - core.length);
+  return core.length <= out.length && core.every((d, i) => d === tail[i]);
+}
+
 function record(ctx: GpuContext, batch: CommandBatch, op: number, a: GpuTensor, b: GpuTensor | null, out: GpuTensor, alpha = 0, beta = 0): void {
   const dims = out.dims;
   const count = elementCount(dims);
   if (count === 0) return;
   const grid = linearGrid(count, WG);
-  const uniforms = new UniformWriter(128)
+  const suffix = isSuffix(a.dims, dims) && (!b || isSuffix(b.dims, dims));
+  const uniforms = new UniformWriter(144)
     .u32(count).u32(dims.length).u32(offsetOf(a)).u32(b ? offsetOf(b) : 0)
     .u32(offsetOf(out)).u32(grid.rowStride).f32(alpha).f32(beta)
+    .u32(Math.max(1, elementCount(a.dims))).u32(b ? Math.max(1, elementCount(b.dims)) : 1).u32(0).u32(0)
     .u32x8(dims)
     .u32x8(broadcastStrides(a.dims, dims))
     .u32x8(b ? broadcastStrides(b.dims, dims) : []);
   batch.dispatch({
-    pipeline: ctx.pipelines.get(source, 'main', { OP: op, WG }),
+    pipeline: ctx.pipelines.get(source, 'main', { OP: op, WG, SUFFIX: suffix ? 1 : 0 }),
     uniforms: uniforms.bytes,
     buffers: [a.buffer, (b ?? a).buffer, out.buffer],
     workgroups: grid.workgroups,

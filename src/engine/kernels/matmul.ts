@@ -60,7 +60,7 @@ export function recordMatmul(
     // Unused bias still needs a binding; B stands in for it.
     buffers: [a, b, bias ?? b, out],
     workgroups: [Math.ceil(shape.N / (4 * tiles.wgX)), Math.ceil(shape.M / (4 * tiles.wgY)), shape.batch ?? 1],
-    label: 'matmul',
+    label: vec4 ? 'matmul' : 'matmul-scalar',
   });
 }
 

@@ -3,7 +3,6 @@ import type { GpuContext } from '../../gpu/device.ts';
 import type { CommandBatch } from '../../gpu/encoder.ts';
 import { linearGrid, UniformWriter } from './dispatch.ts';
 
-const WG = 64;
 export const ROW_MODES = { softmax: 0, layerNorm: 1, mean: 2, sum: 3, max: 4 } as const;
 
 /** A row kernel over `rows` contiguous rows of `len` values starting at element `offset` of `x`. */
@@ -21,6 +20,8 @@ export interface RowJob {
 
 export function recordRows(ctx: GpuContext, batch: CommandBatch, job: RowJob): void {
   if (job.rows === 0) return;
+  // Short rows waste most of a wide workgroup on idle invocations and barriers.
+  const WG = job.len <= 32 ? 8 : job.len <= 128 ? 16 : job.len <= 1024 ? 64 : 128;
   const grid = linearGrid(job.rows, 1);
   const affine = Boolean(job.gamma && job.beta);
   const uniforms = new UniformWriter(32)
