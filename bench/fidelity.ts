@@ -49,8 +49,8 @@ const faces = labelledSet(await filesFromDirectory(join(DATA, 'faces'), { recurs
 const stride = faces.length / calibCount;
 const calibSet = new Set(Array.from({ length: calibCount }, (_, i) => Math.floor(i * stride)));
 const calibFaces = faces.filter((_, i) => calibSet.has(i));
-const evalFaces = faces.filter((_, i) => !calibSet.has(i)).filter((_, i, all) => i < evalLimit || all.length <= evalLimit);
-const evalPicked = Number.isFinite(evalLimit) ? evenly(faces.filter((_, i) => !calibSet.has(i)), evalLimit) : evalFaces;
+const heldOut = faces.filter((_, i) => !calibSet.has(i));
+const evalPicked = Number.isFinite(evalLimit) ? evenly(heldOut, evalLimit) : heldOut;
 
 function evenly<T>(items: T[], n: number): T[] {
   const step = items.length / Math.min(n, items.length);
