@@ -114,3 +114,48 @@ describe('cli run', () => {
     expectOneErrorLine(await cli('run', join(dir, 'cut.onnx'), '--images', 'tools/fixtures/images'), /^error: cut\.onnx is not an ONNX model: truncated/);
   });
 });
+
+describe('cli eval and quantize', () => {
+  it('eval prints exactly auc, accuracy and n, agreeing with onnxruntime', async () => {
+    const r = await cli('eval', 'tools/fixtures/hf_vit_tiny_op17.onnx', '--data', 'tools/fixtures/labelled', '--json');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(r.stdout) as Record<string, number>;
+    expect(Object.keys(got).sort()).toEqual(['accuracy', 'auc', 'n']);
+    expect(got.n).toBe(6);
+
+    const sources = listImages(await filesFromDirectory(join(FIXTURES, 'labelled'), { recursive: true }), 'labelled');
+    const decoded = await Promise.all(sources.map(async (s) => decodeImageNode(await s.read(), s.name)));
+    const pixels = preprocess(decoded, { size: [32, 32], mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+    ort.env.wasm.numThreads = 1;
+    const session = await ort.InferenceSession.create(new Uint8Array(await readFile(join(FIXTURES, 'hf_vit_tiny_op17.onnx'))), { executionProviders: ['wasm'] });
+    const logits = (await session.run({ pixel_values: new ort.Tensor('float32', pixels, [6, 3, 32, 32]) })).logits.data as Float32Array;
+    const isFake = sources.map((s) => s.name.startsWith('fake/'));
+    const predictedFake = isFake.map((_, i) => logits[2 * i + 1] > logits[2 * i]);
+    expect(got.accuracy).toBeCloseTo(predictedFake.filter((p, i) => p === isFake[i]).length / 6, 6);
+    const margin = isFake.map((_, i) => logits[2 * i + 1] - logits[2 * i]);
+    let pairs = 0;
+    for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) if (isFake[i] && !isFake[j]) pairs += margin[i] > margin[j] ? 1 : margin[i] === margin[j] ? 0.5 : 0;
+    expect(got.auc).toBeCloseTo(pairs / 9, 6);
+  });
+
+  it('quantize writes a report with the bits, bytes and layers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-quant-'));
+    const report = join(dir, 'r.json');
+    const r = await cli('quantize', 'tools/fixtures/vit_tiny_op13.onnx', '--calib', 'tools/fixtures/images', '--method', 'rtn', '--avg-bits', '6', '--report', report);
+    expect(r.code).toBe(0);
+    const got = JSON.parse(await readFile(report, 'utf8'));
+    expect(got.avgBits).toBeLessThanOrEqual(6);
+    expect(got.modelBytes).toBeLessThan(got.fpBytes);
+    expect(got.layers).toHaveLength(10);
+    for (const layer of got.layers) expect(Object.keys(layer)).toEqual(expect.arrayContaining(['name', 'bits', 'params', 'score', 'sqnr']));
+    expect(got.settings.method).toBe('rtn');
+    expect(Object.keys(got.timings)).toEqual(['calibrate', 'score', 'allocate', 'evaluate']);
+  });
+
+  it('refuses --out until the export stage exists, and an impossible budget', async () => {
+    expect((await cli('quantize', 'tools/fixtures/vit_tiny_op13.onnx', '--calib', 'tools/fixtures/images', '--report', '/tmp/x.json', '--out', '/tmp/q.onnx')).stderr).toMatch(/^error: --out needs the export stage/);
+    expectOneErrorLine(await cli('quantize', 'tools/fixtures/vit_tiny_op13.onnx', '--calib', 'tools/fixtures/images', '--method', 'rtn', '--avg-bits', '1', '--report', '/tmp/x.json'),
+      /^error: no uniform width fits 1 bits per weight/);
+  });
+});
+
