@@ -98,10 +98,6 @@ const reconstruct = reconstructor(ctx);
 for (const c of configs) {
   for (const m of methods) {
     const settings: QuantizeSettings = { ...DEFAULT_SETTINGS, avgBits: c.avgBits, actBits: c.actBits, iters, ...m.over };
-    if (settings.method !== 'rtn' && !reconstruct) {
-      rows.push([c.label, m.name, 'n/a', '', '', '', '', 'learned rounding not built']);
-      continue;
-    }
     t0 = performance.now();
     try {
       const { report } = await quantizeModel(ctx, model, { calibration: calibration.map(({ pixels, count }) => ({ pixels, count })), evaluation }, settings, { reconstruct });

@@ -218,8 +218,10 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     stages.step(1, 1);
     stages.end();
 
-    if (settings.method !== 'rtn' && hooks.reconstruct) await reconstructAll();
-    else if (settings.method !== 'rtn') throw new Error(`method ${settings.method} needs learned rounding, which this build cannot run`);
+    if (settings.method !== 'rtn') {
+      if (!hooks.reconstruct) throw new Error(`method ${settings.method} needs a reconstructor for its learned rounding`);
+      await reconstructAll();
+    }
 
     await evaluateStage();
   } catch (error) {
