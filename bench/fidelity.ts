@@ -89,7 +89,7 @@ const configs: { label: string; avgBits: number; actBits: number }[] = [
 ];
 const methods: { name: string; over: Partial<QuantizeSettings> }[] = [
   { name: 'RTN (min/max)', over: { method: 'rtn', actRange: 'minmax' } },
-  { name: 'RTN (MSE ranges)', over: { method: 'rtn', actRange: 'mse' } },
+  { name: 'RTN (MSE ranges)', over: { method: 'rtn', actRange: 'mse', weightRange: 'mse' } },
   { name: 'AdaRound (uniform)', over: { method: 'adaround' } },
   { name: 'DeFakeQ (paper)', over: { method: 'defakeq', solver: 'relaxed', error: 'paper' } },
   { name: 'DeFakeQ (exact, measured)', over: { method: 'defakeq', solver: 'exact', error: 'measured' } },

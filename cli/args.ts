@@ -21,6 +21,8 @@ export interface QuantizeFlags {
   solver: 'exact' | 'relaxed';
   error: 'paper' | 'noise' | 'measured';
   actRange: 'minmax' | 'percentile' | 'mse';
+  weightRange: 'minmax' | 'mse';
+  reconInputs: 'quantized' | 'fp';
   iters: number;
   seed: number;
   calibImages: number;
@@ -67,6 +69,7 @@ commands:
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index 1]
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range percentile|minmax|mse]
       [--method defakeq|adaround|rtn] [--solver relaxed|exact] [--error paper|noise|measured]
+      [--weight-range minmax|mse] [--recon-inputs quantized|fp]
       [--iters 300] [--seed 0]       (--out Q.onnx comes with the export stage)
 
 options for every command: --debug (stack traces), --help`;
@@ -97,11 +100,13 @@ const OPTIONS = {
   iters: { type: 'string' },
   seed: { type: 'string' },
   'calib-images': { type: 'string' },
+  'weight-range': { type: 'string' },
+  'recon-inputs': { type: 'string' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -213,6 +218,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           solver: oneOf(values.solver, '--solver', ['relaxed', 'exact'] as const, 'relaxed'),
           error: oneOf(values.error, '--error', ['paper', 'noise', 'measured'] as const, 'paper'),
           actRange: oneOf(values['act-range'], '--act-range', ['percentile', 'minmax', 'mse'] as const, 'percentile'),
+          weightRange: oneOf(values['weight-range'], '--weight-range', ['minmax', 'mse'] as const, 'minmax'),
+          reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),
           iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,
           seed: values.seed !== undefined ? Number(values.seed) : 0,
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,

@@ -72,6 +72,7 @@ export const core: CliCore = {
     const settings: QuantizeSettings = {
       ...DEFAULT_SETTINGS,
       method: flags.method, avgBits: flags.avgBits, candidates: flags.bits, actBits: flags.actBits, actRange: flags.actRange,
+      weightRange: flags.weightRange, reconInputs: flags.reconInputs,
       solver: flags.solver, error: flags.error, iters: flags.iters, seed: flags.seed,
     };
     let lastStage = '';

@@ -12,7 +12,7 @@ import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { layerImportance } from './importance.ts';
 import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
-import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan } from './simulate.ts';
+import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan, type WeightRange } from './simulate.ts';
 
 export type Method = 'defakeq' | 'adaround' | 'rtn';
 export type StageName = 'calibrate' | 'score' | 'allocate' | 'reconstruct' | 'evaluate';
@@ -25,6 +25,8 @@ export interface QuantizeSettings {
   /** Activation bits on every quantized layer's input; null keeps activations in float. */
   actBits: number | null;
   actRange: RangeMethod;
+  /** Per-channel weight ranges: min/max, or searched for the least squared rounding error. */
+  weightRange: WeightRange;
   solver: 'exact' | 'relaxed';
   error: ErrorModelName;
   /** Reconstruction iterations per layer. */
@@ -37,7 +39,7 @@ export interface QuantizeSettings {
 }
 
 export const DEFAULT_SETTINGS: QuantizeSettings = {
-  method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'percentile',
+  method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'percentile', weightRange: 'minmax',
   solver: 'relaxed', error: 'paper', iters: 300, reconImages: 32, reconInputs: 'quantized', seed: 0,
 };
 
@@ -173,7 +175,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
 
   const weightOf = (l: QuantLayer) => model.graph.initializers.get(l.weight)!.data as Float32Array;
   const setPlan = () => {
-    plan.layers = new Map(layers.map((l, i) => [l.name, { bits: bits[i], weight: plan.layers.get(l.name)?.weight }]));
+    plan.layers = new Map(layers.map((l, i) => [l.name, { bits: bits[i], range: settings.weightRange, weight: plan.layers.get(l.name)?.weight }]));
   };
 
   try {
@@ -283,7 +285,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       for (const i of members) {
         const l = layers[i];
         const weight = model.graph.initializers.get(l.weight)!;
-        const params = weightParams(l, weight, bits[i]);
+        const params = weightParams(l, weight, bits[i], settings.weightRange);
         const rows = (t: { data: Float32Array | Int32Array; dims: number[] }) => {
           const data = t.data as Float32Array;
           if (l.kind !== 'conv') return { rows: data.length / l.inFeatures, data };

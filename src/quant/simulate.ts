@@ -21,18 +21,40 @@ export function channelsOf(layer: QuantLayer, dims: readonly number[]): { channe
   return { channels: n, perChannel: per, channelOf: (i) => Math.floor(i / per) };
 }
 
-/** Per-output-channel min/max parameters for a weight in its stored layout. */
-export function weightParams(layer: QuantLayer, weight: Tensor, bits: number): QuantParams[] {
+export type WeightRange = 'minmax' | 'mse';
+
+/**
+ * Per-output-channel parameters for a weight in its stored layout: the channel's min/max, or the
+ * shrunken range with the least squared rounding error ('mse').
+ */
+export function weightParams(layer: QuantLayer, weight: Tensor, bits: number, range: WeightRange = 'minmax'): QuantParams[] {
   const { channels, channelOf } = channelsOf(layer, weight.dims);
   const lo = new Float64Array(channels).fill(Infinity);
   const hi = new Float64Array(channels).fill(-Infinity);
   const data = weight.data as Float32Array;
+  const members: number[][] = Array.from({ length: channels }, () => []);
   for (let i = 0; i < data.length; i++) {
     const c = channelOf(i);
     if (data[i] < lo[c]) lo[c] = data[i];
     if (data[i] > hi[c]) hi[c] = data[i];
+    if (range === 'mse') members[c].push(data[i]);
   }
-  return Array.from({ length: channels }, (_, c) => paramsForRange(lo[c], hi[c], bits));
+  return Array.from({ length: channels }, (_, c) => (range === 'mse' ? mseRange(members[c], lo[c], hi[c], bits) : paramsForRange(lo[c], hi[c], bits)));
+}
+
+function mseRange(values: number[], lo: number, hi: number, bits: number): QuantParams {
+  let best = paramsForRange(lo, hi, bits);
+  let bestErr = Infinity;
+  for (let step = 0; step < 50; step++) {
+    const p = paramsForRange(lo * (1 - step * 0.01), hi * (1 - step * 0.01), bits);
+    let err = 0;
+    for (const v of values) err += (v - fakeQuantize(v, p)) ** 2;
+    if (err < bestErr) {
+      bestErr = err;
+      best = p;
+    }
+  }
+  return best;
 }
 
 /** Round-to-nearest fake quantization of a weight, per output channel. */
@@ -46,6 +68,7 @@ export function fakeQuantWeight(layer: QuantLayer, weight: Tensor, params: Quant
 
 export interface LayerQuantization {
   bits: number;
+  range?: WeightRange;
   /** The weight's fake-quantized values in its stored layout (e.g. after learned rounding); nearest rounding when absent. */
   weight?: Float32Array;
 }
@@ -66,7 +89,7 @@ export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan
     if (!q) continue;
     const weight = model.graph.initializers.get(layer.weight);
     if (!weight) throw new Error(`layer ${layer.name}: its weight ${layer.weight} is not an initializer`);
-    const data = q.weight ?? fakeQuantWeight(layer, weight, weightParams(layer, weight, q.bits));
+    const data = q.weight ?? fakeQuantWeight(layer, weight, weightParams(layer, weight, q.bits, q.range));
     if (data.length !== weight.data.length) throw new Error(`layer ${layer.name}: quantized weight has ${data.length} values, not ${weight.data.length}`);
     initializers.set(layer.weight, { ...weight, dtype: 'float32', data });
 
