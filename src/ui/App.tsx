@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useGpu } from '../store/gpu.ts';
 import { AdapterPanel } from './AdapterPanel.tsx';
 import { ModelPanel } from './ModelPanel.tsx';
+import { QuantizePanel } from './QuantizePanel.tsx';
 import { RunPanel } from './RunPanel.tsx';
 
 export function App() {
@@ -22,6 +23,7 @@ export function App() {
         <AdapterPanel />
         <ModelPanel />
         <RunPanel />
+        <QuantizePanel />
       </main>
     </div>
   );

@@ -1,5 +1,8 @@
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { ModelReport } from '../model/report.ts';
+import type { ProgressEvent, QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
+
+export type { ProgressEvent, QuantizeReport, QuantizeSettings };
 
 /** What the studio worker can tell about the GPU it got. */
 export type GpuStatus =
@@ -33,6 +36,10 @@ export type RunStatus =
   | { ok: true; predictions: Prediction[]; ms: number }
   | { ok: false; message: string };
 
+export type QuantizeStatus =
+  | { ok: true; report: QuantizeReport }
+  | { ok: false; message: string };
+
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
 export interface StudioApi {
   gpuStatus(): Promise<GpuStatus>;
@@ -43,4 +50,11 @@ export interface StudioApi {
   openModel(model: FileBytes, extra: FileBytes[]): Promise<ModelStatus>;
   /** Run the open model on images; the results are complete or an error, never partial. */
   runImages(images: FileBytes[]): Promise<RunStatus>;
+  /**
+   * Quantize the open model with calibration images (and optionally a labelled set whose paths
+   * contain real/ and fake/). Progress arrives through `onProgress`; `cancelQuantize` stops it,
+   * and the report then holds the stages that finished.
+   */
+  quantize(calibration: FileBytes[], evaluation: FileBytes[], settings: QuantizeSettings, onProgress: (e: ProgressEvent) => void): Promise<QuantizeStatus>;
+  cancelQuantize(): void;
 }

@@ -1,13 +1,15 @@
 import * as Comlink from 'comlink';
-import { listImages } from '../data/dataset.ts';
+import { labelledSet, listImages } from '../data/dataset.ts';
 import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { fakeProbability } from '../data/metrics.ts';
 import { preprocess, preprocessorFromConfig, VIT_DEFAULTS, type PreprocessOptions } from '../data/preprocess.ts';
 import { GpuModel } from '../engine/session.ts';
 import { GpuSession } from '../gpu/device.ts';
-import { batchSizes, modelImageSize } from '../model/input.ts';
+import { batchSizes, fixedBatch, modelImageSize } from '../model/input.ts';
+import { quantizeModel } from '../quant/pipeline.ts';
+import { reconstructor } from '../quant/reconstruct.ts';
 import { assertSupported, openModel, type OpenedModel } from '../model/open.ts';
-import type { FileBytes, GpuStatus, ModelStatus, PreprocessSummary, RunStatus, StudioApi } from './api.ts';
+import type { FileBytes, GpuStatus, ModelStatus, PreprocessSummary, QuantizeStatus, RunStatus, StudioApi } from './api.ts';
 
 let session: Promise<GpuSession> | null = null;
 let current: { opened: OpenedModel; preprocess: PreprocessOptions | null; source: string } | null = null;
@@ -22,6 +24,19 @@ function openSession(): Promise<GpuSession> {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+let cancelRun: AbortController | null = null;
+
+async function decodeAll(files: FileBytes[], options: PreprocessOptions, batch: number) {
+  const sources = listImages(files.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the chosen files');
+  const batches: { pixels: Float32Array; count: number; names: string[] }[] = [];
+  for (let start = 0; start < sources.length; start += batch) {
+    const chunk = sources.slice(start, start + batch);
+    const decoded = [];
+    for (const s of chunk) decoded.push(await decodeImageBrowser(await s.read(), s.name));
+    batches.push({ pixels: preprocess(decoded, options), count: chunk.length, names: chunk.map((c) => c.name) });
+  }
+  return batches;
+}
 
 function preprocessFor(opened: OpenedModel, extra: FileBytes[]): { options: PreprocessOptions | null; source: string } {
   const config = extra.find((f) => f.name.endsWith('preprocessor_config.json'));
@@ -95,6 +110,40 @@ const api: StudioApi = {
     } catch (error) {
       return { ok: false, message: message(error) };
     }
+  },
+
+  async quantize(calibration, evaluation, settings, onProgress): Promise<QuantizeStatus> {
+    cancelRun?.abort();
+    const controller = new AbortController();
+    cancelRun = controller;
+    try {
+      if (!current) throw new Error('Open a model first.');
+      const { opened, preprocess: options } = current;
+      if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
+      const size = fixedBatch(opened.model) ?? BATCH;
+      const calib = await decodeAll(calibration, options, size);
+      let labelled: { pixels: Float32Array; count: number; isFake: boolean[] }[] | undefined;
+      if (evaluation.length) {
+        const set = labelledSet(evaluation.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the evaluation files');
+        const byName = new Map(set.images.map((i) => [i.file.name, i.isFake]));
+        labelled = (await decodeAll(evaluation.filter((f) => byName.has(f.name)), options, size)).map((b) => ({ ...b, isFake: b.names.map((n) => byName.get(n)!) }));
+      }
+      const ctx = (await openSession()).context;
+      const { report } = await quantizeModel(ctx, opened.model, { calibration: calib, evaluation: labelled }, settings, {
+        signal: controller.signal,
+        onProgress,
+        reconstruct: reconstructor(ctx),
+      });
+      return { ok: true, report };
+    } catch (error) {
+      return { ok: false, message: message(error) };
+    } finally {
+      if (cancelRun === controller) cancelRun = null;
+    }
+  },
+
+  cancelQuantize() {
+    cancelRun?.abort();
   },
 };
 
