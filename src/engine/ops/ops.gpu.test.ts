@@ -40,6 +40,7 @@ const cases: Case[] = [
   { name: 'Softmax over a middle axis (opset 13)', op: 'Softmax', inputs: [[2, 5, 7]], attrs: { axis: int(1) } },
   { name: 'Softmax coerced to 2-D (opset 11)', op: 'Softmax', inputs: [[2, 5, 7]], attrs: { axis: int(1) }, opset: 11 },
   { name: 'LayerNormalization', op: 'LayerNormalization', inputs: [[2, 5, 48]], constants: [f32('g', [48], 3), f32('b', [48], 4)], attrs: { axis: int(-1), epsilon: float(1e-6) } },
+  { name: 'LayerNormalization without a bias, over two axes', op: 'LayerNormalization', inputs: [[2, 5, 6, 8]], constants: [f32('g', [6, 8], 3)], attrs: { axis: int(2) } },
   { name: 'ReduceMean over the last axis', op: 'ReduceMean', inputs: [[2, 5, 19]], attrs: { axes: ints([-1]) } },
   { name: 'ReduceMean over a middle axis, no keepdims', op: 'ReduceMean', inputs: [[2, 5, 19]], attrs: { axes: ints([1]), keepdims: int(0) } },
   { name: 'Transpose', op: 'Transpose', inputs: [[2, 3, 4, 5]], attrs: { perm: ints([0, 2, 3, 1]) } },

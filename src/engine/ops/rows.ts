@@ -2,6 +2,7 @@ import { attrFloat, attrInt, attrInts } from '../../onnx/ops/attrs.ts';
 import { normalizeAxis } from '../../onnx/ops/util.ts';
 import type { GpuTensor } from '../gpu-tensor.ts';
 import { elementCount, offsetOf } from '../kernels/dispatch.ts';
+import { recordUnary } from '../kernels/elementwise.ts';
 import { recordRows, type ROW_MODES } from '../kernels/rows.ts';
 import type { OpRecording } from './context.ts';
 import { recordTranspose } from './movement.ts';
@@ -51,10 +52,14 @@ const layerNorm: Impl = (r) => {
   const x = r.input(0);
   const axis = normalizeAxis(attrInt(r.op, 'axis', -1), x.dims.length, r.op);
   const gamma = r.input(1);
-  const beta = r.inputs[2];
+  let beta = r.inputs[2];
   const epsilon = attrFloat(r.op, 'epsilon', 1e-5);
   const axes = [...x.dims.keys()].filter((d) => d >= axis);
-  if (!beta) throw r.unsupported('LayerNormalization without a bias (B) on the GPU');
+  if (!beta) {
+    // No bias (LayerNorm(bias=False)): the kernel's affine step then adds zeros, made as 0·gamma.
+    beta = r.temp(gamma.dims);
+    recordUnary(r.ctx, r.batch, 'Affine', gamma, beta, 0, 0);
+  }
   overAxes(r, 'layerNorm', x, axes, r.outputs[0], { gamma, beta, epsilon });
 };
 
