@@ -6,10 +6,12 @@ override WG_Y: u32 = 8;
 override TILE_K: u32 = 16;
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
+override QUANT_A: bool = false;   // as in matmul_vec4.wgsl
 
 struct Params {
   M: u32, N: u32, K: u32, batch: u32,
-  strideA: u32, strideB: u32, strideC: u32, _pad: u32,
+  strideA: u32, strideB: u32, strideC: u32, aBits: u32,
+  aScale: f32, aZero: f32, _p0: u32, _p1: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -41,7 +43,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let r = e / TILE_K;
       let c = e % TILE_K;
       var v = 0.0;
-      if (row0 + r < p.M && k0 + c < p.K) { v = A[aBase + (row0 + r) * p.K + k0 + c]; }
+      if (row0 + r < p.M && k0 + c < p.K) {
+        v = A[aBase + (row0 + r) * p.K + k0 + c];
+        if (QUANT_A) { v = fake_quantize(v, p.aScale, p.aZero, p.aBits); }
+      }
       tileA[e] = v;
     }
     for (var e = li; e < TILE_K * TILE_N; e += threads) {

@@ -8,10 +8,14 @@ override WG_Y: u32 = 8;      // invocations along M; the tile is 4 * WG_Y rows
 override TILE_K: u32 = 32;   // depth of a tile, a multiple of 4
 override TRANS_B: bool = false;
 override HAS_BIAS: bool = false;
+// Fake-quantize A per tensor as it is loaded into workgroup memory (activation quantization fused
+// into the product; quantizer.wgsl is prepended to this file).
+override QUANT_A: bool = false;
 
 struct Params {
   M: u32, N: u32, K: u32, batch: u32,
-  strideA: u32, strideB: u32, strideC: u32, _pad: u32,  // per-batch strides in floats; 0 broadcasts
+  strideA: u32, strideB: u32, strideC: u32, aBits: u32,  // per-batch strides in floats; 0 broadcasts
+  aScale: f32, aZero: f32, _p0: u32, _p1: u32,           // A's quantizer when QUANT_A
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -50,7 +54,13 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       let gr = row0 + r;
       let gc = k04 + c;
       var v = vec4<f32>(0.0);
-      if (gr < p.M && gc < K4) { v = A[aBase + gr * K4 + gc]; }
+      if (gr < p.M && gc < K4) {
+        v = A[aBase + gr * K4 + gc];
+        if (QUANT_A) {
+          v = vec4<f32>(fake_quantize(v.x, p.aScale, p.aZero, p.aBits), fake_quantize(v.y, p.aScale, p.aZero, p.aBits),
+                        fake_quantize(v.z, p.aScale, p.aZero, p.aBits), fake_quantize(v.w, p.aScale, p.aZero, p.aBits));
+        }
+      }
       tileA[e] = v;
     }
     if (TRANS_B) {

@@ -1,5 +1,6 @@
-import vec4Source from '../../../shaders/matmul_vec4.wgsl?raw';
-import scalarSource from '../../../shaders/matmul_scalar.wgsl?raw';
+import quantizerSource from '../../../shaders/quantizer.wgsl?raw';
+import vec4Kernel from '../../../shaders/matmul_vec4.wgsl?raw';
+import scalarKernel from '../../../shaders/matmul_scalar.wgsl?raw';
 import type { GpuContext } from '../../gpu/device.ts';
 import { CommandBatch } from '../../gpu/encoder.ts';
 import { readFloat32 } from '../../gpu/readback.ts';
@@ -16,19 +17,29 @@ export interface MatmulTiles {
 
 export const DEFAULT_TILES: MatmulTiles = { wgX: 8, wgY: 8, tileK: 32 };
 
+// The kernels can fake-quantize A on load, so the shared quantizer comes first.
+const vec4Source = quantizerSource + vec4Kernel;
+const scalarSource = quantizerSource + scalarKernel;
+
+/** Per-tensor quantizer applied to A inside the product (activation quantization). */
+export interface AQuant {
+  scale: number;
+  zeroPoint: number;
+  bits: number;
+}
+
 export function usesVec4(shape: MatmulShape): boolean {
   return shape.K % 4 === 0 && shape.N % 4 === 0;
 }
 
-function paramsFor(shape: MatmulShape): Uint32Array {
+function paramsFor(shape: MatmulShape, quantA: AQuant | null): Uint8Array {
   const { M, N, K } = shape;
   const batch = shape.batch ?? 1;
-  return new Uint32Array([
-    M, N, K, batch,
-    shape.broadcastA ? 0 : M * K,
-    shape.broadcastB ? 0 : N * K,
-    M * N, 0,
-  ]);
+  const view = new DataView(new ArrayBuffer(48));
+  [M, N, K, batch, shape.broadcastA ? 0 : M * K, shape.broadcastB ? 0 : N * K, M * N, quantA?.bits ?? 0].forEach((v, i) => view.setUint32(4 * i, v, true));
+  view.setFloat32(32, quantA?.scale ?? 1, true);
+  view.setFloat32(36, quantA?.zeroPoint ?? 0, true);
+  return new Uint8Array(view.buffer);
 }
 
 /**
@@ -44,6 +55,7 @@ export function recordMatmul(
   shape: MatmulShape,
   bias: GPUBuffer | null = null,
   tiles: MatmulTiles = DEFAULT_TILES,
+  quantA: AQuant | null = null,
 ): void {
   validateMatmul(shape);
   const vec4 = usesVec4(shape);
@@ -53,10 +65,11 @@ export function recordMatmul(
     TILE_K: vec4 ? tiles.tileK : Math.min(tiles.tileK, 16),
     TRANS_B: shape.transB ? 1 : 0,
     HAS_BIAS: bias ? 1 : 0,
+    QUANT_A: quantA ? 1 : 0,
   });
   batch.dispatch({
     pipeline,
-    uniforms: paramsFor(shape),
+    uniforms: paramsFor(shape, quantA),
     // Unused bias still needs a binding; B stands in for it.
     buffers: [a, b, bias ?? b, out],
     workgroups: [Math.ceil(shape.N / (4 * tiles.wgX)), Math.ceil(shape.M / (4 * tiles.wgY)), shape.batch ?? 1],
