@@ -272,10 +272,11 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     const groups = new Map<string, number[]>();
     layers.forEach((l, i) => groups.set(blockOf(l.name) || l.name, [...(groups.get(blockOf(l.name) || l.name) ?? []), i]));
     let done = 0;
+    const finished = new Set<number>();
     for (const members of groups.values()) {
       let quantTaps = fpTaps;
       if (settings.reconInputs === 'quantized' && done > 0) {
-        const partial = new GpuModel(ctx, simulatedModel(model, layers.filter((_, i) => results[i].reconstructed), plan), OPS);
+        const partial = new GpuModel(ctx, simulatedModel(model, layers.filter((_, i) => finished.has(i)), plan), OPS);
         try {
           quantTaps = (await partial.run({ [input]: images.pixels }, images.count, { taps: members.map((i) => layers[i].input) })).taps;
         } finally {
@@ -286,13 +287,10 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         const l = layers[i];
         const weight = model.graph.initializers.get(l.weight)!;
         const params = weightParams(l, weight, bits[i], settings.weightRange);
-        const rows = (t: { data: Float32Array | Int32Array; dims: number[] }) => {
-          const data = t.data as Float32Array;
-          if (l.kind !== 'conv') return { rows: data.length / l.inFeatures, data };
-          throw new Error('conv reconstruction goes through unfolded patches');
-        };
+        const rows = (t: { data: Float32Array | Int32Array }) => ({ rows: t.data.length / l.inFeatures, data: t.data as Float32Array });
         if (l.kind === 'conv') {
-          plan.layers.set(l.name, { bits: bits[i], weight: fakeQuantWeight(l, weight, params) });
+          // The patch embedding keeps nearest rounding: its inputs are the images themselves.
+          plan.layers.set(l.name, { bits: bits[i], range: settings.weightRange, weight: fakeQuantWeight(l, weight, params) });
         } else {
           const weightQ = await reconstruct({
             layer: l, weight: weight.data as Float32Array, bits: bits[i], params,
@@ -302,6 +300,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
           plan.layers.set(l.name, { bits: bits[i], weight: weightQ });
           results[i].reconstructed = true;
         }
+        finished.add(i);
         stages.step(++done, layers.length);
       }
     }
