@@ -14,10 +14,11 @@ const SQRT = 20u; const ERF = 21u; const TANH = 22u; const EXP = 23u; const LOG 
 const NEG = 25u; const ABS = 26u; const RECIP = 27u; const RELU = 28u; const SIGMOID = 29u;
 const GELU = 30u; const GELU_TANH = 31u; const FLOOR = 32u; const CEIL = 33u; const ROUND = 34u;
 const SIN = 35u; const COS = 36u; const CLIP = 37u; const AFFINE = 38u; const COPY = 39u;
+const SIGN = 40u; const SOFTPLUS = 41u; const LEAKY_RELU = 42u; const HARD_SIGMOID = 43u; const HARD_SWISH = 44u;
 
 struct Params {
   count: u32, rank: u32, offA: u32, offB: u32,
-  offOut: u32, rowStride: u32, alpha: f32, beta: f32,   // alpha, beta: Clip bounds or y = alpha x + beta
+  offOut: u32, rowStride: u32, alpha: f32, beta: f32,   // Clip bounds, y = alpha x + beta, LeakyRelu/HardSigmoid's alpha, beta
   lenA: u32, lenB: u32, _p0: u32, _p1: u32,
   dims: array<vec4<u32>, 2>,
   stridesA: array<vec4<u32>, 2>,
@@ -85,6 +86,11 @@ fn apply(x: f32, y: f32) -> f32 {
     case COS: { return cos(x); }
     case CLIP: { return clamp(x, p.alpha, p.beta); }
     case AFFINE: { return p.alpha * x + p.beta; }
+    case SIGN: { return sign(x); }
+    case SOFTPLUS: { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
+    case LEAKY_RELU: { return select(p.alpha * x, x, x >= 0.0); }
+    case HARD_SIGMOID: { return clamp(p.alpha * x + p.beta, 0.0, 1.0); }
+    case HARD_SWISH: { return x * clamp(x / 6.0 + 0.5, 0.0, 1.0); }
     default: { return x; }
   }
 }

@@ -2,7 +2,9 @@ import type { GpuOp } from './gpu-tensor.ts';
 import { OpRecording } from './ops/context.ts';
 import { elementwiseImpls } from './ops/elementwise.ts';
 import { linalgImpls } from './ops/linalg.ts';
+import { logicImpls } from './ops/logic.ts';
 import { movementImpls } from './ops/movement.ts';
+import { paddingImpls } from './ops/padding.ts';
 import { rowImpls } from './ops/rows.ts';
 
 /** Ops whose output is the input's buffer under new dims: no kernel runs. */
@@ -12,7 +14,7 @@ export function isViewOp(opType: string): boolean {
   return VIEW_OPS.has(opType);
 }
 
-const impls = { ...elementwiseImpls, ...movementImpls, ...linalgImpls, ...rowImpls };
+const impls = { ...elementwiseImpls, ...logicImpls, ...movementImpls, ...paddingImpls, ...linalgImpls, ...rowImpls };
 
 /** The WebGPU implementation of every runtime op, by opKey. */
 export const gpuOps: Record<string, GpuOp> = Object.fromEntries(

@@ -9,6 +9,7 @@ export const BINARY_OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3, Pow: 4, Max: 5, Min:
 export const UNARY_OPS = {
   Sqrt: 20, Erf: 21, Tanh: 22, Exp: 23, Log: 24, Neg: 25, Abs: 26, Reciprocal: 27, Relu: 28, Sigmoid: 29,
   Gelu: 30, GeluTanh: 31, Floor: 32, Ceil: 33, Round: 34, Sin: 35, Cos: 36, Clip: 37, Affine: 38, Copy: 39,
+  Sign: 40, Softplus: 41, LeakyRelu: 42, HardSigmoid: 43, HardSwish: 44,
 } as const;
 
 const WG = 64;

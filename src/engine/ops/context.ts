@@ -35,7 +35,12 @@ export class OpRecording {
     return c;
   }
 
-  /** A scratch buffer, returned to the pool once the node is recorded (the GPU runs in order). */
+  /**
+   * A scratch buffer, returned to the pool once the node is recorded. A later dispatch in the same
+   * CommandBatch may then get it back and overwrite it; that is safe because the GPU runs
+   * dispatches in recording order and this node's reads come first. Never pair it with
+   * queue.writeBuffer before submit: a write lands ahead of every recorded dispatch.
+   */
   temp(dims: number[], dtype: 'f32' | 'i32' = 'f32'): GpuTensor {
     const buffer = this.ctx.buffers.acquire(Math.max(4, elementCount(dims) * 4), `${this.node.opType} scratch`);
     this.temps.push(buffer);

@@ -1,7 +1,8 @@
 import { attrFloat, attrInt } from '../../onnx/ops/attrs.ts';
 import { convPlan } from '../../onnx/ops/conv.ts';
 import type { GpuTensor } from '../gpu-tensor.ts';
-import { elementCount, offsetOf } from '../kernels/dispatch.ts';
+import { recordStridedCopy } from '../kernels/copy.ts';
+import { elementCount, offsetOf, stridesOf } from '../kernels/dispatch.ts';
 import { recordBinary, recordUnary } from '../kernels/elementwise.ts';
 import { recordIm2col } from '../kernels/gather.ts';
 import { recordMatmul } from '../kernels/matmul.ts';
@@ -76,27 +77,53 @@ const gemm: Impl = (r) => {
   }
 };
 
-/** Conv as im2col + matmul, then [N, P, O] → [N, O, P]. */
+/**
+ * Conv as im2col + matmul per group, then [N, P, O_g] → the output's [N, O_g, P] channel slice.
+ * With groups, each group's input channels, weight rows and bias are first copied out (the
+ * matmul reads whole buffers from element 0); the scratch is reused by every group, which is
+ * safe because the GPU runs the group's reads before the next group's writes.
+ */
 const conv: Impl = (r) => {
   const x = r.input(0);
   const w = r.input(1);
-  unaligned(r, w);
-  const plan = convPlan({ dtype: 'float32', dims: x.dims }, { dtype: 'float32', dims: w.dims }, r.op);
-  if (plan.group !== 1) throw r.unsupported(`grouped convolution (group ${plan.group}) on the GPU`);
-  const P = plan.outH * plan.outW;
-  const K = plan.inC * plan.kH * plan.kW;
-  const O = plan.outC;
-  const cols = r.temp([plan.batch, P, K]);
-  recordIm2col(r.ctx, r.batch, x.buffer, offsetOf(x), cols.buffer, {
-    N: plan.batch, C: plan.inC, H: plan.inH, W: plan.inW, KH: plan.kH, KW: plan.kW, OH: plan.outH, OW: plan.outW,
-    strideH: plan.strides[0], strideW: plan.strides[1], padTop: plan.padBegin[0], padLeft: plan.padBegin[1],
-    dilH: plan.dilations[0], dilW: plan.dilations[1],
-  });
   const bias = r.inputs[2];
-  const rows = r.temp([plan.batch, P, O]);
-  recordMatmul(r.ctx, r.batch, cols.buffer, w.buffer, rows.buffer, { M: plan.batch * P, K, N: O, transB: true }, bias && offsetOf(bias) === 0 ? bias.buffer : null);
   const out = r.outputs[0];
-  recordTranspose(r, rows, [0, 2, 1], { ...out, dims: [plan.batch, O, P] });
+  const plan = convPlan({ dtype: 'float32', dims: x.dims }, { dtype: 'float32', dims: w.dims }, r.op);
+  const G = plan.group;
+  const C = plan.inC / G;
+  const O = plan.outC / G;
+  const P = plan.outH * plan.outW;
+  const K = C * plan.kH * plan.kW;
+  const plane = plan.inH * plan.inW;
+  const grouped = G > 1;
+  const xs = grouped ? r.temp([plan.batch, C, plan.inH, plan.inW]) : null;
+  const ws = grouped || offsetOf(w) !== 0 ? r.temp([O, K]) : null;
+  const bs = bias && (grouped || offsetOf(bias) !== 0) ? r.temp([O]) : null;
+  const cols = r.temp([plan.batch, P, K]);
+  const rows = r.temp([plan.batch, P, O]);
+  const copy = (src: GpuTensor, at: number, dims: number[], srcStrides: number[], dst: GpuTensor) =>
+    recordStridedCopy(r.ctx, r.batch, {
+      dims, src: src.buffer, srcOffset: offsetOf(src) + at, srcStrides, dst: dst.buffer, dstOffset: 0, dstStrides: stridesOf(dims),
+    });
+  for (let g = 0; g < G; g++) {
+    let input = x;
+    if (xs) {
+      copy(x, g * C * plane, [plan.batch, C, plane], [plan.inC * plane, plane, 1], xs);
+      input = xs;
+    }
+    if (ws) copy(w, g * O * K, [O * K], [1], ws);
+    if (bs && bias) copy(bias, g * O, [O], [1], bs);
+    recordIm2col(r.ctx, r.batch, input.buffer, offsetOf(input), cols.buffer, {
+      N: plan.batch, C, H: plan.inH, W: plan.inW, KH: plan.kH, KW: plan.kW, OH: plan.outH, OW: plan.outW,
+      strideH: plan.strides[0], strideW: plan.strides[1], padTop: plan.padBegin[0], padLeft: plan.padBegin[1],
+      dilH: plan.dilations[0], dilW: plan.dilations[1],
+    });
+    recordMatmul(r.ctx, r.batch, cols.buffer, (ws ?? w).buffer, rows.buffer, { M: plan.batch * P, K, N: O, transB: true }, bias ? (bs ?? bias).buffer : null);
+    recordStridedCopy(r.ctx, r.batch, {
+      dims: [plan.batch, O, P], src: rows.buffer, srcOffset: 0, srcStrides: [P * O, 1, O],
+      dst: out.buffer, dstOffset: offsetOf(out) + g * O * P, dstStrides: [plan.outC * P, P, 1],
+    });
+  }
 };
 
 export const linalgImpls: Record<string, Impl> = { MatMul: matmul, Gemm: gemm, Conv: conv };

@@ -87,29 +87,27 @@ const expand: Impl = (r) => {
 
 const gather: Impl = (r) => {
   const data = r.input(0);
-  const indices = r.constant(1);
+  const indices = r.constants[1];
   const axis = normalizeAxis(attrInt(r.op, 'axis', 0), data.dims.length, r.op);
   const outer = elementCount(data.dims.slice(0, axis));
   const inner = elementCount(data.dims.slice(axis + 1));
   const out = r.outputs[0];
-  if (indices.data.length === 1) {
+  if (indices && indices.data.length === 1) {
     // A single index is a strided copy of one slice.
     const k = indices.data[0] < 0 ? indices.data[0] + data.dims[axis] : indices.data[0];
+    if (!(k >= 0 && k < data.dims[axis])) throw r.unsupported(`index ${indices.data[0]} is outside axis ${axis} of size ${data.dims[axis]}`);
     recordStridedCopy(r.ctx, r.batch, {
       dims: [outer, inner], src: data.buffer, srcOffset: offsetOf(data) + k * inner, srcStrides: [data.dims[axis] * inner, 1],
       dst: out.buffer, dstOffset: offsetOf(out), dstStrides: [inner, 1],
     });
     return;
   }
-  recordGather(r.ctx, r.batch, data.buffer, offsetOf(data), r.input(1).buffer, out.buffer, {
-    outer, axisLen: data.dims[axis], inner, indexCount: indices.data.length,
+  // An index table (constant, e.g. Swin's relative position index, or computed at run time).
+  const table = r.input(1);
+  if (table.dtype !== 'i32' || offsetOf(table) !== 0 || offsetOf(out) !== 0) throw r.unsupported('indices must be an integer tensor of its own');
+  recordGather(r.ctx, r.batch, data.buffer, offsetOf(data), table.buffer, out.buffer, {
+    outer, axisLen: data.dims[axis], inner, indexCount: elementCount(table.dims),
   });
-};
-
-const cast: Impl = (r) => {
-  const x = r.input(0);
-  if (x.dtype !== r.outputs[0].dtype) throw r.unsupported('a cast between float and integer at run time');
-  recordCopy(r, x, r.outputs[0]);
 };
 
 export const movementImpls: Record<string, Impl> = {
@@ -119,7 +117,6 @@ export const movementImpls: Record<string, Impl> = {
   Slice: slice,
   Expand: expand,
   Gather: gather,
-  Cast: cast,
 };
 
 /** A materialised broadcast of `x` to `dims`, in a scratch buffer. */
