@@ -1,5 +1,6 @@
 import type { Model, Node, Tensor } from '../onnx/ir.ts';
 import type { QuantLayer } from '../model/layers.ts';
+import { channelOf, fakeQuantWeights, weightQuantOf } from './fake-quant.ts';
 import { fakeQuantNode } from './fake-quant-op.ts';
 import { fakeQuantize, paramsForRange, type QuantParams } from './quantizer.ts';
 
@@ -9,16 +10,16 @@ import { fakeQuantize, paramsForRange, type QuantParams } from './quantizer.ts';
  * engine as the original, so evaluation, SQNR and attention maps all come from one executor.
  */
 
+/** A weight's matrix shape: output channels N (columns of KxN, rows of NxK and conv weights) by K. */
+function matrixOf(layer: QuantLayer, dims: readonly number[]): { K: number; N: number; layout: 'KxN' | 'NxK' } {
+  const total = dims.reduce((a, b) => a * b, 1);
+  return layer.layout === 'KxN' ? { K: dims[0], N: dims[1], layout: 'KxN' } : { K: total / dims[0], N: dims[0], layout: 'NxK' };
+}
+
 /** Output-channel count and the channel of element i, for a weight's stored layout. */
 export function channelsOf(layer: QuantLayer, dims: readonly number[]): { channels: number; perChannel: number; channelOf: (i: number) => number } {
-  const total = dims.reduce((a, b) => a * b, 1);
-  if (layer.layout === 'KxN') {
-    const n = dims[1];
-    return { channels: n, perChannel: total / n, channelOf: (i) => i % n };
-  }
-  const n = dims[0];
-  const per = total / n;
-  return { channels: n, perChannel: per, channelOf: (i) => Math.floor(i / per) };
+  const shape = matrixOf(layer, dims);
+  return { channels: shape.N, perChannel: shape.K, channelOf: (i) => channelOf(i, shape) };
 }
 
 export type WeightRange = 'minmax' | 'mse';
@@ -59,11 +60,7 @@ function mseRange(values: number[], lo: number, hi: number, bits: number): Quant
 
 /** Round-to-nearest fake quantization of a weight, per output channel. */
 export function fakeQuantWeight(layer: QuantLayer, weight: Tensor, params: QuantParams[]): Float32Array {
-  const { channelOf } = channelsOf(layer, weight.dims);
-  const data = weight.data as Float32Array;
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = fakeQuantize(data[i], params[channelOf(i)]);
-  return out;
+  return fakeQuantWeights(weight.data as Float32Array, matrixOf(layer, weight.dims), weightQuantOf(params));
 }
 
 export interface LayerQuantization {
