@@ -4,26 +4,16 @@ import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { fakeProbability } from '../data/metrics.ts';
 import { preprocess, preprocessorFromConfig, VIT_DEFAULTS, type PreprocessOptions } from '../data/preprocess.ts';
 import { GpuModel } from '../engine/session.ts';
-import { GpuSession } from '../gpu/device.ts';
 import { batchSizes, fixedBatch, modelImageSize } from '../model/input.ts';
 import { quantizeModel } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
 import { assertSupported, openModel, type OpenedModel } from '../model/open.ts';
 import type { FileBytes, GpuStatus, ModelStatus, PreprocessSummary, QuantizeStatus, RunStatus, StudioApi } from './api.ts';
-
-let session: Promise<GpuSession> | null = null;
-let current: { opened: OpenedModel; preprocess: PreprocessOptions | null; source: string } | null = null;
+import { errorMessage as message, openSession, workerState } from './state.ts';
 
 /** Images per GPU run: small enough for a CPU adapter to stay responsive. */
 const BATCH = 8;
 
-function openSession(): Promise<GpuSession> {
-  session ??= GpuSession.open();
-  session.catch(() => (session = null));
-  return session;
-}
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 let cancelRun: AbortController | null = null;
 
 async function decodeAll(files: FileBytes[], options: PreprocessOptions, batch: number) {
@@ -69,7 +59,8 @@ const api: StudioApi = {
       const opened = openModel(file.bytes, file.name, external);
       assertSupported(opened.model);
       const { options, source } = preprocessFor(opened, extra);
-      current = { opened, preprocess: options, source };
+      workerState.current = { opened, preprocess: options, source };
+      workerState.lastResult = null;
       return { ok: true, fileName: file.name, bytes: file.bytes.byteLength, report: opened.report, preprocess: summary(options, source) };
     } catch (error) {
       return { ok: false, fileName: file.name, message: message(error) };
@@ -78,8 +69,8 @@ const api: StudioApi = {
 
   async runImages(images): Promise<RunStatus> {
     try {
-      if (!current) throw new Error('Open a model first.');
-      const { opened, preprocess: options } = current;
+      if (!workerState.current) throw new Error('Open a model first.');
+      const { opened, preprocess: options } = workerState.current;
       if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
       const sources = listImages(images.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the chosen files');
       // Decode everything first: a bad image stops the run before any GPU work.
@@ -117,8 +108,8 @@ const api: StudioApi = {
     const controller = new AbortController();
     cancelRun = controller;
     try {
-      if (!current) throw new Error('Open a model first.');
-      const { opened, preprocess: options } = current;
+      if (!workerState.current) throw new Error('Open a model first.');
+      const { opened, preprocess: options } = workerState.current;
       if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
       const size = fixedBatch(opened.model) ?? BATCH;
       const calib = await decodeAll(calibration, options, size);
@@ -129,12 +120,13 @@ const api: StudioApi = {
         labelled = (await decodeAll(evaluation.filter((f) => byName.has(f.name)), options, size)).map((b) => ({ ...b, isFake: b.names.map((n) => byName.get(n)!) }));
       }
       const ctx = (await openSession()).context;
-      const { report } = await quantizeModel(ctx, opened.model, { calibration: calib, evaluation: labelled }, settings, {
+      const result = await quantizeModel(ctx, opened.model, { calibration: calib, evaluation: labelled }, settings, {
         signal: controller.signal,
         onProgress,
         reconstruct: reconstructor(ctx),
       });
-      return { ok: true, report };
+      workerState.lastResult = result;
+      return { ok: true, report: result.report };
     } catch (error) {
       return { ok: false, message: message(error) };
     } finally {

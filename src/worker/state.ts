@@ -1,0 +1,31 @@
+import type { PreprocessOptions } from '../data/preprocess.ts';
+import { GpuSession } from '../gpu/device.ts';
+import type { OpenedModel } from '../model/open.ts';
+import type { QuantizeResult } from '../quant/pipeline.ts';
+
+/**
+ * What the studio worker holds between calls. Every service of the worker (opening, running,
+ * quantizing, exporting, analysing) reads and writes it here, so each can live in its own file.
+ */
+export interface OpenModelState {
+  opened: OpenedModel;
+  preprocess: PreprocessOptions | null;
+  source: string;
+}
+
+export const workerState: {
+  current: OpenModelState | null;
+  /** The last quantization run on the current model (finished or cancelled), with its simulated model. */
+  lastResult: QuantizeResult | null;
+} = { current: null, lastResult: null };
+
+let session: Promise<GpuSession> | null = null;
+
+/** The worker's one GPU session, opened on first use; a failed open is retried next time. */
+export function openSession(): Promise<GpuSession> {
+  session ??= GpuSession.open();
+  session.catch(() => (session = null));
+  return session;
+}
+
+export const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
