@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
 import { useGpu } from '../store/gpu.ts';
 import { AdapterPanel } from './AdapterPanel.tsx';
+import { ExportPanel } from './export/ExportPanel.tsx';
+import { ResultsPanel } from './results/ResultsPanel.tsx';
 import { ModelPanel } from './ModelPanel.tsx';
 import { QuantizePanel } from './QuantizePanel.tsx';
 import { RunPanel } from './RunPanel.tsx';
@@ -24,6 +26,8 @@ export function App() {
         <ModelPanel />
         <RunPanel />
         <QuantizePanel />
+        <ResultsPanel />
+        <ExportPanel />
       </main>
     </div>
   );

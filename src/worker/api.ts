@@ -1,6 +1,8 @@
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { ModelReport } from '../model/report.ts';
 import type { ProgressEvent, QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
+import type { AnalysisApi } from './analysis-api.ts';
+import type { ExportApi } from './export-api.ts';
 
 export type { ProgressEvent, QuantizeReport, QuantizeSettings };
 
@@ -41,7 +43,7 @@ export type QuantizeStatus =
   | { ok: false; message: string };
 
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
-export interface StudioApi {
+export interface StudioApi extends ExportApi, AnalysisApi {
   gpuStatus(): Promise<GpuStatus>;
   /**
    * Decode, check and analyse a model; `extra` may hold its .onnx_data and preprocessor_config.json.

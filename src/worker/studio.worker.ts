@@ -9,6 +9,8 @@ import { quantizeModel } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
 import { assertSupported, openModel, type OpenedModel } from '../model/open.ts';
 import type { FileBytes, GpuStatus, ModelStatus, PreprocessSummary, QuantizeStatus, RunStatus, StudioApi } from './api.ts';
+import { analysisService } from './analysis-service.ts';
+import { exportService } from './export-service.ts';
 import { errorMessage as message, openSession, workerState } from './state.ts';
 
 /** Images per GPU run: small enough for a CPU adapter to stay responsive. */
@@ -44,6 +46,9 @@ function summary(options: PreprocessOptions | null, source: string): PreprocessS
 }
 
 const api: StudioApi = {
+  ...exportService,
+  ...analysisService,
+
   async gpuStatus(): Promise<GpuStatus> {
     try {
       const s = await openSession();
