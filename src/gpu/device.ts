@@ -98,11 +98,14 @@ export async function createGpuContext(gpu?: GPU): Promise<GpuContext> {
 
 /**
  * `error` as a GpuDeviceLostError when the device is gone: then the loss is the real cause. A map
- * can be aborted a moment before the loss is reported, so give the report a short while to come.
+ * is aborted a moment before the loss is reported (seconds later on a loaded CPU adapter), so an
+ * aborted operation waits a while for the report; other errors are not delayed.
  */
 export async function explainGpuFailure(ctx: GpuContext, error: unknown): Promise<unknown> {
   if (error instanceof GpuDeviceLostError) return error;
-  if (ctx.lostReason === null) await Promise.race([ctx.device.lost, new Promise((r) => setTimeout(r, 3000))]);
+  const name = (error as { name?: unknown } | null)?.name;
+  const abortLike = name === 'AbortError' || name === 'OperationError';
+  if (ctx.lostReason === null && abortLike) await Promise.race([ctx.device.lost, new Promise((r) => setTimeout(r, 20_000))]);
   if (ctx.lostReason === null) return error;
   return new GpuDeviceLostError(`The GPU device was lost (${ctx.lostReason}); the work in progress was abandoned.`);
 }
