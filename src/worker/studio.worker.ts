@@ -1,14 +1,16 @@
 import * as Comlink from 'comlink';
-import { labelledSet, listImages } from '../data/dataset.ts';
+import { labelledSet, listImages, type FileSource } from '../data/dataset.ts';
 import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { fakeProbability } from '../data/metrics.ts';
 import { preprocess, preprocessorFromConfig, VIT_DEFAULTS, type PreprocessOptions } from '../data/preprocess.ts';
 import { GpuModel } from '../engine/session.ts';
+import { explainGpuFailure, GpuDeviceLostError } from '../gpu/device.ts';
 import { batchSizes, fixedBatch, modelImageSize } from '../model/input.ts';
 import { quantizeModel } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
 import { assertSupported, openModel, type OpenedModel } from '../model/open.ts';
-import type { FileBytes, GpuStatus, ModelStatus, PreprocessSummary, QuantizeStatus, RunStatus, StudioApi } from './api.ts';
+import type { FileBytes, GpuStatus, ImageSetStatus, ModelStatus, PreprocessSummary, QuantizeStatus, RunStatus, StudioApi } from './api.ts';
+import { labelsFromConfig, readBytes, sourcesOf } from './inputs.ts';
 import { analysisService } from './analysis-service.ts';
 import { exportService } from './export-service.ts';
 import { errorMessage as message, openSession, workerState } from './state.ts';
@@ -18,8 +20,8 @@ const BATCH = 8;
 
 let cancelRun: AbortController | null = null;
 
-async function decodeAll(files: FileBytes[], options: PreprocessOptions, batch: number) {
-  const sources = listImages(files.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the chosen files');
+async function decodeAll(files: FileSource[], options: PreprocessOptions, batch: number, where: string) {
+  const sources = listImages(files, where);
   const batches: { pixels: Float32Array; count: number; names: string[] }[] = [];
   for (let start = 0; start < sources.length; start += batch) {
     const chunk = sources.slice(start, start + batch);
@@ -30,11 +32,18 @@ async function decodeAll(files: FileBytes[], options: PreprocessOptions, batch: 
   return batches;
 }
 
+const parseJson = (f: FileBytes) => {
+  try {
+    return JSON.parse(new TextDecoder().decode(f.bytes)) as unknown;
+  } catch {
+    throw new Error(`${f.name} is not valid JSON`);
+  }
+};
+
 function preprocessFor(opened: OpenedModel, extra: FileBytes[]): { options: PreprocessOptions | null; source: string } {
   const config = extra.find((f) => f.name.endsWith('preprocessor_config.json'));
   if (config) {
-    const json = JSON.parse(new TextDecoder().decode(config.bytes)) as unknown;
-    return { options: preprocessorFromConfig(json, config.name), source: config.name };
+    return { options: preprocessorFromConfig(parseJson(config), config.name), source: config.name };
   }
   const size = modelImageSize(opened.model);
   if (!size) return { options: null, source: 'unknown: the model has no fixed image size; add its preprocessor_config.json' };
@@ -58,17 +67,52 @@ const api: StudioApi = {
     }
   },
 
-  async openModel(file, extra): Promise<ModelStatus> {
+  async openModel(file, extraFiles): Promise<ModelStatus> {
     try {
+      const bytes = await readBytes(file);
+      const extra = await Promise.all(extraFiles.map(async (f) => ({ name: f.name, bytes: await readBytes(f) })));
       const external = (location: string) => extra.find((f) => f.name === location || f.name.endsWith(`/${location}`))?.bytes;
-      const opened = openModel(file.bytes, file.name, external);
+      const opened = openModel(bytes, file.name, external);
       assertSupported(opened.model);
       const { options, source } = preprocessFor(opened, extra);
+      const config = extra.find((f) => f.name === 'config.json' || f.name.endsWith('/config.json'));
+      const labels = config ? labelsFromConfig(parseJson(config)) : null;
       workerState.current = { opened, preprocess: options, source };
       workerState.lastResult = null;
-      return { ok: true, fileName: file.name, bytes: file.bytes.byteLength, report: opened.report, preprocess: summary(options, source) };
+      return { ok: true, fileName: file.name, bytes: bytes.byteLength, report: opened.report, preprocess: summary(options, source), labels };
     } catch (error) {
       return { ok: false, fileName: file.name, message: message(error) };
+    }
+  },
+
+  async setPreprocess(edit) {
+    try {
+      if (!workerState.current) throw new Error('Open a model first.');
+      const [h, w] = edit.size;
+      if (![h, w].every((n) => Number.isInteger(n) && n >= 1 && n <= 4096)) throw new Error(`the image size must be whole pixels between 1 and 4096, got ${h}x${w}`);
+      if (![...edit.mean, ...edit.std].every(Number.isFinite)) throw new Error('mean and std must be numbers');
+      if (edit.std.some((v) => v <= 0)) throw new Error('every std must be above 0');
+      const base = workerState.current.preprocess;
+      const options: PreprocessOptions = { rescale: VIT_DEFAULTS.rescale, ...base, size: [h, w], mean: edit.mean, std: edit.std };
+      // A crop from a config assumes its own size; an edited size resizes straight to it.
+      if (base && (base.size[0] !== h || base.size[1] !== w)) delete options.resizeTo;
+      workerState.current = { ...workerState.current, preprocess: options, source: 'edited in the studio' };
+      return { ok: true as const, preprocess: summary(options, workerState.current.source)! };
+    } catch (error) {
+      return { ok: false as const, message: message(error) };
+    }
+  },
+
+  async checkImages(files, labelled): Promise<ImageSetStatus> {
+    try {
+      const sources = await sourcesOf(files);
+      if (labelled) {
+        const set = labelledSet(sources, 'the evaluation set');
+        return { ok: true, images: set.images.length, real: set.real, fake: set.fake };
+      }
+      return { ok: true, images: listImages(sources, 'the calibration set').length, real: null, fake: null };
+    } catch (error) {
+      return { ok: false, message: message(error) };
     }
   },
 
@@ -77,7 +121,7 @@ const api: StudioApi = {
       if (!workerState.current) throw new Error('Open a model first.');
       const { opened, preprocess: options } = workerState.current;
       if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
-      const sources = listImages(images.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the chosen files');
+      const sources = listImages(await sourcesOf(images), 'the chosen files');
       // Decode everything first: a bad image stops the run before any GPU work.
       const decoded = [];
       for (const s of sources) decoded.push(await decodeImageBrowser(await s.read(), s.name));
@@ -117,21 +161,32 @@ const api: StudioApi = {
       const { opened, preprocess: options } = workerState.current;
       if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
       const size = fixedBatch(opened.model) ?? BATCH;
-      const calib = await decodeAll(calibration, options, size);
+      const calib = await decodeAll(await sourcesOf(calibration), options, size, 'the calibration set');
       let labelled: { pixels: Float32Array; count: number; isFake: boolean[] }[] | undefined;
       if (evaluation.length) {
-        const set = labelledSet(evaluation.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the evaluation files');
+        const set = labelledSet(await sourcesOf(evaluation), 'the evaluation set');
         const byName = new Map(set.images.map((i) => [i.file.name, i.isFake]));
-        labelled = (await decodeAll(evaluation.filter((f) => byName.has(f.name)), options, size)).map((b) => ({ ...b, isFake: b.names.map((n) => byName.get(n)!) }));
+        labelled = (await decodeAll(set.images.map((i) => i.file), options, size, 'the evaluation set')).map((b) => ({ ...b, isFake: b.names.map((n) => byName.get(n)!) }));
       }
-      const ctx = (await openSession()).context;
-      const result = await quantizeModel(ctx, opened.model, { calibration: calib, evaluation: labelled }, settings, {
-        signal: controller.signal,
-        onProgress,
-        reconstruct: reconstructor(ctx),
-      });
-      workerState.lastResult = result;
-      return { ok: true, report: result.report };
+      const session = await openSession();
+      const ctx = session.context;
+      try {
+        const result = await quantizeModel(ctx, opened.model, { calibration: calib, evaluation: labelled }, settings, {
+          signal: controller.signal,
+          onProgress,
+          reconstruct: reconstructor(ctx),
+        });
+        workerState.lastResult = result;
+        return { ok: true, report: result.report };
+      } catch (error) {
+        const explained = await explainGpuFailure(ctx, error);
+        if (explained instanceof GpuDeviceLostError || session.isLost) {
+          // A fresh device for the next run; this one's work is gone.
+          await session.recover().catch(() => undefined);
+          throw new Error(`${message(explained)} A new GPU device is ready: run again to start over.`);
+        }
+        throw explained;
+      }
     } catch (error) {
       return { ok: false, message: message(error) };
     } finally {
