@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { watchForeignRequests } from './privacy.ts';
 
-test.setTimeout(420_000);
+test.setTimeout(300_000);
 
 test('the one-click demo runs the whole pipeline on the shipped detector, all from our own origin', async ({ page, baseURL }) => {
   const foreign = watchForeignRequests(page, new URL(baseURL!).origin);
@@ -21,7 +21,7 @@ test('the one-click demo runs the whole pipeline on the shipped detector, all fr
   await expect(page.getByTestId('stage-calibrate')).toHaveText(/\d+\/\d+|done/, { timeout: 60_000 });
 
   const report = page.getByTestId('quantize-report');
-  await expect(report).toBeVisible({ timeout: 360_000 });
+  await expect(report).toBeVisible({ timeout: 240_000 });
   for (const stage of ['calibrate', 'score', 'allocate', 'reconstruct', 'evaluate']) {
     await expect(page.getByTestId(`stage-${stage}`)).toHaveText(/^done in /);
   }

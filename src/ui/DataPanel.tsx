@@ -11,7 +11,7 @@ function SetStatus({ set, what, testId }: { set: ImageSet; what: string; testId:
   if (!set.status.ok) {
     return (
       <p className="error" role="alert" data-testid={testId}>
-        {set.status.message.replace(/^./, (c) => c.toUpperCase()).replace(/\.?$/, '.')}
+        <strong>Cannot use {set.files.length === 1 ? 'this file' : 'these files'}:</strong> {set.status.message.replace(/\.?$/, '.')}
       </p>
     );
   }

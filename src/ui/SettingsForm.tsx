@@ -45,7 +45,7 @@ export function SettingsForm() {
   return (
     <div className="settings" data-testid="settings">
       <Row id="q-method" label="Method" hint="DeFakeQ gives important layers more bits; the baselines use one width for all.">
-        <Choice id="q-method" value={settings.method} disabled={disabled} onChange={set('method')} options={[['defakeq', 'DeFakeQ: importance-based bits + learned rounding'], ['adaround', 'AdaRound: uniform bits + learned rounding'], ['rtn', 'Round to nearest, uniform bits']]} />
+        <Choice id="q-method" value={settings.method} disabled={disabled} onChange={set('method')} options={[['defakeq', 'DeFakeQ: mixed bits + learned rounding'], ['adaround', 'AdaRound: uniform bits + learned rounding'], ['rtn', 'Round to nearest: uniform bits']]} />
       </Row>
       <Row id="q-bits" label="Average weight bits" hint="The budget; every stored bit counts, scales and zero points too.">
         <input id="q-bits" aria-describedby="q-bits-hint" type="number" min={1} max={8} step={0.25} disabled={disabled} value={settings.avgBits} onChange={(e) => update({ avgBits: num(e.target.value, settings.avgBits) })} />

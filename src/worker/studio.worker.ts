@@ -96,7 +96,7 @@ const api: StudioApi = {
       const options: PreprocessOptions = { rescale: VIT_DEFAULTS.rescale, ...base, size: [h, w], mean: edit.mean, std: edit.std };
       // A crop from a config assumes its own size; an edited size resizes straight to it.
       if (base && (base.size[0] !== h || base.size[1] !== w)) delete options.resizeTo;
-      workerState.current = { ...workerState.current, preprocess: options, source: 'edited in the studio' };
+      workerState.current = { ...workerState.current, preprocess: options, source: 'your edits' };
       return { ok: true as const, preprocess: summary(options, workerState.current.source)! };
     } catch (error) {
       return { ok: false as const, message: message(error) };
