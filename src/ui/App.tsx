@@ -43,6 +43,8 @@ function ProjectBar() {
 export function App() {
   const probe = useGpu((s) => s.probe);
   const restore = useProject((s) => s.restore);
+  // Without WebGPU nothing else works: say so first.
+  const gpuMissing = useGpu((s) => s.status?.ok === false);
   useEffect(() => {
     void probe();
     void restore();
@@ -58,6 +60,7 @@ export function App() {
         <ProjectBar />
       </header>
       <main>
+        {gpuMissing && <AdapterPanel />}
         <Welcome />
         <ModelPanel />
         <DataPanel />
@@ -65,7 +68,7 @@ export function App() {
         <ResultsPanel />
         <ExportPanel />
         <RunPanel />
-        <AdapterPanel />
+        {!gpuMissing && <AdapterPanel />}
       </main>
     </div>
   );

@@ -36,5 +36,6 @@ export function labelsFromConfig(json: unknown): string[] | null {
     if (!Number.isInteger(i) || i < 0 || i > 1000 || typeof v !== 'string') return null;
     labels[i] = v;
   }
-  return labels.length > 0 && labels.every((l) => typeof l === 'string') ? labels : null;
+  // Array.every skips holes, so count what is there instead.
+  return labels.length > 0 && Object.keys(labels).length === labels.length ? labels : null;
 }
