@@ -35,7 +35,7 @@ export function RunProgress({ report }: { report: QuantizeReport | null }) {
           else if (report?.cancelled) state = p ? `stopped at ${p.step}/${p.total}` : 'not reached';
           else if (report) state = 'skipped';
           else if (p) state = `stopped at ${p.step}/${p.total}`;
-          else state = 'waiting';
+          else state = running ? 'waiting' : 'not reached';
           const value = done ? 1 : p ? p.step / Math.max(1, p.total) : 0;
           return (
             <li key={stage} className={`stage${done ? ' done' : ''}${p && running && !done ? ' active' : ''}`} data-stage={stage}>
