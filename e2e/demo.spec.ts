@@ -12,7 +12,10 @@ test('the one-click demo runs the whole pipeline on the shipped detector, all fr
   const start = page.getByRole('button', { name: 'Run the demo' });
   await expect(start).toBeVisible();
   await page.screenshot({ path: 'e2e/screenshots/welcome.png', fullPage: true });
-  await start.click();
+  // Keyboard first: the demo is the first thing Tab reaches on an empty studio.
+  await page.keyboard.press('Tab');
+  await expect(start).toBeFocused();
+  await page.keyboard.press('Enter');
 
   await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('model-labels')).toHaveText('0 = real, 1 = fake');
@@ -31,6 +34,13 @@ test('the one-click demo runs the whole pipeline on the shipped detector, all fr
   expect(auc[1]).toBeGreaterThan(0.8);
   await expect(page.getByTestId('project-state')).toHaveText(/Demo project/);
   await page.screenshot({ path: 'e2e/screenshots/demo.png', fullPage: true });
+
+  // The whole DeFakeQ report (allocation included) is kept across a reload.
+  const aucText = await page.getByTestId('auc').textContent();
+  await page.reload();
+  await expect(page.getByTestId('project-state')).toHaveText(/Demo project, reopened/, { timeout: 60_000 });
+  await expect(page.getByTestId('auc')).toHaveText(aucText!);
+  await expect(page.getByTestId('evaluation-status')).toHaveText(/16 real, 16 fake/);
 
   expect(errors).toEqual([]);
   expect(foreign).toEqual([]);

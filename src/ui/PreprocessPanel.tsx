@@ -84,9 +84,12 @@ export function PreprocessPanel() {
         </fieldset>
         {triple('mean')}
         {triple('std')}
-        <button type="submit" className="button" disabled={!dirty}>
+        <button type="submit" className="button" disabled={!dirty} aria-describedby="pre-pending">
           Apply preprocessing
         </button>
+        <span className="hint" id="pre-pending">
+          {dirty ? 'Changed: apply to use these values.' : ''}
+        </span>
       </div>
       {error && (
         <p className="error" role="alert" data-testid="preprocess-error">

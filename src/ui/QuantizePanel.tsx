@@ -105,9 +105,7 @@ export function QuantizePanel() {
           <AdapterLine />
         </span>
       </div>
-      <div aria-live="polite">
-        <RunProgress report={running ? null : report} />
-      </div>
+      <RunProgress report={running ? null : report} />
       <Summary />
     </section>
   );

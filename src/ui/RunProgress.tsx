@@ -21,8 +21,13 @@ export function RunProgress({ report }: { report: QuantizeReport | null }) {
   const { running, progress } = useQuantize();
   if (!running && !report && Object.keys(progress).length === 0) return null;
   const total = report && Object.values(report.timings).reduce((s, t) => s + (t ?? 0), 0);
+  const current = running ? [...STAGES].reverse().find(([stage]) => progress[stage]) : undefined;
   return (
     <div className="run-progress">
+      {/* Announces each stage once, not every step. */}
+      <p className="sr-only" aria-live="polite">
+        {running ? (current ? `${current[1]} running` : 'Starting') : report ? (report.cancelled ? 'Run cancelled' : 'Run finished') : ''}
+      </p>
       <ol className="stages" aria-label="Progress by stage" data-testid="stages">
         {STAGES.map(([stage, title]) => {
           const p = progress[stage];
