@@ -12,8 +12,9 @@ export const STAGES: [StageName, string][] = [
 const seconds = (ms: number) => (ms < 1000 ? `${Math.max(1, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 function eta(s: number): string {
-  if (s < 60) return `about ${Math.ceil(s)} s left`;
-  return `about ${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s left`;
+  const whole = Math.ceil(s);
+  if (whole < 60) return `about ${whole} s left`;
+  return `about ${Math.floor(whole / 60)} min ${whole % 60} s left`;
 }
 
 /** One progress bar per pipeline stage with step counts, ETA, and the time each finished stage took. */
