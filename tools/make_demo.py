@@ -23,6 +23,7 @@ How the demo was made
 
 Rerun from the repository root (Debian's python3-torch 1.13, python3-onnx, python3-pil; seeded):
     /usr/bin/python3 tools/make_demo.py
+(DEMO_STEPS=N trains for N steps instead of 6000, DEMO_OUT=DIR writes elsewhere, for trying changes.)
 """
 
 import io
@@ -40,7 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_fixtures import VisionTransformer  # noqa: E402  (IMG = 32 there)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, '..', 'public', 'demo')
+OUT = os.environ.get('DEMO_OUT', os.path.join(HERE, '..', 'public', 'demo'))
 IMG = 32
 MEAN = STD = 0.5
 
@@ -124,7 +125,7 @@ def train():
     torch.manual_seed(0)
     model = VisionTransformer(dim=32, depth=2, heads=2, mlp_ratio=2, patch=8)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.02)
-    steps = int(os.environ.get('DEMO_STEPS', 2500))
+    steps = int(os.environ.get('DEMO_STEPS', 6000))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps, pct_start=0.1)
     rng = np.random.RandomState(1)
     held_x, held_y = batch(np.random.RandomState(999), 1000)
