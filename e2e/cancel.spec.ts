@@ -1,12 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { fixture, imageNames, openFixtureModel } from './fixtures.ts';
+import { fixture, imageNames, openFixtureModel, quantizeButton } from './fixtures.ts';
 
 test('cancelling mid-run keeps and shows the stages that finished', async ({ page }) => {
   await openFixtureModel(page);
   await page.getByLabel('Choose calibration images').setInputFiles(imageNames.map((n) => fixture(`images/${n}`)));
   await expect(page.getByTestId('calibration-status')).toHaveText(/6 images/);
   await page.getByLabel('Rounding iterations').fill('5000');
-  await page.getByRole('button', { name: 'Quantize' }).click();
+  await quantizeButton(page).click();
   await expect(page.getByTestId('stage-reconstruct')).toHaveText(/^\d+\/10/, { timeout: 120_000 });
   await page.getByRole('button', { name: 'Cancel' }).click();
 
@@ -16,6 +16,6 @@ test('cancelling mid-run keeps and shows the stages that finished', async ({ pag
   await expect(page.getByTestId('stage-allocate')).toHaveText(/^done in /);
   await expect(page.getByTestId('stage-reconstruct')).toHaveText(/^stopped at \d+\/10/);
   await expect(page.getByTestId('stage-evaluate')).toHaveText('not reached');
-  await expect(page.getByRole('button', { name: 'Quantize' })).toBeEnabled();
+  await expect(quantizeButton(page)).toBeEnabled();
   await page.screenshot({ path: 'e2e/screenshots/cancelled.png', fullPage: true });
 });

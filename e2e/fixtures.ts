@@ -22,3 +22,6 @@ export async function openFixtureModel(page: Page) {
   await page.getByLabel('Choose model files').setInputFiles([fixture('vit_tiny_op17.onnx'), fixture('preprocessor_config.json')]);
   await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
 }
+
+/** The run button: "Quantize with N images" once images are in, "Quantize" before. */
+export const quantizeButton = (page: Page) => page.getByRole('button', { name: /^Quantize( with \d+ images)?$/ });

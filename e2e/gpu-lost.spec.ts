@@ -1,12 +1,12 @@
 import { expect, test } from '@playwright/test';
-import { fixture, imageNames, openFixtureModel } from './fixtures.ts';
+import { fixture, imageNames, openFixtureModel, quantizeButton } from './fixtures.ts';
 
 test('a GPU device lost mid-run shows a clear message, keeps the finished stages, and the next run works', async ({ page }) => {
   await openFixtureModel(page);
   await page.getByLabel('Choose calibration images').setInputFiles(imageNames.map((n) => fixture(`images/${n}`)));
   await expect(page.getByTestId('calibration-status')).toHaveText(/6 images/);
   await page.getByLabel('Rounding iterations').fill('5000');
-  await page.getByRole('button', { name: 'Quantize' }).click();
+  await quantizeButton(page).click();
   await expect(page.getByTestId('stage-reconstruct')).toHaveText(/^\d+\/10/, { timeout: 120_000 });
 
   // Lose the device the way a driver reset would: destroy it from inside the studio worker.
@@ -29,6 +29,6 @@ test('a GPU device lost mid-run shows a clear message, keeps the finished stages
   await page.screenshot({ path: 'e2e/screenshots/gpu-lost.png', fullPage: true });
 
   await page.getByLabel('Method').selectOption('rtn');
-  await page.getByRole('button', { name: 'Quantize' }).click();
+  await quantizeButton(page).click();
   await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 120_000 });
 });

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { imagesZip, openFixtureModel } from './fixtures.ts';
+import { imagesZip, openFixtureModel, quantizeButton } from './fixtures.ts';
 
 test('a reload reopens the project: model, images, settings, edited preprocessing and the last report', async ({ page }) => {
   await openFixtureModel(page);
@@ -11,7 +11,7 @@ test('a reload reopens the project: model, images, settings, edited preprocessin
   await page.getByLabel('mean G').fill('0.4');
   await page.getByRole('button', { name: 'Apply preprocessing' }).click();
   await expect(page.getByTestId('preprocess-source')).toContainText('From your edits');
-  await page.getByRole('button', { name: 'Quantize' }).click();
+  await quantizeButton(page).click();
   await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 120_000 });
   const bits = await page.getByTestId('quantize-report').locator('dd').first().textContent();
 
@@ -30,7 +30,7 @@ test('a reload reopens the project: model, images, settings, edited preprocessin
   await page.screenshot({ path: 'e2e/screenshots/reload.png', fullPage: true });
 
   // The files came back from IndexedDB whole: the worker quantizes with them again.
-  await page.getByRole('button', { name: 'Quantize' }).click();
+  await quantizeButton(page).click();
   await expect(page.getByRole('button', { name: 'Quantizing…' })).toBeVisible();
   await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('quantize-error')).toHaveCount(0);

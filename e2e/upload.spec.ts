@@ -1,20 +1,21 @@
 import { expect, test } from '@playwright/test';
-import { fixturePath, imagesZip, openFixtureModel } from './fixtures.ts';
+import { fixturePath, imagesZip, openFixtureModel, quantizeButton } from './fixtures.ts';
 
 test('uploading a fixture model with a zip of calibration images and a labelled folder, then quantizing', async ({ page }) => {
   await openFixtureModel(page);
   await expect(page.getByTestId('model-architecture')).toHaveText('vit');
-  await expect(page.getByRole('button', { name: 'Quantize' })).toBeDisabled();
+  await expect(quantizeButton(page)).toBeDisabled();
 
   await page.getByLabel('Choose calibration images').setInputFiles(imagesZip());
   await expect(page.getByTestId('calibration-status')).toHaveText(/6 images in pictures\.zip/);
   await page.getByLabel('Choose an evaluation folder').setInputFiles(fixturePath('labelled'));
   await expect(page.getByTestId('evaluation-status')).toHaveText(/6 images \(3 real, 3 fake\)/);
 
+  await expect(quantizeButton(page)).toHaveText('Quantize with 6 images');
   await page.getByLabel('Average weight bits').fill('6');
   await page.getByLabel('Rounding iterations').fill('20');
   await page.getByLabel('Solver').selectOption('exact');
-  await page.getByRole('button', { name: 'Quantize' }).click();
+  await quantizeButton(page).click();
   await expect(page.getByRole('button', { name: 'Cancel' })).toBeEnabled();
 
   const report = page.getByTestId('quantize-report');
@@ -32,5 +33,5 @@ test('calibration files that hold no image say so and keep the run disabled', as
   await expect(page.getByTestId('calibration-status')).toContainText('notes.zip is not a readable zip archive');
   await page.getByLabel('Choose an evaluation folder').setInputFiles(fixturePath('images'));
   await expect(page.getByTestId('evaluation-status')).toContainText('needs images in both real/ and fake/ folders');
-  await expect(page.getByRole('button', { name: 'Quantize' })).toBeDisabled();
+  await expect(quantizeButton(page)).toBeDisabled();
 });

@@ -37,13 +37,16 @@ export function DropZone({ label, children, accept, folder, onFiles, disabled, t
         if (!disabled) void droppedFiles(e.dataTransfer).then(onFiles);
       }}
     >
-      <p className="dropzone-text">{children}</p>
+      <p className="dropzone-text" id={`${id}-text`}>
+        {children}
+      </p>
       <div className="dropzone-actions">
-        <label className="button secondary" htmlFor={`${id}-files`}>
+        <label className="button secondary" htmlFor={`${id}-files`} id={`${id}-files-label`}>
           {label}
         </label>
         <input
           id={`${id}-files`}
+          aria-labelledby={`${id}-files-label ${id}-text`}
           className="sr-only"
           type="file"
           multiple
@@ -56,11 +59,12 @@ export function DropZone({ label, children, accept, folder, onFiles, disabled, t
         />
         {folder && (
           <>
-            <label className="button secondary" htmlFor={`${id}-folder`}>
+            <label className="button secondary" htmlFor={`${id}-folder`} id={`${id}-folder-label`}>
               {folder}
             </label>
             <input
               id={`${id}-folder`}
+              aria-labelledby={`${id}-folder-label ${id}-text`}
               className="sr-only"
               type="file"
               disabled={disabled}

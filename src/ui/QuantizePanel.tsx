@@ -95,7 +95,7 @@ export function QuantizePanel() {
       <SettingsForm />
       <div className="run-bar">
         <button type="button" className="button primary" disabled={running || !ready} onClick={() => void run()} aria-describedby="run-what">
-          {running ? 'Quantizing…' : 'Quantize'}
+          {running ? 'Quantizing…' : ready ? `Quantize with ${images} images` : 'Quantize'}
         </button>
         <button type="button" className="button secondary" disabled={!running || cancelling} onClick={cancel}>
           {cancelling ? 'Cancelling…' : 'Cancel'}
