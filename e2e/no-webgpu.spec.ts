@@ -14,5 +14,6 @@ test('without WebGPU the studio says so and what to do', async ({ page }) => {
   const missing = page.getByTestId('gpu-missing');
   await expect(missing).toBeVisible({ timeout: 60_000 });
   await expect(missing).toContainText('--enable-unsafe-webgpu');
+  await expect(page.getByRole('button', { name: 'Run the demo' })).toBeDisabled();
   await page.screenshot({ path: 'e2e/screenshots/no-webgpu.png', fullPage: true });
 });

@@ -1,24 +1,34 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { fixture, imageNames, openFixtureModel } from './fixtures.ts';
 
-const dir = new URL('../tools/fixtures/', import.meta.url);
-const file = (path: string) => ({ name: path.split('/').pop()!, mimeType: 'application/octet-stream', buffer: readFileSync(new URL(path, dir)) });
+test('classifying images with an opened model, with edited preprocessing, and an image that does not decode', async ({ page }) => {
+  await openFixtureModel(page);
+  await expect(page.getByTestId('preprocess-source')).toContainText('From preprocessor_config.json');
+  await expect(page.getByLabel('Image height')).toHaveValue('32');
 
-test('classifying images with an opened model, and an image that does not decode', async ({ page }) => {
-  await page.goto('/');
-  await page.getByLabel(/Drop an ONNX classifier/).setInputFiles([file('vit_tiny_op17.onnx'), file('preprocessor_config.json')]);
-  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByText('(preprocessor_config.json)')).toBeVisible();
-
-  const images = readdirSync(new URL('images/', dir)).sort();
-  await page.getByLabel('Choose images to classify').setInputFiles(images.map((n) => file(`images/${n}`)));
+  const classify = page.getByLabel('Choose images to classify');
+  await classify.setInputFiles(imageNames.map((n) => fixture(`images/${n}`)));
   const table = page.getByTestId('predictions');
   await expect(table).toBeVisible({ timeout: 120_000 });
-  await expect(table.locator('tbody tr')).toHaveCount(images.length);
-  await expect(table.locator('tbody tr').first()).toContainText(images[0]);
+  await expect(table.locator('tbody tr')).toHaveCount(imageNames.length);
+  await expect(table.locator('tbody tr').first()).toContainText(imageNames[0]);
+  const before = await table.locator('tbody tr').first().locator('td').nth(2).textContent();
   await page.screenshot({ path: 'e2e/screenshots/predictions.png', fullPage: true });
 
-  await page.getByLabel('Choose images to classify').setInputFiles([file('images/a_gradient.png'), file('images_odd/broken.jpg')]);
+  // The worker uses the edited normalisation: the same image then gets another probability.
+  await page.getByLabel('mean R').fill('0.1');
+  await page.getByLabel('std G').fill('0.2');
+  await page.getByRole('button', { name: 'Apply preprocessing' }).click();
+  await expect(page.getByTestId('preprocess-source')).toContainText('From your edits');
+  await classify.setInputFiles(fixture(`images/${imageNames[0]}`));
+  await expect(table.locator('tbody tr')).toHaveCount(1, { timeout: 60_000 });
+  await expect(table.locator('tbody tr').first().locator('td').nth(2)).not.toHaveText(before!);
+
+  await page.getByLabel('std B').fill('0');
+  await page.getByRole('button', { name: 'Apply preprocessing' }).click();
+  await expect(page.getByTestId('preprocess-error')).toContainText('every std must be above 0');
+
+  await classify.setInputFiles([fixture('images/a_gradient.png'), fixture('images_odd/broken.jpg')]);
   const error = page.getByTestId('run-error');
   await expect(error).toBeVisible({ timeout: 60_000 });
   await expect(error).toContainText('broken.jpg');

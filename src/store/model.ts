@@ -1,35 +1,62 @@
 import { create } from 'zustand';
-import type { ModelStatus } from '../worker/api.ts';
+import type { ModelStatus, NamedFile, PreprocessEdit } from '../worker/api.ts';
 import { studio } from '../worker/client.ts';
+import { baseName } from './files.ts';
+
+type Opened = Extract<ModelStatus, { ok: true }>;
 
 interface ModelState {
   loading: string | null;
   status: ModelStatus | null;
   /** The last model that opened: kept when a later file fails. */
-  opened: Extract<ModelStatus, { ok: true }> | null;
-  open(files: File[]): Promise<void>;
+  opened: Opened | null;
+  /** The files of the opened model (the .onnx first), kept for saving the project. */
+  files: NamedFile[];
+  /** The preprocessing the user set, when it differs from the model's own. */
+  edited: PreprocessEdit | null;
+  preprocessError: string | null;
+  /** Opens the .onnx among `files` with the rest (.onnx_data, config.json, preprocessor_config.json). */
+  open(files: NamedFile[]): Promise<boolean>;
+  setPreprocess(edit: PreprocessEdit): Promise<boolean>;
 }
 
-async function bytesOf(file: File): Promise<Uint8Array> {
-  return new Uint8Array(await file.arrayBuffer());
+export function pickModel(files: NamedFile[]): NamedFile | undefined {
+  return files.find((f) => f.name.toLowerCase().endsWith('.onnx')) ?? files.find((f) => !/\.(json|onnx_data)$/i.test(f.name)) ?? files[0];
 }
 
-export const useModel = create<ModelState>((set) => ({
+export const useModel = create<ModelState>((set, get) => ({
   loading: null,
   status: null,
   opened: null,
+  files: [],
+  edited: null,
+  preprocessError: null,
   async open(files) {
-    const modelFile = files.find((f) => f.name.toLowerCase().endsWith('.onnx')) ?? files[0];
-    if (!modelFile) return;
-    set({ loading: modelFile.name });
+    const model = pickModel(files);
+    if (!model) return false;
+    const extra = files.filter((f) => f !== model).map((f) => ({ name: baseName(f.name), file: f.file }));
+    set({ loading: baseName(model.name) });
     try {
-      const extra = await Promise.all(
-        files.filter((f) => f !== modelFile && (f.name.endsWith('.onnx_data') || f.name.endsWith('.json'))).map(async (f) => ({ name: f.name, bytes: await bytesOf(f) })),
-      );
-      const status = await studio().openModel({ name: modelFile.name, bytes: await bytesOf(modelFile) }, extra);
-      set((s) => ({ status, opened: status.ok ? status : s.opened, loading: null }));
+      const status = await studio().openModel({ name: baseName(model.name), file: model.file }, extra);
+      set((s) => ({
+        status,
+        loading: null,
+        ...(status.ok ? { opened: status, files: [model, ...files.filter((f) => f !== model)], edited: null, preprocessError: null } : { opened: s.opened }),
+      }));
+      return status.ok;
     } catch (error) {
-      set({ status: { ok: false, fileName: modelFile.name, message: String(error) }, loading: null });
+      set({ status: { ok: false, fileName: model.name, message: String(error) }, loading: null });
+      return false;
     }
+  },
+  async setPreprocess(edit) {
+    const r = await studio().setPreprocess(edit);
+    const opened = get().opened;
+    if (!r.ok || !opened) {
+      set({ preprocessError: r.ok ? 'Open a model first.' : r.message });
+      return false;
+    }
+    set({ opened: { ...opened, preprocess: r.preprocess }, edited: edit, preprocessError: null });
+    return true;
   },
 }));

@@ -3,39 +3,52 @@ import { create } from 'zustand';
 import { DEFAULT_SETTINGS, type ProgressEvent, type QuantizeSettings, type StageName } from '../quant/pipeline.ts';
 import type { QuantizeStatus } from '../worker/api.ts';
 import { studio } from '../worker/client.ts';
+import { dataReady, useData } from './data.ts';
+
+/** Lighter than the CLI's defaults, so a run in the browser finishes in minutes. */
+export const STUDIO_SETTINGS: QuantizeSettings = { ...DEFAULT_SETTINGS, iters: 100, reconImages: 16 };
 
 interface QuantizeState {
   settings: QuantizeSettings;
   running: boolean;
+  cancelling: boolean;
   progress: Partial<Record<StageName, ProgressEvent>>;
   result: QuantizeStatus | null;
   update(patch: Partial<QuantizeSettings>): void;
-  run(calibration: File[]): Promise<void>;
+  /** Quantizes the open model with the calibration (and evaluation) images of the data store. */
+  run(): Promise<void>;
   cancel(): void;
+  /** Forgets the last run (a new model was opened). */
+  reset(): void;
 }
 
 export const useQuantize = create<QuantizeState>((set, get) => ({
-  settings: { ...DEFAULT_SETTINGS, iters: 100, reconImages: 16 },
+  settings: STUDIO_SETTINGS,
   running: false,
+  cancelling: false,
   progress: {},
   result: null,
   update(patch) {
     set({ settings: { ...get().settings, ...patch } });
   },
-  async run(calibration) {
-    if (calibration.length === 0 || get().running) return;
-    set({ running: true, progress: {}, result: null });
+  async run() {
+    const data = useData.getState();
+    if (get().running || !dataReady(data)) return;
+    set({ running: true, cancelling: false, progress: {}, result: null });
     try {
-      const files = await Promise.all(calibration.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       const onProgress = Comlink.proxy((e: ProgressEvent) => set({ progress: { ...get().progress, [e.stage]: e } }));
-      set({ result: await studio().quantize(files, [], get().settings, onProgress) });
+      set({ result: await studio().quantize(data.calibration.files, data.evaluation.files, get().settings, onProgress) });
     } catch (error) {
       set({ result: { ok: false, message: String(error) } });
     } finally {
-      set({ running: false });
+      set({ running: false, cancelling: false });
     }
   },
   cancel() {
+    set({ cancelling: true });
     void studio().cancelQuantize();
+  },
+  reset() {
+    set({ progress: {}, result: null });
   },
 }));

@@ -1,11 +1,11 @@
 import { create } from 'zustand';
-import type { RunStatus } from '../worker/api.ts';
+import type { NamedFile, RunStatus } from '../worker/api.ts';
 import { studio } from '../worker/client.ts';
 
 interface RunState {
   running: number | null;
   result: RunStatus | null;
-  run(files: File[]): Promise<void>;
+  run(files: NamedFile[]): Promise<void>;
 }
 
 export const useRun = create<RunState>((set) => ({
@@ -15,8 +15,7 @@ export const useRun = create<RunState>((set) => ({
     if (files.length === 0) return;
     set({ running: files.length });
     try {
-      const images = await Promise.all(files.map(async (f) => ({ name: f.webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-      set({ result: await studio().runImages(images), running: null });
+      set({ result: await studio().runImages(files), running: null });
     } catch (error) {
       set({ result: { ok: false, message: String(error) }, running: null });
     }

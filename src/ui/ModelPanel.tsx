@@ -1,46 +1,53 @@
-import { useState, type DragEvent } from 'react';
 import { useModel } from '../store/model.ts';
+import { useProject } from '../store/project.ts';
+import { DropZone } from './DropZone.tsx';
 import { ModelSummary } from './ModelSummary.tsx';
+import { PreprocessPanel } from './PreprocessPanel.tsx';
 
-export function ModelPanel() {
-  const { loading, status, opened, open } = useModel();
-  const [dragging, setDragging] = useState(false);
+export const MODEL_ACCEPT = '.onnx,.onnx_data,.data,.json';
 
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setDragging(false);
-    void open([...e.dataTransfer.files]);
-  };
-
+export function ModelDrop({ compact = false }: { compact?: boolean }) {
+  const loading = useModel((s) => s.loading);
+  const openOwnModel = useProject((s) => s.openOwnModel);
   return (
-    <section className="panel" aria-labelledby="model-title">
-      <h2 id="model-title">Model</h2>
-      <div
-        className={`dropzone${dragging ? ' dragging' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-      >
-        <label htmlFor="model-file">Drop an ONNX classifier here (with its .onnx_data and preprocessor_config.json if it has them), or choose it:</label>
-        <input
-          id="model-file"
-          type="file"
-          accept=".onnx,.onnx_data,.json"
-          multiple
-          onChange={(e) => void open([...(e.target.files ?? [])])}
-        />
-      </div>
-      {loading && <p aria-live="polite">Reading {loading}…</p>}
+    <DropZone label={compact ? 'Open another model' : 'Choose model files'} accept={MODEL_ACCEPT} onFiles={(f) => void openOwnModel(f)} disabled={loading !== null} testId="model-drop">
+      Drop an ONNX classifier here, together with its <code>.onnx_data</code> (if its weights are external),{' '}
+      <code>config.json</code> and <code>preprocessor_config.json</code>.
+    </DropZone>
+  );
+}
+
+export function ModelStatusLine() {
+  const { loading, status, opened } = useModel();
+  return (
+    <>
+      {loading && (
+        <p className="status" role="status">
+          Reading {loading}…
+        </p>
+      )}
       {status && !status.ok && (
         <p className="error" role="alert" data-testid="model-error">
-          {status.message.replace(/\.?$/, '.')}
+          <strong>{status.fileName} could not be opened:</strong> {status.message.replace(/\.?$/, '.')}
           {opened && <> The previously opened model, {opened.fileName}, is still loaded.</>}
         </p>
       )}
-      {opened && <ModelSummary model={opened} />}
+    </>
+  );
+}
+
+export function ModelPanel() {
+  const opened = useModel((s) => s.opened);
+  if (!opened) return null;
+  return (
+    <section className="panel step" aria-labelledby="model-title">
+      <h2 id="model-title">
+        <span className="step-number" aria-hidden="true">1</span> Model
+      </h2>
+      <ModelSummary model={opened} />
+      <PreprocessPanel />
+      <ModelDrop compact />
+      <ModelStatusLine />
     </section>
   );
 }

@@ -5,8 +5,10 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 export function ModelSummary({ model }: { model: Extract<ModelStatus, { ok: true }> }) {
   const r = model.report;
   const quantizable = r.layers.reduce((s, l) => s + l.params, 0);
+  const ops = Object.entries(r.opHistogram).sort((a, b) => b[1] - a[1]);
+  const most = Math.max(1, ...ops.map(([, n]) => n));
   return (
-    <div data-testid="model-summary">
+    <div data-testid="model-summary" className="model-summary">
       <dl className="facts">
         <dt>File</dt>
         <dd>
@@ -31,40 +33,60 @@ export function ModelSummary({ model }: { model: Extract<ModelStatus, { ok: true
             <dd>{r.tokens.join(', ')}</dd>
           </>
         )}
+        <dt>Classes</dt>
+        <dd data-testid="model-labels">
+          {model.labels ? model.labels.map((l, i) => `${i} = ${l}`).join(', ') : 'no config.json: class 1 is taken as “fake”'}
+        </dd>
       </dl>
-      <h3>Quantizable layers</h3>
-      <div className="table-scroll">
-        <table className="layers" data-testid="layer-table">
-          <thead>
-            <tr>
-              <th scope="col">Layer</th>
-              <th scope="col">Op</th>
-              <th scope="col">In</th>
-              <th scope="col">Out</th>
-              <th scope="col">Parameters</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.layers.map((l) => (
-              <tr key={l.name}>
-                <td>{l.name}</td>
-                <td>{l.op}</td>
-                <td>{l.inFeatures}</td>
-                <td>{l.outFeatures}</td>
-                <td>{fmt(l.params)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <div className="summary-columns">
+        <details className="layers-details">
+          <summary>
+            <h3>Quantizable layers ({r.layers.length})</h3>
+          </summary>
+          <div className="table-scroll">
+            <table className="layers" data-testid="layer-table">
+              <thead>
+                <tr>
+                  <th scope="col">Layer</th>
+                  <th scope="col">Op</th>
+                  <th scope="col">In</th>
+                  <th scope="col">Out</th>
+                  <th scope="col">Parameters</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.layers.map((l) => (
+                  <tr key={l.name}>
+                    <td>{l.name}</td>
+                    <td>{l.op}</td>
+                    <td>{l.inFeatures}</td>
+                    <td>{l.outFeatures}</td>
+                    <td>{fmt(l.params)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+        <details className="ops-details">
+          <summary>
+            <h3>Operators ({ops.length} kinds)</h3>
+          </summary>
+          <table className="ops" aria-label="Operator histogram">
+            <tbody>
+              {ops.map(([op, n]) => (
+                <tr key={op}>
+                  <th scope="row">{op}</th>
+                  <td className="ops-bar">
+                    <span style={{ width: `${(100 * n) / most}%` }} />
+                  </td>
+                  <td className="count">{n}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
       </div>
-      <h3>Operators</h3>
-      <ul className="ops">
-        {Object.entries(r.opHistogram).map(([op, n]) => (
-          <li key={op}>
-            {op} <span className="count">{n}</span>
-          </li>
-        ))}
-      </ul>
     </div>
   );
 }

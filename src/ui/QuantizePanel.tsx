@@ -1,101 +1,112 @@
-import { useState } from 'react';
-import type { StageName } from '../quant/pipeline.ts';
+import { dataReady, useData } from '../store/data.ts';
+import { useGpu } from '../store/gpu.ts';
 import { useModel } from '../store/model.ts';
 import { useQuantize } from '../store/quantize.ts';
+import { RunProgress } from './RunProgress.tsx';
+import { SettingsForm } from './SettingsForm.tsx';
 
-const STAGES: StageName[] = ['calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'];
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function AdapterLine() {
+  const status = useGpu((s) => s.status);
+  if (!status) return <span>Looking for a GPU…</span>;
+  if (!status.ok) return <span>No WebGPU adapter: {status.message}</span>;
+  const a = status.adapter;
+  return (
+    <span data-testid="run-adapter">
+      On {a.description || [a.vendor, a.architecture].filter(Boolean).join(' ') || 'an unnamed adapter'}
+      {a.isFallbackAdapter ? ' (a software adapter on the CPU: expect minutes, not seconds)' : ''}
+    </span>
+  );
+}
+
+function Summary() {
+  const result = useQuantize((s) => s.result);
+  const running = useQuantize((s) => s.running);
+  if (!result || running) return null;
+  if (!result.ok) {
+    return (
+      <p className="error" role="alert" data-testid="quantize-error">
+        <strong>The run failed:</strong> {result.message.replace(/\.?$/, '.')}
+      </p>
+    );
+  }
+  const r = result.report;
+  return (
+    <div data-testid="quantize-report" className="report-summary">
+      {r.cancelled && (
+        <p className="notice" role="status">
+          <strong>Cancelled;</strong> kept the stages that finished ({r.completed.join(', ') || 'none'}). Layers not reconstructed keep nearest rounding.
+        </p>
+      )}
+      <dl className="figures">
+        <div>
+          <dt>Bits per weight</dt>
+          <dd>{r.avgBits.toFixed(2)}</dd>
+        </div>
+        <div>
+          <dt>Weights</dt>
+          <dd>
+            {(r.modelBytes / 1024).toFixed(1)} KiB <span className="hint">({pct(r.modelBytes / r.fpBytes)} of FP32)</span>
+          </dd>
+        </div>
+        {r.evaluation && (
+          <>
+            <div>
+              <dt>AUC, FP32 → quantized</dt>
+              <dd data-testid="auc">
+                {r.evaluation.fp.auc.toFixed(3)} → {r.evaluation.quantized.auc.toFixed(3)}
+              </dd>
+            </div>
+            <div>
+              <dt>Accuracy, FP32 → quantized</dt>
+              <dd>
+                {pct(r.evaluation.fp.accuracy)} → {pct(r.evaluation.quantized.accuracy)}
+              </dd>
+            </div>
+            <div>
+              <dt>Same prediction</dt>
+              <dd>
+                {pct(r.evaluation.agreement)} <span className="hint">of {r.evaluation.fp.n} images</span>
+              </dd>
+            </div>
+          </>
+        )}
+      </dl>
+      <p className="hint">{r.avgBits.toFixed(2)} bits per weight on average, {r.settings.method}, {r.layers.length} layers.</p>
+    </div>
+  );
+}
 
 export function QuantizePanel() {
   const opened = useModel((s) => s.opened);
-  const { settings, running, progress, result, update, run, cancel } = useQuantize();
-  const [files, setFiles] = useState<File[]>([]);
+  const { running, cancelling, result, run, cancel } = useQuantize();
+  const data = useData();
   if (!opened) return null;
   const report = result?.ok ? result.report : null;
+  const ready = dataReady(data);
+  const images = data.calibration.status?.ok ? data.calibration.status.images : 0;
+  const evalImages = data.evaluation.status?.ok ? data.evaluation.status.images : 0;
   return (
-    <section className="panel" aria-labelledby="quant-title">
-      <h2 id="quant-title">Quantize</h2>
-      <div className="settings">
-        <label htmlFor="q-bits">Average weight bits</label>
-        <input id="q-bits" type="number" min={1} max={8} step={0.25} value={settings.avgBits} onChange={(e) => update({ avgBits: Number(e.target.value) })} />
-        <span className="hint">Every stored bit counts: scales and zero points too.</span>
-
-        <label htmlFor="q-act">Activation bits</label>
-        <select id="q-act" value={settings.actBits ?? 'none'} onChange={(e) => update({ actBits: e.target.value === 'none' ? null : Number(e.target.value) })}>
-          {['none', 4, 6, 8].map((b) => <option key={b} value={b}>{b === 'none' ? 'float (weights only)' : b}</option>)}
-        </select>
-        <span className="hint">Per-tensor, on the input of every quantized layer.</span>
-
-        <label htmlFor="q-method">Method</label>
-        <select id="q-method" value={settings.method} onChange={(e) => update({ method: e.target.value as typeof settings.method })}>
-          <option value="defakeq">DeFakeQ: importance-based bits + learned rounding</option>
-          <option value="adaround">AdaRound: uniform bits + learned rounding</option>
-          <option value="rtn">Round to nearest, uniform bits</option>
-        </select>
-        <span className="hint">The baselines run at the same budget.</span>
-
-        <label htmlFor="q-iters">Rounding iterations</label>
-        <input id="q-iters" type="number" min={1} value={settings.iters} onChange={(e) => update({ iters: Number(e.target.value) })} />
-        <span className="hint">Per layer; more is slower and usually better.</span>
-
-        <label htmlFor="q-calib">Calibration images</label>
-        <input id="q-calib" type="file" accept="image/*" multiple onChange={(e) => setFiles([...(e.target.files ?? [])])} />
-        <span className="hint">The paper uses 256; a few dozen already work.</span>
-      </div>
-      <p>
-        <button type="button" disabled={running || files.length === 0} onClick={() => void run(files)}>
-          Quantize with {files.length} images
-        </button>{' '}
-        <button type="button" disabled={!running} onClick={cancel}>
-          Cancel
+    <section className="panel step" aria-labelledby="quant-title">
+      <h2 id="quant-title">
+        <span className="step-number" aria-hidden="true">3</span> Quantize
+      </h2>
+      <SettingsForm />
+      <div className="run-bar">
+        <button type="button" className="button primary" disabled={running || !ready} onClick={() => void run()} aria-describedby="run-what">
+          {running ? 'Quantizing…' : ready ? `Quantize with ${images} images` : 'Quantize'}
         </button>
-      </p>
-      {(running || Object.keys(progress).length > 0) && (
-        <ol className="stages" aria-label="Progress by stage">
-          {STAGES.map((stage) => {
-            const p = progress[stage];
-            return (
-              <li key={stage}>
-                <span className="stage-name">{stage}</span>
-                <progress max={p?.total ?? 1} value={p?.step ?? 0} aria-label={`${stage} progress`} />
-                <span className="hint">
-                  {p ? `${p.step}/${p.total}` : 'waiting'}
-                  {p?.etaSeconds != null && p.step < p.total ? `, about ${Math.ceil(p.etaSeconds)} s left` : ''}
-                </span>
-              </li>
-            );
-          })}
-        </ol>
-      )}
-      {result && !result.ok && <p className="error" role="alert" data-testid="quantize-error">{result.message}</p>}
-      {report && (
-        <div data-testid="quantize-report">
-          <p>
-            {report.cancelled ? 'Cancelled; kept the stages that finished. ' : ''}
-            {report.avgBits.toFixed(2)} bits per weight on average, {(report.modelBytes / 1024).toFixed(1)} KiB of weights
-            ({((100 * report.modelBytes) / report.fpBytes).toFixed(1)}% of FP32).
-          </p>
-          <table className="layers">
-            <thead>
-              <tr>
-                <th scope="col">Layer</th>
-                <th scope="col">Bits</th>
-                <th scope="col">Importance</th>
-                <th scope="col">SQNR (dB)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.layers.map((l) => (
-                <tr key={l.name}>
-                  <td>{l.name}</td>
-                  <td>{l.bits >= 32 ? 'FP32' : l.bits}</td>
-                  <td>{l.score.toPrecision(3)}</td>
-                  <td>{l.sqnr === null ? '–' : l.sqnr.toFixed(1)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+        <button type="button" className="button secondary" disabled={!running || cancelling} onClick={cancel}>
+          {cancelling ? 'Cancelling…' : 'Cancel'}
+        </button>
+        <span className="hint" id="run-what">
+          {ready ? `${images} calibration images${evalImages ? `, ${evalImages} evaluation images` : ', no evaluation set'}. ` : 'Add calibration images first (step 2). '}
+          <AdapterLine />
+        </span>
+      </div>
+      <RunProgress report={running ? null : report} />
+      <Summary />
     </section>
   );
 }

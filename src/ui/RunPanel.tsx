@@ -1,22 +1,26 @@
 import { useModel } from '../store/model.ts';
 import { useRun } from '../store/run.ts';
+import { DropZone } from './DropZone.tsx';
 
+/** Classify a few images with the FP32 model, to check the model and its preprocessing. */
 export function RunPanel() {
   const opened = useModel((s) => s.opened);
   const { running, result, run } = useRun();
   if (!opened) return null;
-  const pre = opened.preprocess;
+  const fake = opened.labels?.[1] ?? 'fake';
+  const real = opened.labels?.[0] ?? 'real';
   return (
     <section className="panel" aria-labelledby="run-title">
       <h2 id="run-title">Try the model</h2>
-      <p className="hint">
-        {pre
-          ? `Images are resized to ${pre.size[1]}×${pre.size[0]} and normalised with mean ${pre.mean.join(', ')} and std ${pre.std.join(', ')} (${pre.source}).`
-          : 'The image size is unknown: add the model’s preprocessor_config.json.'}
-      </p>
-      <label htmlFor="run-images">Choose images to classify:</label>{' '}
-      <input id="run-images" type="file" accept="image/*" multiple onChange={(e) => void run([...(e.target.files ?? [])])} />
-      {running !== null && <p aria-live="polite">Running on {running} images…</p>}
+      <p className="hint">Classify a few images with the original FP32 model, to check it and its preprocessing before quantizing.</p>
+      <DropZone label="Choose images to classify" accept="image/*,.zip" onFiles={(f) => void run(f)} disabled={running !== null} testId="classify-drop">
+        Drop images or a .zip.
+      </DropZone>
+      {running !== null && (
+        <p className="status" role="status">
+          Running on {running} files…
+        </p>
+      )}
       {result && !result.ok && (
         <p className="error" role="alert" data-testid="run-error">
           {result.message}
@@ -27,24 +31,26 @@ export function RunPanel() {
           <p>
             {result.predictions.length} images in {(result.ms / 1000).toFixed(1)} s.
           </p>
-          <table className="layers" data-testid="predictions">
-            <thead>
-              <tr>
-                <th scope="col">Image</th>
-                <th scope="col">Prediction</th>
-                <th scope="col">P(fake)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.predictions.map((p) => (
-                <tr key={p.image}>
-                  <td>{p.image}</td>
-                  <td>{p.pFake >= 0.5 ? 'fake' : 'real'}</td>
-                  <td>{p.pFake.toFixed(3)}</td>
+          <div className="table-scroll">
+            <table className="layers" data-testid="predictions">
+              <thead>
+                <tr>
+                  <th scope="col">Image</th>
+                  <th scope="col">Prediction</th>
+                  <th scope="col">P({fake})</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {result.predictions.map((p) => (
+                  <tr key={p.image}>
+                    <td>{p.image}</td>
+                    <td>{p.pFake >= 0.5 ? fake : real}</td>
+                    <td>{p.pFake.toFixed(3)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </section>

@@ -16,6 +16,28 @@ export interface FileBytes {
   bytes: Uint8Array;
 }
 
+/**
+ * A file handed to the worker by reference: a File/Blob crosses postMessage without its contents
+ * being copied, and the worker reads it when it needs it. `name` is the path inside a picked
+ * folder ("eval/real/a.png") when there is one. A .zip is expanded in the worker.
+ */
+export interface NamedFile {
+  name: string;
+  file: Blob;
+}
+
+/** The preprocessing the user can edit; the worker uses exactly these values. */
+export interface PreprocessEdit {
+  size: [number, number];
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/** What a set of input files holds, checked in the worker before any run. */
+export type ImageSetStatus =
+  | { ok: true; images: number; real: number | null; fake: number | null }
+  | { ok: false; message: string };
+
 export interface PreprocessSummary {
   size: [number, number];
   mean: [number, number, number];
@@ -24,7 +46,15 @@ export interface PreprocessSummary {
 }
 
 export type ModelStatus =
-  | { ok: true; fileName: string; bytes: number; report: ModelReport; preprocess: PreprocessSummary | null }
+  | {
+      ok: true;
+      fileName: string;
+      bytes: number;
+      report: ModelReport;
+      preprocess: PreprocessSummary | null;
+      /** Class names from config.json's id2label, by index, when it came with the model. */
+      labels: string[] | null;
+    }
   | { ok: false; fileName: string; message: string };
 
 export interface Prediction {
@@ -49,14 +79,18 @@ export interface StudioApi extends ExportApi, AnalysisApi {
    * Decode, check and analyse a model; `extra` may hold its .onnx_data and preprocessor_config.json.
    * The model stays in the worker; a failure keeps the previous one.
    */
-  openModel(model: FileBytes, extra: FileBytes[]): Promise<ModelStatus>;
+  openModel(model: NamedFile, extra: NamedFile[]): Promise<ModelStatus>;
+  /** Replace the open model's image size, mean and std; runs and quantization use them from now on. */
+  setPreprocess(edit: PreprocessEdit): Promise<{ ok: true; preprocess: PreprocessSummary } | { ok: false; message: string }>;
+  /** Count the images in files, folders or zips; `labelled` also checks the real/ and fake/ folders. */
+  checkImages(files: NamedFile[], labelled: boolean): Promise<ImageSetStatus>;
   /** Run the open model on images; the results are complete or an error, never partial. */
-  runImages(images: FileBytes[]): Promise<RunStatus>;
+  runImages(images: NamedFile[]): Promise<RunStatus>;
   /**
    * Quantize the open model with calibration images (and optionally a labelled set whose paths
-   * contain real/ and fake/). Progress arrives through `onProgress`; `cancelQuantize` stops it,
+   * contain real/ and fake/; zips are expanded). Progress arrives through `onProgress`; `cancelQuantize` stops it,
    * and the report then holds the stages that finished.
    */
-  quantize(calibration: FileBytes[], evaluation: FileBytes[], settings: QuantizeSettings, onProgress: (e: ProgressEvent) => void): Promise<QuantizeStatus>;
+  quantize(calibration: NamedFile[], evaluation: NamedFile[], settings: QuantizeSettings, onProgress: (e: ProgressEvent) => void): Promise<QuantizeStatus>;
   cancelQuantize(): void;
 }

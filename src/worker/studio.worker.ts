@@ -1,53 +1,24 @@
 import * as Comlink from 'comlink';
-import { labelledSet, listImages } from '../data/dataset.ts';
+import { listImages } from '../data/dataset.ts';
 import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { fakeProbability } from '../data/metrics.ts';
-import { preprocess, preprocessorFromConfig, VIT_DEFAULTS, type PreprocessOptions } from '../data/preprocess.ts';
+import { preprocess } from '../data/preprocess.ts';
 import { GpuModel } from '../engine/session.ts';
-import { batchSizes, fixedBatch, modelImageSize } from '../model/input.ts';
-import { quantizeModel } from '../quant/pipeline.ts';
-import { reconstructor } from '../quant/reconstruct.ts';
-import { assertSupported, openModel, type OpenedModel } from '../model/open.ts';
-import type { FileBytes, GpuStatus, ModelStatus, PreprocessSummary, QuantizeStatus, RunStatus, StudioApi } from './api.ts';
+import { batchSizes } from '../model/input.ts';
+import type { GpuStatus, RunStatus, StudioApi } from './api.ts';
 import { analysisService } from './analysis-service.ts';
 import { exportService } from './export-service.ts';
+import { liveSession } from './gpu-context.ts';
+import { sourcesOf } from './inputs.ts';
+import { modelService } from './model-service.ts';
+import { BATCH, quantizeService } from './quantize-service.ts';
 import { errorMessage as message, openSession, workerState } from './state.ts';
-
-/** Images per GPU run: small enough for a CPU adapter to stay responsive. */
-const BATCH = 8;
-
-let cancelRun: AbortController | null = null;
-
-async function decodeAll(files: FileBytes[], options: PreprocessOptions, batch: number) {
-  const sources = listImages(files.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the chosen files');
-  const batches: { pixels: Float32Array; count: number; names: string[] }[] = [];
-  for (let start = 0; start < sources.length; start += batch) {
-    const chunk = sources.slice(start, start + batch);
-    const decoded = [];
-    for (const s of chunk) decoded.push(await decodeImageBrowser(await s.read(), s.name));
-    batches.push({ pixels: preprocess(decoded, options), count: chunk.length, names: chunk.map((c) => c.name) });
-  }
-  return batches;
-}
-
-function preprocessFor(opened: OpenedModel, extra: FileBytes[]): { options: PreprocessOptions | null; source: string } {
-  const config = extra.find((f) => f.name.endsWith('preprocessor_config.json'));
-  if (config) {
-    const json = JSON.parse(new TextDecoder().decode(config.bytes)) as unknown;
-    return { options: preprocessorFromConfig(json, config.name), source: config.name };
-  }
-  const size = modelImageSize(opened.model);
-  if (!size) return { options: null, source: 'unknown: the model has no fixed image size; add its preprocessor_config.json' };
-  return { options: { size, mean: VIT_DEFAULTS.mean, std: VIT_DEFAULTS.std, rescale: VIT_DEFAULTS.rescale }, source: 'defaults (mean 0.5, std 0.5, size from the model)' };
-}
-
-function summary(options: PreprocessOptions | null, source: string): PreprocessSummary | null {
-  return options && { size: options.size, mean: options.mean, std: options.std, source };
-}
 
 const api: StudioApi = {
   ...exportService,
   ...analysisService,
+  ...modelService,
+  ...quantizeService,
 
   async gpuStatus(): Promise<GpuStatus> {
     try {
@@ -58,30 +29,16 @@ const api: StudioApi = {
     }
   },
 
-  async openModel(file, extra): Promise<ModelStatus> {
-    try {
-      const external = (location: string) => extra.find((f) => f.name === location || f.name.endsWith(`/${location}`))?.bytes;
-      const opened = openModel(file.bytes, file.name, external);
-      assertSupported(opened.model);
-      const { options, source } = preprocessFor(opened, extra);
-      workerState.current = { opened, preprocess: options, source };
-      workerState.lastResult = null;
-      return { ok: true, fileName: file.name, bytes: file.bytes.byteLength, report: opened.report, preprocess: summary(options, source) };
-    } catch (error) {
-      return { ok: false, fileName: file.name, message: message(error) };
-    }
-  },
-
   async runImages(images): Promise<RunStatus> {
     try {
       if (!workerState.current) throw new Error('Open a model first.');
       const { opened, preprocess: options } = workerState.current;
       if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
-      const sources = listImages(images.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the chosen files');
+      const sources = listImages(await sourcesOf(images), 'the chosen files');
       // Decode everything first: a bad image stops the run before any GPU work.
       const decoded = [];
       for (const s of sources) decoded.push(await decodeImageBrowser(await s.read(), s.name));
-      const ctx = (await openSession()).context;
+      const { ctx } = await liveSession();
       const model = new GpuModel(ctx, opened.model);
       const input = opened.model.graph.inputs[0].name;
       const output = opened.model.graph.outputs[0].name;
@@ -106,41 +63,6 @@ const api: StudioApi = {
     } catch (error) {
       return { ok: false, message: message(error) };
     }
-  },
-
-  async quantize(calibration, evaluation, settings, onProgress): Promise<QuantizeStatus> {
-    cancelRun?.abort();
-    const controller = new AbortController();
-    cancelRun = controller;
-    try {
-      if (!workerState.current) throw new Error('Open a model first.');
-      const { opened, preprocess: options } = workerState.current;
-      if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
-      const size = fixedBatch(opened.model) ?? BATCH;
-      const calib = await decodeAll(calibration, options, size);
-      let labelled: { pixels: Float32Array; count: number; isFake: boolean[] }[] | undefined;
-      if (evaluation.length) {
-        const set = labelledSet(evaluation.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the evaluation files');
-        const byName = new Map(set.images.map((i) => [i.file.name, i.isFake]));
-        labelled = (await decodeAll(evaluation.filter((f) => byName.has(f.name)), options, size)).map((b) => ({ ...b, isFake: b.names.map((n) => byName.get(n)!) }));
-      }
-      const ctx = (await openSession()).context;
-      const result = await quantizeModel(ctx, opened.model, { calibration: calib, evaluation: labelled }, settings, {
-        signal: controller.signal,
-        onProgress,
-        reconstruct: reconstructor(ctx),
-      });
-      workerState.lastResult = result;
-      return { ok: true, report: result.report };
-    } catch (error) {
-      return { ok: false, message: message(error) };
-    } finally {
-      if (cancelRun === controller) cancelRun = null;
-    }
-  },
-
-  cancelQuantize() {
-    cancelRun?.abort();
   },
 };
 

@@ -1,0 +1,47 @@
+import { expect, test } from '@playwright/test';
+import { watchForeignRequests } from './privacy.ts';
+
+test.setTimeout(300_000);
+
+test('the one-click demo runs the whole pipeline on the shipped detector, all from our own origin', async ({ page, baseURL }) => {
+  const foreign = watchForeignRequests(page, new URL(baseURL!).origin);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+
+  await page.goto('/');
+  const start = page.getByRole('button', { name: 'Run the demo' });
+  await expect(start).toBeVisible();
+  await page.screenshot({ path: 'e2e/screenshots/welcome.png', fullPage: true });
+  // Keyboard first: the demo is the first thing Tab reaches on an empty studio.
+  await page.keyboard.press('Tab');
+  await expect(start).toBeFocused();
+  await page.keyboard.press('Enter');
+
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('model-labels')).toHaveText('0 = real, 1 = fake');
+  await expect(page.getByTestId('calibration-status')).toHaveText(/32 images/);
+  await expect(page.getByTestId('evaluation-status')).toHaveText(/32 images \(16 real, 16 fake\)/);
+  await expect(page.getByTestId('stage-calibrate')).toHaveText(/\d+\/\d+|done/, { timeout: 60_000 });
+
+  const report = page.getByTestId('quantize-report');
+  await expect(report).toBeVisible({ timeout: 240_000 });
+  for (const stage of ['calibrate', 'score', 'allocate', 'reconstruct', 'evaluate']) {
+    await expect(page.getByTestId(`stage-${stage}`)).toHaveText(/^done in /);
+  }
+  // The trained detector separates the demo's real and fake faces, before and after quantization.
+  const auc = (await page.getByTestId('auc').textContent())!.split('→').map((s) => Number(s.trim()));
+  expect(auc[0]).toBeGreaterThan(0.9);
+  expect(auc[1]).toBeGreaterThan(0.8);
+  await expect(page.getByTestId('project-state')).toHaveText(/Demo project/);
+  await page.screenshot({ path: 'e2e/screenshots/demo.png', fullPage: true });
+
+  // The whole DeFakeQ report (allocation included) is kept across a reload.
+  const aucText = await page.getByTestId('auc').textContent();
+  await page.reload();
+  await expect(page.getByTestId('project-state')).toHaveText(/Demo project, reopened/, { timeout: 60_000 });
+  await expect(page.getByTestId('auc')).toHaveText(aucText!);
+  await expect(page.getByTestId('evaluation-status')).toHaveText(/16 real, 16 fake/);
+
+  expect(errors).toEqual([]);
+  expect(foreign).toEqual([]);
+});

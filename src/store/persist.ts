@@ -1,0 +1,47 @@
+/**
+ * The current project in IndexedDB (via idb): the File objects themselves (IndexedDB stores
+ * Blobs by reference, nothing is copied into the page), the settings, the edited
+ * preprocessing and the last report.
+ */
+import { openDB, type IDBPDatabase } from 'idb';
+import type { QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
+import type { NamedFile, PreprocessEdit } from '../worker/api.ts';
+
+export interface SavedProject {
+  version: 1;
+  kind: 'demo' | 'own';
+  model: NamedFile[];
+  calibration: NamedFile[];
+  evaluation: NamedFile[];
+  settings: QuantizeSettings;
+  preprocess: PreprocessEdit | null;
+  report: QuantizeReport | null;
+}
+
+const DB = 'defakeq-studio';
+const STORE = 'project';
+const KEY = 'current';
+
+let db: Promise<IDBPDatabase> | null = null;
+
+function database(): Promise<IDBPDatabase> {
+  db ??= openDB(DB, 1, {
+    upgrade(d) {
+      d.createObjectStore(STORE);
+    },
+  });
+  return db;
+}
+
+export async function loadProject(): Promise<SavedProject | null> {
+  const saved = (await (await database()).get(STORE, KEY)) as SavedProject | undefined;
+  return saved?.version === 1 ? saved : null;
+}
+
+export async function saveProject(project: SavedProject): Promise<void> {
+  await (await database()).put(STORE, project, KEY);
+}
+
+export async function clearProject(): Promise<void> {
+  await (await database()).delete(STORE, KEY);
+}
