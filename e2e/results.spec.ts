@@ -1,0 +1,63 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+import { watchForeignRequests } from './privacy.ts';
+
+const dir = new URL('../tools/fixtures/', import.meta.url);
+const file = (path: string) => ({ name: path.split('/').pop()!, mimeType: 'application/octet-stream', buffer: readFileSync(new URL(path, dir)) });
+const images = readdirSync(new URL('images/', dir)).sort().map((n) => file(`images/${n}`));
+const labelled = fileURLToPath(new URL('labelled/', dir));
+
+test('the results views show bits, a layer, attention maps and the size/accuracy sweep', async ({ page, baseURL }) => {
+  test.setTimeout(420_000);
+  const foreign = watchForeignRequests(page, new URL(baseURL!).origin);
+  await page.setViewportSize({ width: 1200, height: 900 });
+  await page.goto('/');
+  await page.getByLabel(/Drop an ONNX classifier/).setInputFiles([file('vit_tiny_op17.onnx'), file('preprocessor_config.json')]);
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByLabel('Calibration images').setInputFiles(images);
+  await page.getByLabel('Rounding iterations').fill('20');
+  await page.getByRole('button', { name: /Quantize with 6 images/ }).click();
+  await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 170_000 });
+
+  const results = page.locator('section.results');
+  await results.getByLabel(/Labelled images/).setInputFiles(labelled);
+  await expect(results.getByText('6 images: 3 real, 3 fake')).toBeVisible();
+
+  // Bits per layer: bars with their widths written on them, and a table for screen readers.
+  await results.getByRole('tab', { name: 'Bits per layer' }).click();
+  await expect(results.getByTestId('bits-chart').locator('canvas')).toBeVisible();
+  await expect(results.getByRole('list', { name: 'Bar colours by bit width' })).toContainText('bits');
+  await results.getByText('The same as a table').click();
+  await expect(results.getByTestId('results-bits').locator('tbody tr')).toHaveCount(10);
+  await results.screenshot({ path: 'e2e/screenshots/results-bits.png' });
+  await results.getByText('The same as a table').click();
+
+  // One layer's weights against its grid, and the rounding directions.
+  await results.getByRole('tab', { name: 'Layer weights' }).click();
+  await results.getByLabel('Layer', { exact: true }).selectOption('blocks.0.mlp.fc1');
+  await expect(results.getByTestId('layer-histogram').locator('canvas')).toBeVisible();
+  await expect(results.getByTestId('rounding-summary')).toContainText(/Learned rounding sent \d+ weights/);
+  await results.screenshot({ path: 'e2e/screenshots/results-layer.png' });
+
+  // CLS attention, FP vs quantized, for one of the labelled images.
+  await results.getByRole('tab', { name: 'Attention maps' }).click();
+  await expect(results.getByRole('img', { name: /FP attention map of blocks\.0/ })).toBeVisible({ timeout: 60_000 });
+  await results.getByLabel('Block', { exact: true }).selectOption({ label: 'blocks.1' });
+  await expect(results.getByRole('img', { name: /Quantized attention map of blocks\.1/ })).toBeVisible();
+  const similarity = Number(await results.getByTestId('attention-similarity').textContent());
+  expect(similarity).toBeGreaterThan(0);
+  expect(similarity).toBeLessThanOrEqual(1);
+  await results.screenshot({ path: 'e2e/screenshots/results-attention.png' });
+
+  // The sweep: three methods at two budgets, a few iterations each.
+  await results.getByRole('tab', { name: 'Size vs accuracy' }).click();
+  await results.getByLabel('Budgets (bits per weight)').fill('4, 6');
+  await results.getByLabel('Iterations per layer').fill('5');
+  await results.getByRole('button', { name: 'Run the sweep (6 runs)' }).click();
+  await expect(results.getByTestId('comparison-table')).toBeVisible({ timeout: 300_000 });
+  await expect(results.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(4);
+  await expect(results.getByTestId('pareto-chart').locator('canvas')).toBeVisible();
+  await results.screenshot({ path: 'e2e/screenshots/results-pareto.png' });
+  expect(foreign).toEqual([]);
+});
