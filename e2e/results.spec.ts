@@ -39,6 +39,9 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await expect(results.getByTestId('layer-histogram').locator('canvas')).toBeVisible();
   await expect(results.getByTestId('rounding-summary')).toContainText(/Learned rounding sent \d+ weights/);
   await results.screenshot({ path: 'e2e/screenshots/results-layer.png' });
+  await results.getByLabel('Channel').selectOption({ label: 'channel 3, raw values' });
+  await expect(results.getByText(/weights, 4,096 values in 128 channels/)).toBeVisible();
+  await expect(results.getByRole('img', { name: /Histogram of blocks\.0\.mlp\.fc1/ })).toBeVisible();
 
   // CLS attention, FP vs quantized, for one of the labelled images.
   await results.getByRole('tab', { name: 'Attention maps' }).click();
@@ -59,5 +62,27 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await expect(results.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(4);
   await expect(results.getByTestId('pareto-chart').locator('canvas')).toBeVisible();
   await results.screenshot({ path: 'e2e/screenshots/results-pareto.png' });
+
+  // A long sweep stops on request and keeps the runs that finished (RTN's are quick).
+  await results.getByLabel('Iterations per layer').fill('5000');
+  await results.getByRole('button', { name: 'Run the sweep (6 runs)' }).click();
+  await expect(results.getByText(/^2\/6 runs done/)).toBeVisible({ timeout: 120_000 });
+  await results.getByRole('button', { name: 'Stop the sweep' }).click();
+  await expect(results.getByText('Cancelled: showing the 2 runs that finished.')).toBeVisible({ timeout: 120_000 });
+  await expect(results.getByTestId('comparison-table')).toContainText('RTN (uniform)');
   expect(foreign).toEqual([]);
+});
+
+test('a Swin model says clearly that it has no CLS attention map', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel(/Drop an ONNX classifier/).setInputFiles([file('swin_tiny_op17.onnx'), file('preprocessor_config.json')]);
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByLabel('Calibration images').setInputFiles(images.slice(0, 2));
+  await page.getByLabel('Method').selectOption('rtn');
+  await page.getByRole('button', { name: /Quantize with 2 images/ }).click();
+  await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 170_000 });
+  const results = page.locator('section.results');
+  await results.getByLabel(/Labelled images/).setInputFiles(labelled);
+  await results.getByRole('tab', { name: 'Attention maps' }).click();
+  await expect(results.getByTestId('attention-error')).toContainText('This model has no CLS token: Swin attends within shifted windows', { timeout: 60_000 });
 });

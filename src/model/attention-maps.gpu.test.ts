@@ -50,3 +50,33 @@ describe('CLS attention maps of a fixture ViT on the GPU', () => {
     }
   });
 });
+
+describe('CLS attention maps of a distilled DeiT', () => {
+  it('leave out the distillation token and match the CPU executor', async () => {
+    const deit = decodeModel(new Uint8Array(await (await fetch('/tools/fixtures/deit_tiny_distilled_op17.onnx')).arrayBuffer()));
+    const s = analyzeModel(deit);
+    expect(s.tokens).toHaveLength(2);
+    const one = Float32Array.from(ref.inputs['1']);
+    const deitBlocks = s.blocks.map((b) => ({ name: b.name, probs: b.attention[0] }));
+    const deitTaps = deitBlocks.map((b) => b.probs);
+    const gpu = new GpuModel(await gpuForTests(), deit);
+    let gpuTaps;
+    try {
+      gpuTaps = (await gpu.run({ [deit.graph.inputs[0].name]: one }, 1, { taps: deitTaps })).taps;
+    } finally {
+      gpu.dispose();
+    }
+    const cpuTaps = runReference(deit, { [deit.graph.inputs[0].name]: { dtype: 'float32', dims: [1, 3, 32, 32], data: Float64Array.from(one) } }, { taps: deitTaps }).taps;
+    for (const block of compareBlocks(deitBlocks, gpuTaps, cpuTaps, 0, 2)) {
+      expect(block.fp.rows * block.fp.cols).toBe(16);
+      block.fp.maps.forEach((map, h) => map.forEach((v, i) => expect(Math.abs(v - block.quantized.maps[h][i])).toBeLessThan(1e-4)));
+      // The CLS row over the patches only: its sum leaves out what went to the cls and dist tokens.
+      const full = cpuTaps.get(deitBlocks.find((b) => b.name === block.block)!.probs)!;
+      const keys = full.dims[3];
+      const toTokens = full.data[0] + full.data[1];
+      const patches = block.quantized.maps[0].reduce((a, v) => a + v, 0);
+      expect(keys).toBe(18);
+      expect(patches + toTokens).toBeCloseTo(1, 5);
+    }
+  });
+});

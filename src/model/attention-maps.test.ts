@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clsAttention, compareBlocks, cosineSimilarity, difference, meanMap, patchGrid } from './attention-maps.ts';
+import { decodeModel } from '../onnx/decode.ts';
+import { clsAttention, compareBlocks, cosineSimilarity, difference, meanMap, patchGrid, whyNoClsMap } from './attention-maps.ts';
+import { analyzeModel } from './summary.ts';
+
+const fixture = (name: string) => analyzeModel(decodeModel(new Uint8Array(readFileSync(new URL(`../../tools/fixtures/${name}`, import.meta.url)))));
 
 /** [batch 2, heads 2, tokens 5 (cls + 2x2 patches)], each value encoding where it sits. */
 function probs(offset = 0) {
@@ -51,5 +56,18 @@ describe('similarity', () => {
     expect(block.meanSimilarity).toBeCloseTo(cosineSimilarity(meanMap(block.fp.maps), meanMap(block.quantized.maps)), 12);
     expect(Array.from(difference(block.quantized.maps[0], block.fp.maps[0]))).toEqual([5, 5, 5, 5]);
     expect(() => compareBlocks([{ name: 'b', probs: 'missing' }], fp, q, 0, 1)).toThrow(/block b: the attention probabilities missing/);
+  });
+});
+
+describe('which models have a CLS attention map', () => {
+  it('ViT and DeiT do; Swin says why it does not', () => {
+    expect(whyNoClsMap(fixture('vit_tiny_op17.onnx'))).toBeNull();
+    expect(whyNoClsMap(fixture('deit_tiny_distilled_op13.onnx'))).toBeNull();
+    expect(whyNoClsMap(fixture('swin_tiny_op17.onnx'))).toMatch(/no CLS token: Swin attends within shifted windows/);
+  });
+
+  it('a model without prepended tokens or attention says so', () => {
+    expect(whyNoClsMap({ swin: null, tokens: [], blocks: [] })).toMatch(/no learned token is prepended/);
+    expect(whyNoClsMap({ swin: null, tokens: ['cls'], blocks: [{ attention: [] }] })).toMatch(/No attention softmax/);
   });
 });

@@ -5,6 +5,14 @@
  * the patch grid.
  */
 
+/** Why a model has no CLS attention map to draw, or null when it has one. */
+export function whyNoClsMap(structure: { swin: unknown; tokens: readonly string[]; blocks: readonly { attention: readonly string[] }[] }): string | null {
+  if (structure.swin) return 'This model has no CLS token: Swin attends within shifted windows and pools all patches at the end, so there is no CLS attention map to show.';
+  if (structure.tokens.length === 0) return 'This model has no CLS token (no learned token is prepended to the patches), so there is no CLS attention map to show.';
+  if (!structure.blocks.some((b) => b.attention.length > 0)) return 'No attention softmax was found in this model, so there is no attention map to show.';
+  return null;
+}
+
 export interface ProbsTensor {
   dims: readonly number[];
   data: ArrayLike<number>;

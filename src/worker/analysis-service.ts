@@ -1,5 +1,5 @@
 import { GpuModel } from '../engine/session.ts';
-import { compareBlocks } from '../model/attention-maps.ts';
+import { compareBlocks, whyNoClsMap } from '../model/attention-maps.ts';
 import { fixedBatch } from '../model/input.ts';
 import { analyzeModel } from '../model/summary.ts';
 import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
@@ -88,11 +88,9 @@ export const analysisService: AnalysisApi = {
       const { model, options } = openModelWithOptions();
       const result = lastQuantized();
       const structure = analyzeModel(model);
-      if (structure.swin || structure.tokens.length === 0) {
-        throw new Error('This model has no CLS token (Swin attends within shifted windows and pools all patches), so there is no CLS attention map to show.');
-      }
+      const missing = whyNoClsMap(structure);
+      if (missing) throw new Error(missing);
       const blocks = structure.blocks.filter((b) => b.attention.length > 0).map((b) => ({ name: b.name, probs: b.attention[0] }));
-      if (blocks.length === 0) throw new Error('No attention softmax was found in this model.');
       const { pixels, picture } = await modelImage(file, options);
       // A model exported with a fixed batch gets the image repeated; entry 0 is read.
       const batch = fixedBatch(model) ?? 1;

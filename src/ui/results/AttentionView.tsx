@@ -30,7 +30,7 @@ export function AttentionView() {
   const { images, attention, mapAttention } = useResults();
   const files = analysisImages(images);
   const [block, setBlock] = useState(0);
-  const [head, setHead] = useState<number | null>(null);
+  const [chosenHead, setHead] = useState<number | null>(null);
   const first = files[0] ? nameOf(files[0]) : null;
   useEffect(() => {
     if (first && attention.image === null) void mapAttention(first);
@@ -38,6 +38,8 @@ export function AttentionView() {
   const status = attention.status;
   const ok = status?.ok ? status : null;
   const b = ok?.blocks[Math.min(block, ok.blocks.length - 1)];
+  // A head the current model lacks (after switching models) falls back to the mean.
+  const head = ok && chosenHead !== null && chosenHead < ok.heads ? chosenHead : null;
   const maps = useMemo(() => {
     if (!b) return null;
     const fp = head === null ? meanMap(b.fp.maps) : b.fp.maps[head];
@@ -45,7 +47,7 @@ export function AttentionView() {
     const diff = difference(q, fp);
     return { fp, q, diff, max: maxOf(fp, q), diffMax: maxOf(diff) };
   }, [b, head]);
-  const chart = useMemo(() => ok && similarityConfig(ok.blocks, head !== null && head < ok.heads ? head : null), [ok, head]);
+  const chart = useMemo(() => ok && similarityConfig(ok.blocks, head), [ok, head]);
 
   if (files.length === 0) return <p className="hint">Add images above to draw attention maps for one of them.</p>;
   return (

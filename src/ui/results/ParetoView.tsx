@@ -113,7 +113,7 @@ export function ParetoView({ currentBudget }: { currentBudget: number }) {
       {status && !status.ok && <p className="error" role="alert" data-testid="sweep-error">{status.message}</p>}
       {ok && chart && (
         <>
-          {ok.cancelled && <p className="hint">Cancelled: showing the {ok.points.length} runs that finished.</p>}
+          {ok.cancelled && <p className="hint" role="status">Cancelled: showing the {ok.points.length} run{ok.points.length === 1 ? '' : 's'} that finished.</p>}
           <div className="results-controls">
             <label htmlFor="r-metric">Quality</label>
             <select id="r-metric" value={metric} onChange={(e) => setMetric(e.target.value as Metric)}>
