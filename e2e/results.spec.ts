@@ -28,10 +28,14 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await results.getByRole('tab', { name: 'Bits per layer' }).click();
   await expect(results.getByTestId('bits-chart').locator('canvas')).toBeVisible();
   await expect(results.getByRole('list', { name: 'Bar colours by bit width' })).toContainText('bits');
-  await results.getByText('The same as a table').click();
-  await expect(results.getByTestId('results-bits').locator('tbody tr')).toHaveCount(10);
+  const bars = results.getByTestId('bits-chart');
+  const box = (await bars.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.36, box.y + box.height * 0.75);
+  await expect(results.getByRole('img', { name: /Bits per layer for 10 layers/ })).toBeVisible();
   await results.screenshot({ path: 'e2e/screenshots/results-bits.png' });
   await results.getByText('The same as a table').click();
+  await expect(results.getByTestId('results-bits').locator('tbody tr')).toHaveCount(10);
+  await expect(results.getByTestId('results-bits').locator('tbody tr').first()).toContainText('patch_embed.proj');
 
   // One layer's weights against its grid, and the rounding directions.
   await results.getByRole('tab', { name: 'Layer weights' }).click();

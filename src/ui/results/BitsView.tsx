@@ -8,6 +8,7 @@ import { bitColor } from './colors.ts';
 /** The quant helper adds these counts to the report; older reports lack them. */
 type LayerRow = LayerResult & { roundedUp?: number; roundedDown?: number };
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const bitsText = (bits: number) => (bits >= 32 ? 'FP32' : `${bits}`);
 
 function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfiguration<'bar' | 'line'> {
@@ -20,7 +21,8 @@ function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfig
         {
           type: 'bar', label: 'Bits', yAxisID: 'yBits', order: 3,
           data: layers.map((l) => (l.bits >= 32 ? top : l.bits)),
-          backgroundColor: layers.map((l) => bitColor(l.bits)), borderColor: '#1d2330', borderWidth: 0.5,
+          backgroundColor: layers.map((l) => bitColor(l.bits)), hoverBackgroundColor: layers.map((l) => bitColor(l.bits)),
+          borderColor: '#1d2330', borderWidth: 0.5, hoverBorderWidth: 2,
         },
         {
           type: 'line', label: 'Importance S_l (log scale)', yAxisID: 'yScore', order: 1,
@@ -90,7 +92,7 @@ export function BitsView({ report }: { report: QuantizeReport }) {
       </p>
       <ul className="results-swatches" aria-label="Bar colours by bit width">
         {widths.map((b) => (
-          <li key={b}><span className="swatch" style={{ background: bitColor(b) }} aria-hidden="true" />{bitsText(b)}{b < 32 ? ' bits' : ''}: {layers.filter((l) => l.bits === b).length} layers</li>
+          <li key={b}><span className="swatch" style={{ background: bitColor(b) }} aria-hidden="true" />{bitsText(b)}{b < 32 ? ' bits' : ''}: {plural(layers.filter((l) => l.bits === b).length, 'layer')}</li>
         ))}
       </ul>
       <ChartView config={chart} height={380} label={`Bits per layer for ${layers.length} layers, with importance and SQNR`} testId="bits-chart" />

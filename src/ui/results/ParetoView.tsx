@@ -1,6 +1,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'react';
 import type { Method } from '../../quant/pipeline.ts';
+import { useQuantize } from '../../store/quantize.ts';
 import { SWEEP_METHODS, useResults } from '../../store/results.ts';
 import type { SweepStatus } from '../../worker/analysis-api.ts';
 import { ChartView } from './chart.tsx';
@@ -73,7 +74,8 @@ export function ParetoView({ currentBudget }: { currentBudget: number }) {
   const toggle = (m: Method, on: boolean) => configureSweep({ methods: SWEEP_METHODS.filter((x) => (x === m ? on : sweep.methods.includes(x))) });
   const runs = sweep.methods.length * (budgets?.length ?? 0);
   const p = sweep.progress;
-  const canRun = !sweep.running && images.evaluation.length > 0 && runs > 0 && budgets !== null;
+  const quantizing = useQuantize((s) => s.running);
+  const canRun = !sweep.running && !quantizing && images.evaluation.length > 0 && runs > 0 && budgets !== null;
   return (
     <div data-testid="results-pareto">
       <p className="results-lead">
