@@ -1,25 +1,16 @@
 import type { BlockAttention } from '../model/attention-maps.ts';
 import type { Method, QuantizeSettings, StageName } from '../quant/pipeline.ts';
-import type { Histogram, RoundingCounts } from '../quant/inspect/weights.ts';
+import type { LayerWeights } from '../quant/inspect/layer-weights.ts';
 import type { FileBytes } from './api.ts';
 
 /** One quantized layer's weights against its grid (from the last quantization run). */
 export type LayerDetailStatus =
-  | {
+  | ({
       ok: true;
       name: string;
-      bits: number;
-      channels: number;
-      /** null: the whole layer in level units (w/s + z, grid 0 … 2^k − 1); a number: that channel's raw values. */
-      channel: number | null;
-      histogram: Histogram;
-      /** Grid positions on the histogram's axis; empty when too dense to draw (more than MAX_GRID_LINES levels). */
-      grid: number[];
-      gridLevels: number;
       /** Whether the weight's rounding was learned (AdaRound); nearest rounding otherwise. */
       learned: boolean;
-      counts: RoundingCounts;
-    }
+    } & LayerWeights)
   | { ok: false; message: string };
 
 export interface RgbaImage {

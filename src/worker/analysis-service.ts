@@ -3,18 +3,14 @@ import { compareBlocks, whyNoClsMap } from '../model/attention-maps.ts';
 import { fixedBatch } from '../model/input.ts';
 import { analyzeModel } from '../model/summary.ts';
 import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
-import { gridOf, histogram, inLevelUnits, roundingCounts } from '../quant/inspect/weights.ts';
-import { levels } from '../quant/quantizer.ts';
+import { layerWeights } from '../quant/inspect/layer-weights.ts';
 import { quantizeModel } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
-import { channelsOf, fakeQuantWeight, weightParams } from '../quant/simulate.ts';
 import type { AnalysisApi, AttentionStatus, LayerDetailStatus, SweepPoint, SweepStatus } from './analysis-api.ts';
 import { imageBatches, labelledBatches, modelImage } from './analysis-inputs.ts';
 import { errorMessage, openSession, workerState } from './state.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
-/** More grid lines than this would hide the histogram under them. */
-export const MAX_GRID_LINES = 64;
 const BATCH = 8;
 
 let sweepRun: AbortController | null = null;
@@ -52,32 +48,9 @@ export const analysisService: AnalysisApi = {
       const quant = result.plan.layers.get(name);
       if (!layer) throw new Error(`the model has no layer named ${name}`);
       if (!quant || quant.bits >= 32) throw new Error(`layer ${name} was not quantized in the last run (it stopped before the bits were chosen)`);
-      const weight = model.graph.initializers.get(layer.weight)!;
-      const data = weight.data as Float32Array;
-      const params = weightParams(layer, weight, quant.bits, quant.range ?? result.report.settings.weightRange);
-      const { channels, channelOf } = channelsOf(layer, weight.dims);
-      const quantized = quant.weight ?? fakeQuantWeight(layer, weight, params);
-      const counts = roundingCounts(data, quantized, params, channelOf);
       const learned = result.report.layers.find((l) => l.name === name)?.reconstructed ?? false;
-      const top = levels(quant.bits);
-      if (channel === null) {
-        const units = inLevelUnits(data, params, channelOf);
-        const bins = Math.min(256, (top + 1) * 8);
-        return {
-          ok: true, name, bits: quant.bits, channels, channel, learned, counts, gridLevels: top + 1,
-          histogram: histogram(units, bins, -0.5, top + 0.5),
-          grid: top + 1 <= MAX_GRID_LINES ? Array.from({ length: top + 1 }, (_, q) => q) : [],
-        };
-      }
-      if (!Number.isInteger(channel) || channel < 0 || channel >= channels) throw new Error(`layer ${name} has channels 0..${channels - 1}, not ${channel}`);
-      const values = data.filter((_, i) => channelOf(i) === channel);
-      const grid = gridOf(params[channel]);
-      const step = params[channel].scale;
-      return {
-        ok: true, name, bits: quant.bits, channels, channel, learned, counts, gridLevels: top + 1,
-        histogram: histogram(values, Math.min(256, Math.max(32, Math.ceil(Math.sqrt(values.length) * 2))), grid[0] - step / 2, grid[top] + step / 2),
-        grid: top + 1 <= MAX_GRID_LINES ? grid : [],
-      };
+      const weights = layerWeights(layer, model.graph.initializers.get(layer.weight)!, quant, result.report.settings.weightRange, channel);
+      return { ok: true, name, learned, ...weights };
     } catch (error) {
       return { ok: false, message: errorMessage(error) };
     }
