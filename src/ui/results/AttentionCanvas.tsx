@@ -11,7 +11,7 @@ export interface MapScale {
 }
 
 /** The image as the model saw it, with one value per patch drawn over it. */
-export function AttentionCanvas({ image, map, rows, cols, scale, label }: { image: RgbaImage; map: Float32Array; rows: number; cols: number; scale: MapScale; label: string }) {
+export function AttentionCanvas({ image, map, rows, cols, scale, label }: { image: RgbaImage; map: Float32Array | null; rows: number; cols: number; scale: MapScale; label: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const ctx = canvas.current!.getContext('2d')!;
@@ -19,8 +19,10 @@ export function AttentionCanvas({ image, map, rows, cols, scale, label }: { imag
     picture.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(image.rgba), image.width, image.height), 0, 0);
     ctx.clearRect(0, 0, SIZE, SIZE);
     ctx.imageSmoothingEnabled = true;
-    ctx.globalAlpha = scale.kind === 'attention' ? 1 : 0.45;
+    ctx.globalAlpha = scale.kind === 'attention' || !map ? 1 : 0.45;
     ctx.drawImage(picture, 0, 0, SIZE, SIZE);
+    ctx.globalAlpha = 1;
+    if (!map) return;
     ctx.globalAlpha = scale.kind === 'attention' ? 0.6 : 0.85;
     const w = SIZE / cols;
     const h = SIZE / rows;

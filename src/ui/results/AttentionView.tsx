@@ -8,14 +8,17 @@ import { AttentionCanvas, ScaleBar } from './AttentionCanvas.tsx';
 const nameOf = (f: File) => f.webkitRelativePath || f.name;
 const maxOf = (...maps: Float32Array[]) => Math.max(1e-12, ...maps.map((m) => m.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
 
-function similarityConfig(blocks: BlockAttention[], head: number | null): ChartConfiguration<'bar'> {
+function similarityConfig(blocks: BlockAttention[], head: number | null, chosen: number): ChartConfiguration<'bar'> {
   const values = blocks.map((b) => (head === null ? b.meanSimilarity : b.similarity[head]));
   const low = Math.min(...values);
   return {
     type: 'bar',
     data: {
       labels: blocks.map((b) => b.block),
-      datasets: [{ label: head === null ? 'Similarity of the head-mean maps' : `Similarity, head ${head}`, data: values, backgroundColor: '#3b6fd6' }],
+      datasets: [{
+        label: head === null ? 'Similarity of the head-mean maps' : `Similarity, head ${head}`, data: values, maxBarThickness: 90,
+        backgroundColor: blocks.map((_, i) => (i === chosen ? '#1e3a8a' : '#93b0ea')), hoverBackgroundColor: blocks.map((_, i) => (i === chosen ? '#1e3a8a' : '#93b0ea')),
+      }],
     },
     options: {
       layout: { padding: { top: 16 } },
@@ -47,7 +50,8 @@ export function AttentionView() {
     const diff = difference(q, fp);
     return { fp, q, diff, max: maxOf(fp, q), diffMax: maxOf(diff) };
   }, [b, head]);
-  const chart = useMemo(() => ok && similarityConfig(ok.blocks, head), [ok, head]);
+  const shown = ok ? Math.min(block, ok.blocks.length - 1) : 0;
+  const chart = useMemo(() => ok && similarityConfig(ok.blocks, head, shown), [ok, head, shown]);
 
   if (files.length === 0) return <p className="hint">Add images above to draw attention maps for one of them.</p>;
   return (
@@ -82,6 +86,10 @@ export function AttentionView() {
           </p>
           <div className="attention-row">
             <figure>
+              <AttentionCanvas image={ok.image} map={null} rows={b.fp.rows} cols={b.fp.cols} scale={{ kind: 'attention', max: 1 }} label={`${ok.imageName} as the model saw it`} />
+              <figcaption>Input ({ok.image.width}×{ok.image.height})</figcaption>
+            </figure>
+            <figure>
               <AttentionCanvas image={ok.image} map={maps.fp} rows={b.fp.rows} cols={b.fp.cols} scale={{ kind: 'attention', max: maps.max }} label={`FP attention map of ${b.block}`} />
               <figcaption>FP model</figcaption>
               <ScaleBar scale={{ kind: 'attention', max: maps.max }} />
@@ -97,7 +105,7 @@ export function AttentionView() {
               <ScaleBar scale={{ kind: 'difference', max: maps.diffMax }} />
             </figure>
           </div>
-          <h3>Similarity per block</h3>
+          <h3>Similarity per block{head === null ? ' (head mean)' : `, head ${head}`}; the dark bar is the block shown above</h3>
           <ChartView config={chart} height={200} label="Cosine similarity of FP and quantized CLS attention, per block" testId="attention-similarity-chart" />
         </>
       )}
