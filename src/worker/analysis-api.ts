@@ -1,3 +1,70 @@
+import type { BlockAttention } from '../model/attention-maps.ts';
+import type { Method, QuantizeSettings, StageName } from '../quant/pipeline.ts';
+import type { LayerWeights } from '../quant/inspect/layer-weights.ts';
+import type { FileBytes } from './api.ts';
+
+/** One quantized layer's weights against its grid (from the last quantization run). */
+export type LayerDetailStatus =
+  | ({
+      ok: true;
+      name: string;
+      /** Whether the weight's rounding was learned (AdaRound); nearest rounding otherwise. */
+      learned: boolean;
+    } & LayerWeights)
+  | { ok: false; message: string };
+
+export interface RgbaImage {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+export type AttentionStatus =
+  | { ok: true; image: RgbaImage; imageName: string; heads: number; prefixTokens: number; blocks: BlockAttention[] }
+  | { ok: false; message: string };
+
+export interface SweepOptions {
+  methods: Method[];
+  /** Average bits per weight to try. */
+  budgets: number[];
+  /** Settings shared by every run (iterations, activation bits, …); method and avgBits are set per point. */
+  settings: QuantizeSettings;
+}
+
+export interface SweepPoint {
+  method: Method;
+  budget: number;
+  /** Null when the budget cannot be met by this method (the message says why). */
+  result: { avgBits: number; modelBytes: number; auc: number; accuracy: number; agreement: number; ms: number } | null;
+  message?: string;
+}
+
+export interface SweepProgress {
+  /** Points finished, of total. */
+  done: number;
+  total: number;
+  method: Method;
+  budget: number;
+  stage: StageName;
+  step: number;
+  stageTotal: number;
+}
+
+export type SweepStatus =
+  | { ok: true; fp: { auc: number; accuracy: number; bytes: number; images: number }; points: SweepPoint[]; cancelled: boolean }
+  | { ok: false; message: string };
+
 /** The analysis half of the studio API: what the results views draw (attention maps, histograms, sweeps). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface AnalysisApi {}
+export interface AnalysisApi {
+  /** Histogram, grid and rounding counts of one layer of the last quantization run. */
+  layerDetail(layer: string, channel: number | null): Promise<LayerDetailStatus>;
+  /** CLS attention of every block and head, FP vs the last quantized model, for one image. */
+  attentionMaps(image: FileBytes): Promise<AttentionStatus>;
+  /**
+   * Quantize the open model for each (method, budget) and evaluate it on the labelled set; a
+   * budget a method cannot meet gives a point with a message, not a failure. `cancelSweep` stops
+   * it, keeping the points that finished.
+   */
+  sweep(calibration: FileBytes[], evaluation: FileBytes[], options: SweepOptions, onProgress: (p: SweepProgress) => void): Promise<SweepStatus>;
+  cancelSweep(): void;
+}

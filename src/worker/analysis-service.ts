@@ -1,4 +1,138 @@
-import type { AnalysisApi } from './analysis-api.ts';
+import { GpuModel } from '../engine/session.ts';
+import { compareBlocks, whyNoClsMap } from '../model/attention-maps.ts';
+import { fixedBatch } from '../model/input.ts';
+import { analyzeModel } from '../model/summary.ts';
+import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
+import { layerWeights } from '../quant/inspect/layer-weights.ts';
+import { quantizeModel } from '../quant/pipeline.ts';
+import { reconstructor } from '../quant/reconstruct.ts';
+import type { AnalysisApi, AttentionStatus, LayerDetailStatus, SweepPoint, SweepStatus } from './analysis-api.ts';
+import { imageBatches, labelledBatches, modelImage } from './analysis-inputs.ts';
+import { errorMessage, openSession, workerState } from './state.ts';
 
-/** Worker side of AnalysisApi; reads the open model and the last result from workerState. */
-export const analysisService: AnalysisApi = {};
+const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
+const BATCH = 8;
+
+let sweepRun: AbortController | null = null;
+
+function openModelWithOptions() {
+  const current = workerState.current;
+  if (!current) throw new Error('Open a model first.');
+  if (!current.preprocess) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
+  return { model: current.opened.model, options: current.preprocess };
+}
+
+function lastQuantized() {
+  const result = workerState.lastResult;
+  if (!result) throw new Error('Quantize the model first: the results views show the last run.');
+  return result;
+}
+
+/** Runs one batch on a model and returns the tapped values; the GPU copy is freed afterwards. */
+async function tapsOf(gpu: GpuModel, pixels: Float32Array, batch: number, taps: string[]) {
+  try {
+    return (await gpu.run({ [gpu.model.graph.inputs[0].name]: pixels }, batch, { taps })).taps;
+  } finally {
+    gpu.dispose();
+  }
+}
+
+const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';
+
+export const analysisService: AnalysisApi = {
+  async layerDetail(name, channel): Promise<LayerDetailStatus> {
+    try {
+      const { model } = openModelWithOptions();
+      const result = lastQuantized();
+      const layer = analyzeModel(model).layers.find((l) => l.name === name);
+      const quant = result.plan.layers.get(name);
+      if (!layer) throw new Error(`the model has no layer named ${name}`);
+      if (!quant || quant.bits >= 32) throw new Error(`layer ${name} was not quantized in the last run (it stopped before the bits were chosen)`);
+      const learned = result.report.layers.find((l) => l.name === name)?.reconstructed ?? false;
+      const weights = layerWeights(layer, model.graph.initializers.get(layer.weight)!, quant, result.report.settings.weightRange, channel);
+      return { ok: true, name, learned, ...weights };
+    } catch (error) {
+      return { ok: false, message: errorMessage(error) };
+    }
+  },
+
+  async attentionMaps(file): Promise<AttentionStatus> {
+    try {
+      const { model, options } = openModelWithOptions();
+      const result = lastQuantized();
+      const structure = analyzeModel(model);
+      const missing = whyNoClsMap(structure);
+      if (missing) throw new Error(missing);
+      const blocks = structure.blocks.filter((b) => b.attention.length > 0).map((b) => ({ name: b.name, probs: b.attention[0] }));
+      const { pixels, picture } = await modelImage(file, options);
+      // A model exported with a fixed batch gets the image repeated; entry 0 is read.
+      const batch = fixedBatch(model) ?? 1;
+      const input = new Float32Array(pixels.length * batch);
+      for (let b = 0; b < batch; b++) input.set(pixels, b * pixels.length);
+      const ctx = (await openSession()).context;
+      const taps = blocks.map((b) => b.probs);
+      const fpTaps = await tapsOf(new GpuModel(ctx, model), input, batch, taps);
+      const qTaps = await tapsOf(new GpuModel(ctx, result.simulated, OPS), input, batch, taps);
+      const compared = compareBlocks(blocks, fpTaps, qTaps, 0, structure.tokens.length);
+      return { ok: true, image: picture, imageName: file.name, heads: compared[0].fp.heads, prefixTokens: structure.tokens.length, blocks: compared };
+    } catch (error) {
+      return { ok: false, message: errorMessage(error) };
+    }
+  },
+
+  async sweep(calibration, evaluation, { methods, budgets, settings }, onProgress): Promise<SweepStatus> {
+    sweepRun?.abort();
+    const controller = new AbortController();
+    sweepRun = controller;
+    try {
+      const { model, options } = openModelWithOptions();
+      if (methods.length === 0 || budgets.length === 0) throw new Error('Choose at least one method and one budget to sweep.');
+      if (evaluation.length === 0) throw new Error('The sweep measures accuracy: add a labelled evaluation set (images in real/ and fake/ folders).');
+      const size = fixedBatch(model) ?? BATCH;
+      const calib = await imageBatches(calibration, options, size, 'the calibration images');
+      const labelled = await labelledBatches(evaluation, options, size);
+      const ctx = (await openSession()).context;
+      const points: SweepPoint[] = [];
+      let fp: Extract<SweepStatus, { ok: true }>['fp'] | null = null;
+      const total = methods.length * budgets.length;
+      for (const method of methods) {
+        for (const budget of budgets) {
+          if (controller.signal.aborted) break;
+          const t0 = performance.now();
+          try {
+            const { report } = await quantizeModel(ctx, model, { calibration: calib, evaluation: labelled }, { ...settings, method, avgBits: budget }, {
+              signal: controller.signal,
+              reconstruct: reconstructor(ctx),
+              onProgress: (e) => onProgress({ done: points.length, total, method, budget, stage: e.stage, step: e.step, stageTotal: e.total }),
+            });
+            if (report.cancelled || !report.evaluation) break;
+            const e = report.evaluation;
+            fp ??= { auc: e.fp.auc, accuracy: e.fp.accuracy, bytes: report.fpBytes, images: e.fp.n };
+            points.push({
+              method, budget,
+              result: { avgBits: report.avgBits, modelBytes: report.modelBytes, auc: e.quantized.auc, accuracy: e.quantized.accuracy, agreement: e.agreement, ms: performance.now() - t0 },
+            });
+          } catch (error) {
+            if (isAbort(error)) break;
+            // A budget a method cannot meet is a point of the sweep, not its end.
+            if (!(error instanceof RangeError)) throw error;
+            points.push({ method, budget, result: null, message: error.message });
+          }
+        }
+      }
+      if (!fp) {
+        if (controller.signal.aborted) return { ok: false, message: 'The sweep was cancelled before its first point finished.' };
+        throw new Error(`No method could meet any of the budgets: ${points.map((p) => p.message).filter(Boolean)[0] ?? ''}`);
+      }
+      return { ok: true, fp, points, cancelled: controller.signal.aborted };
+    } catch (error) {
+      return { ok: false, message: errorMessage(error) };
+    } finally {
+      if (sweepRun === controller) sweepRun = null;
+    }
+  },
+
+  cancelSweep() {
+    sweepRun?.abort();
+  },
+};

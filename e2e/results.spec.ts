@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from '@playwright/test';
+import { watchForeignRequests } from './privacy.ts';
+
+const dir = new URL('../tools/fixtures/', import.meta.url);
+const file = (path: string) => ({ name: path.split('/').pop()!, mimeType: 'application/octet-stream', buffer: readFileSync(new URL(path, dir)) });
+const images = readdirSync(new URL('images/', dir)).sort().map((n) => file(`images/${n}`));
+const labelled = fileURLToPath(new URL('labelled/', dir));
+
+test('the results views show bits, a layer, attention maps and the size/accuracy sweep', async ({ page, baseURL }) => {
+  test.setTimeout(420_000);
+  const foreign = watchForeignRequests(page, new URL(baseURL!).origin);
+  await page.setViewportSize({ width: 1200, height: 900 });
+  await page.goto('/');
+  await page.getByLabel(/Drop an ONNX classifier/).setInputFiles([file('vit_tiny_op17.onnx'), file('preprocessor_config.json')]);
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByLabel('Calibration images').setInputFiles(images);
+  await page.getByLabel('Rounding iterations').fill('20');
+  await page.getByRole('button', { name: /Quantize with 6 images/ }).click();
+  await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 170_000 });
+
+  const results = page.locator('section.results');
+  await results.getByLabel(/Labelled images/).setInputFiles(labelled);
+  await expect(results.getByText('6 images: 3 real, 3 fake')).toBeVisible();
+
+  // Bits per layer: bars with their widths written on them, and a table for screen readers.
+  await results.getByRole('tab', { name: 'Bits per layer' }).click();
+  await expect(results.getByTestId('bits-chart').locator('canvas')).toBeVisible();
+  await expect(results.getByRole('list', { name: 'Bar colours by bit width' })).toContainText('bits');
+  const bars = results.getByTestId('bits-chart');
+  const box = (await bars.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.36, box.y + box.height * 0.75);
+  await expect(results.getByRole('img', { name: /Bits per layer for 10 layers/ })).toBeVisible();
+  await results.screenshot({ path: 'e2e/screenshots/results-bits.png' });
+  await results.getByText('The same as a table').click();
+  await expect(results.getByTestId('results-bits').locator('tbody tr')).toHaveCount(10);
+  await expect(results.getByTestId('results-bits').locator('tbody tr').first()).toContainText('patch_embed.proj');
+
+  // One layer's weights against its grid, and the rounding directions.
+  await results.getByRole('tab', { name: 'Layer weights' }).click();
+  await results.getByLabel('Layer', { exact: true }).selectOption('blocks.0.mlp.fc1');
+  await expect(results.getByTestId('layer-histogram').locator('canvas')).toBeVisible();
+  await expect(results.getByTestId('rounding-summary')).toContainText(/Learned rounding sent \d+ weights/);
+  await results.screenshot({ path: 'e2e/screenshots/results-layer.png' });
+  await results.getByLabel('Channel').selectOption({ label: 'channel 3, raw values' });
+  await expect(results.getByText(/weights, 4,096 values in 128 channels/)).toBeVisible();
+  await expect(results.getByRole('img', { name: /Histogram of blocks\.0\.mlp\.fc1/ })).toBeVisible();
+
+  // CLS attention, FP vs quantized, for one of the labelled images.
+  await results.getByRole('tab', { name: 'Attention maps' }).click();
+  await expect(results.getByRole('img', { name: /FP attention map of blocks\.0/ })).toBeVisible({ timeout: 60_000 });
+  await results.getByLabel('Block', { exact: true }).selectOption({ label: 'blocks.1' });
+  await expect(results.getByRole('img', { name: /Quantized attention map of blocks\.1/ })).toBeVisible();
+  const similarity = Number(await results.getByTestId('attention-similarity').textContent());
+  expect(similarity).toBeGreaterThan(0);
+  expect(similarity).toBeLessThanOrEqual(1);
+  await results.screenshot({ path: 'e2e/screenshots/results-attention.png' });
+
+  // The sweep: three methods at two budgets, a few iterations each.
+  await results.getByRole('tab', { name: 'Size vs accuracy' }).click();
+  await results.getByLabel('Budgets (bits per weight)').fill('4, 6');
+  await results.getByLabel('Iterations per layer').fill('5');
+  await results.getByRole('button', { name: 'Run the sweep (6 runs)' }).click();
+  await expect(results.getByTestId('comparison-table')).toBeVisible({ timeout: 300_000 });
+  await expect(results.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(4);
+  await expect(results.getByTestId('pareto-chart').locator('canvas')).toBeVisible();
+  await results.screenshot({ path: 'e2e/screenshots/results-pareto.png' });
+
+  // A long sweep stops on request and keeps the runs that finished (RTN's are quick).
+  await results.getByLabel('Iterations per layer').fill('5000');
+  await results.getByRole('button', { name: 'Run the sweep (6 runs)' }).click();
+  await expect(results.getByText(/^2\/6 runs done/)).toBeVisible({ timeout: 120_000 });
+  await results.getByRole('button', { name: 'Stop the sweep' }).click();
+  await expect(results.getByText('Cancelled: showing the 2 runs that finished.')).toBeVisible({ timeout: 120_000 });
+  await expect(results.getByTestId('comparison-table')).toContainText('RTN (uniform)');
+  expect(foreign).toEqual([]);
+});
+
+test('a Swin model says clearly that it has no CLS attention map', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel(/Drop an ONNX classifier/).setInputFiles([file('swin_tiny_op17.onnx'), file('preprocessor_config.json')]);
+  await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
+  await page.getByLabel('Calibration images').setInputFiles(images.slice(0, 2));
+  await page.getByLabel('Method').selectOption('rtn');
+  await page.getByRole('button', { name: /Quantize with 2 images/ }).click();
+  await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 170_000 });
+  const results = page.locator('section.results');
+  await results.getByLabel(/Labelled images/).setInputFiles(labelled);
+  await results.getByRole('tab', { name: 'Attention maps' }).click();
+  await expect(results.getByTestId('attention-error')).toContainText('This model has no CLS token: Swin attends within shifted windows', { timeout: 60_000 });
+});
