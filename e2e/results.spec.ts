@@ -16,13 +16,14 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await page.getByLabel(/Drop an ONNX classifier/).setInputFiles([file('vit_tiny_op17.onnx'), file('preprocessor_config.json')]);
   await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
   await page.getByLabel('Calibration images').setInputFiles(images);
+  // The project's labelled set (step 2) feeds the evaluation, the sweep and the attention maps.
+  await page.getByLabel('Choose an evaluation folder').setInputFiles(labelled);
+  await expect(page.getByTestId('evaluation-status')).toHaveText(/6 images \(3 real, 3 fake\)/);
   await page.getByLabel('Rounding iterations').fill('20');
   await page.getByRole('button', { name: /Quantize with 6 images/ }).click();
   await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 170_000 });
 
   const results = page.locator('section.results');
-  await results.getByLabel(/Labelled images/).setInputFiles(labelled);
-  await expect(results.getByText('6 images: 3 real, 3 fake')).toBeVisible();
 
   // Bits per layer: bars with their widths written on them, and a table for screen readers.
   await results.getByRole('tab', { name: 'Bits per layer' }).click();
@@ -47,7 +48,7 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await expect(results.getByText(/weights, 4,096 values in 128 channels/)).toBeVisible();
   await expect(results.getByRole('img', { name: /Histogram of blocks\.0\.mlp\.fc1/ })).toBeVisible();
 
-  // CLS attention, FP vs quantized, for one of the labelled images.
+  // CLS attention, FP vs quantized, for one of the project's images (the labelled ones first).
   await results.getByRole('tab', { name: 'Attention maps' }).click();
   await expect(results.getByRole('img', { name: /FP attention map of blocks\.0/ })).toBeVisible({ timeout: 60_000 });
   await results.getByLabel('Block', { exact: true }).selectOption({ label: 'blocks.1' });
@@ -86,7 +87,6 @@ test('a Swin model says clearly that it has no CLS attention map', async ({ page
   await page.getByRole('button', { name: /Quantize with 2 images/ }).click();
   await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 170_000 });
   const results = page.locator('section.results');
-  await results.getByLabel(/Labelled images/).setInputFiles(labelled);
   await results.getByRole('tab', { name: 'Attention maps' }).click();
   await expect(results.getByTestId('attention-error')).toContainText('This model has no CLS token: Swin attends within shifted windows', { timeout: 60_000 });
 });

@@ -1,7 +1,7 @@
 import type { BlockAttention } from '../model/attention-maps.ts';
 import type { Method, QuantizeSettings, StageName } from '../quant/pipeline.ts';
 import type { LayerWeights } from '../quant/inspect/layer-weights.ts';
-import type { FileBytes } from './api.ts';
+import type { NamedFile } from './api.ts';
 
 /** One quantized layer's weights against its grid (from the last quantization run). */
 export type LayerDetailStatus =
@@ -21,6 +21,10 @@ export interface RgbaImage {
 
 export type AttentionStatus =
   | { ok: true; image: RgbaImage; imageName: string; heads: number; prefixTokens: number; blocks: BlockAttention[] }
+  | { ok: false; message: string };
+
+export type ImageNamesStatus =
+  | { ok: true; names: string[] }
   | { ok: false; message: string };
 
 export interface SweepOptions {
@@ -58,13 +62,15 @@ export type SweepStatus =
 export interface AnalysisApi {
   /** Histogram, grid and rounding counts of one layer of the last quantization run. */
   layerDetail(layer: string, channel: number | null): Promise<LayerDetailStatus>;
-  /** CLS attention of every block and head, FP vs the last quantized model, for one image. */
-  attentionMaps(image: FileBytes): Promise<AttentionStatus>;
+  /** The image names in files, folders or zips (zips expanded), for choosing one to map. */
+  imageNames(files: NamedFile[]): Promise<ImageNamesStatus>;
+  /** CLS attention of every block and head, FP vs the last quantized model, for the image `image` among `files`. */
+  attentionMaps(files: NamedFile[], image: string): Promise<AttentionStatus>;
   /**
    * Quantize the open model for each (method, budget) and evaluate it on the labelled set; a
    * budget a method cannot meet gives a point with a message, not a failure. `cancelSweep` stops
    * it, keeping the points that finished.
    */
-  sweep(calibration: FileBytes[], evaluation: FileBytes[], options: SweepOptions, onProgress: (p: SweepProgress) => void): Promise<SweepStatus>;
+  sweep(calibration: NamedFile[], evaluation: NamedFile[], options: SweepOptions, onProgress: (p: SweepProgress) => void): Promise<SweepStatus>;
   cancelSweep(): void;
 }

@@ -6,12 +6,15 @@ import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
 import { layerWeights } from '../quant/inspect/layer-weights.ts';
 import { quantizeModel } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
-import type { AnalysisApi, AttentionStatus, LayerDetailStatus, SweepPoint, SweepStatus } from './analysis-api.ts';
-import { imageBatches, labelledBatches, modelImage } from './analysis-inputs.ts';
-import { errorMessage, openSession, workerState } from './state.ts';
+import { listImages } from '../data/dataset.ts';
+import type { AnalysisApi, AttentionStatus, ImageNamesStatus, LayerDetailStatus, SweepPoint, SweepStatus } from './analysis-api.ts';
+import { liveSession } from './gpu-context.ts';
+import { imageBatches, labelledBatches, modelImage } from './image-batches.ts';
+import { sourcesOf } from './inputs.ts';
+import { BATCH } from './quantize-service.ts';
+import { errorMessage, workerState } from './state.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
-const BATCH = 8;
 
 let sweepRun: AbortController | null = null;
 
@@ -56,7 +59,15 @@ export const analysisService: AnalysisApi = {
     }
   },
 
-  async attentionMaps(file): Promise<AttentionStatus> {
+  async imageNames(files): Promise<ImageNamesStatus> {
+    try {
+      return { ok: true, names: listImages(await sourcesOf(files), 'the chosen images').map((s) => s.name) };
+    } catch (error) {
+      return { ok: false, message: errorMessage(error) };
+    }
+  },
+
+  async attentionMaps(files, image): Promise<AttentionStatus> {
     try {
       const { model, options } = openModelWithOptions();
       const result = lastQuantized();
@@ -64,12 +75,14 @@ export const analysisService: AnalysisApi = {
       const missing = whyNoClsMap(structure);
       if (missing) throw new Error(missing);
       const blocks = structure.blocks.filter((b) => b.attention.length > 0).map((b) => ({ name: b.name, probs: b.attention[0] }));
+      const file = (await sourcesOf(files)).find((f) => f.name === image);
+      if (!file) throw new Error(`${image} is no longer among the chosen images`);
       const { pixels, picture } = await modelImage(file, options);
       // A model exported with a fixed batch gets the image repeated; entry 0 is read.
       const batch = fixedBatch(model) ?? 1;
       const input = new Float32Array(pixels.length * batch);
       for (let b = 0; b < batch; b++) input.set(pixels, b * pixels.length);
-      const ctx = (await openSession()).context;
+      const { ctx } = await liveSession();
       const taps = blocks.map((b) => b.probs);
       const fpTaps = await tapsOf(new GpuModel(ctx, model), input, batch, taps);
       const qTaps = await tapsOf(new GpuModel(ctx, result.simulated, OPS), input, batch, taps);
@@ -89,9 +102,9 @@ export const analysisService: AnalysisApi = {
       if (methods.length === 0 || budgets.length === 0) throw new Error('Choose at least one method and one budget to sweep.');
       if (evaluation.length === 0) throw new Error('The sweep measures accuracy: add a labelled evaluation set (images in real/ and fake/ folders).');
       const size = fixedBatch(model) ?? BATCH;
-      const calib = await imageBatches(calibration, options, size, 'the calibration images');
-      const labelled = await labelledBatches(evaluation, options, size);
-      const ctx = (await openSession()).context;
+      const calib = await imageBatches(await sourcesOf(calibration), options, size, 'the calibration images');
+      const labelled = await labelledBatches(await sourcesOf(evaluation), options, size, 'the evaluation set');
+      const { ctx } = await liveSession();
       const points: SweepPoint[] = [];
       let fp: Extract<SweepStatus, { ok: true }>['fp'] | null = null;
       const total = methods.length * budgets.length;

@@ -1,12 +1,10 @@
-import { labelledSet, listImages, type FileSource } from '../data/dataset.ts';
-import { decodeImageBrowser } from '../data/decode-browser.ts';
-import { preprocess, type PreprocessOptions } from '../data/preprocess.ts';
 import { explainGpuFailure, GpuDeviceLostError } from '../gpu/device.ts';
 import { fixedBatch } from '../model/input.ts';
 import { quantizeModel } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
 import type { QuantizeStatus, StudioApi } from './api.ts';
 import { liveSession } from './gpu-context.ts';
+import { imageBatches, labelledBatches } from './image-batches.ts';
 import { sourcesOf } from './inputs.ts';
 import { errorMessage as message, workerState } from './state.ts';
 
@@ -14,18 +12,6 @@ import { errorMessage as message, workerState } from './state.ts';
 export const BATCH = 8;
 
 let cancelRun: AbortController | null = null;
-
-async function decodeAll(files: FileSource[], options: PreprocessOptions, batch: number, where: string) {
-  const sources = listImages(files, where);
-  const batches: { pixels: Float32Array; count: number; names: string[] }[] = [];
-  for (let start = 0; start < sources.length; start += batch) {
-    const chunk = sources.slice(start, start + batch);
-    const decoded = [];
-    for (const s of chunk) decoded.push(await decodeImageBrowser(await s.read(), s.name));
-    batches.push({ pixels: preprocess(decoded, options), count: chunk.length, names: chunk.map((c) => c.name) });
-  }
-  return batches;
-}
 
 /** The DeFakeQ pipeline on the open model, cancellable; a lost device gets a fresh one for the next run. */
 export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize'> = {
@@ -38,13 +24,8 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize'> = {
       const { opened, preprocess: options } = workerState.current;
       if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
       const size = fixedBatch(opened.model) ?? BATCH;
-      const calib = await decodeAll(await sourcesOf(calibration), options, size, 'the calibration set');
-      let labelled: { pixels: Float32Array; count: number; isFake: boolean[] }[] | undefined;
-      if (evaluation.length) {
-        const set = labelledSet(await sourcesOf(evaluation), 'the evaluation set');
-        const byName = new Map(set.images.map((i) => [i.file.name, i.isFake]));
-        labelled = (await decodeAll(set.images.map((i) => i.file), options, size, 'the evaluation set')).map((b) => ({ ...b, isFake: b.names.map((n) => byName.get(n)!) }));
-      }
+      const calib = await imageBatches(await sourcesOf(calibration), options, size, 'the calibration set');
+      const labelled = evaluation.length ? await labelledBatches(await sourcesOf(evaluation), options, size, 'the evaluation set') : undefined;
       const { session, ctx } = await liveSession();
       try {
         const result = await quantizeModel(ctx, opened.model, { calibration: calib, evaluation: labelled }, settings, {

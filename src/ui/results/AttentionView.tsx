@@ -1,11 +1,10 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useEffect, useMemo, useState } from 'react';
 import { difference, meanMap, type BlockAttention } from '../../model/attention-maps.ts';
-import { analysisImages, useResults } from '../../store/results.ts';
+import { useResults } from '../../store/results.ts';
 import { barLabels, ChartView } from './chart.tsx';
 import { AttentionCanvas, ScaleBar } from './AttentionCanvas.tsx';
 
-const nameOf = (f: File) => f.webkitRelativePath || f.name;
 const maxOf = (...maps: Float32Array[]) => Math.max(1e-12, ...maps.map((m) => m.reduce((a, v) => Math.max(a, Math.abs(v)), 0)));
 
 function similarityConfig(blocks: BlockAttention[], head: number | null, chosen: number): ChartConfiguration<'bar'> {
@@ -30,11 +29,14 @@ function similarityConfig(blocks: BlockAttention[], head: number | null, chosen:
 }
 
 export function AttentionView() {
-  const { images, attention, mapAttention } = useResults();
-  const files = analysisImages(images);
+  const { attention, mapAttention, listAttentionImages } = useResults();
+  const names = attention.names;
   const [block, setBlock] = useState(0);
   const [chosenHead, setHead] = useState<number | null>(null);
-  const first = files[0] ? nameOf(files[0]) : null;
+  const first = names?.[0] ?? null;
+  useEffect(() => {
+    if (names === null) void listAttentionImages();
+  }, [names, listAttentionImages]);
   useEffect(() => {
     if (first && attention.image === null) void mapAttention(first);
   }, [first, attention.image, mapAttention]);
@@ -53,13 +55,14 @@ export function AttentionView() {
   const shown = ok ? Math.min(block, ok.blocks.length - 1) : 0;
   const chart = useMemo(() => ok && similarityConfig(ok.blocks, head, shown), [ok, head, shown]);
 
-  if (files.length === 0) return <p className="hint">Add images above to draw attention maps for one of them.</p>;
+  if (names === null) return <p className="hint" role="status">Listing the images…</p>;
+  if (names.length === 0) return <p className="hint">Add calibration or evaluation images (step 2) to draw attention maps for one of them.</p>;
   return (
     <div data-testid="results-attention">
       <div className="results-controls">
         <label htmlFor="r-image">Image</label>
         <select id="r-image" value={attention.image ?? ''} onChange={(e) => void mapAttention(e.target.value)}>
-          {files.map((f) => <option key={nameOf(f)} value={nameOf(f)}>{nameOf(f)}</option>)}
+          {names.map((n) => <option key={n} value={n}>{n}</option>)}
         </select>
         {ok && (
           <>

@@ -1,6 +1,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'react';
 import type { Method } from '../../quant/pipeline.ts';
+import { useData } from '../../store/data.ts';
 import { useQuantize } from '../../store/quantize.ts';
 import { SWEEP_METHODS, useResults } from '../../store/results.ts';
 import type { SweepStatus } from '../../worker/analysis-api.ts';
@@ -64,7 +65,8 @@ function parseBudgets(text: string): number[] | null {
 }
 
 export function ParetoView({ currentBudget }: { currentBudget: number }) {
-  const { sweep, images, configureSweep, runSweep, cancelSweep } = useResults();
+  const { sweep, configureSweep, runSweep, cancelSweep } = useResults();
+  const labelled = useData((s) => s.evaluation.status?.ok === true);
   const [budgetText, setBudgetText] = useState(sweep.budgets.join(', '));
   const [metric, setMetric] = useState<Metric>('accuracy');
   const budgets = parseBudgets(budgetText);
@@ -75,11 +77,11 @@ export function ParetoView({ currentBudget }: { currentBudget: number }) {
   const runs = sweep.methods.length * (budgets?.length ?? 0);
   const p = sweep.progress;
   const quantizing = useQuantize((s) => s.running);
-  const canRun = !sweep.running && !quantizing && images.evaluation.length > 0 && runs > 0 && budgets !== null;
+  const canRun = !sweep.running && !quantizing && labelled && runs > 0 && budgets !== null;
   return (
     <div data-testid="results-pareto">
       <p className="results-lead">
-        Quantize the model at several budgets with each method, and see what each byte buys. Every run uses the images above and the
+        Quantize the model at several budgets with each method, and see what each byte buys. Every run uses the images of step 2 and the
         quantize settings, with its own number of rounding iterations (few, so the sweep finishes on a CPU adapter).
       </p>
       <div className="results-controls">
@@ -102,7 +104,7 @@ export function ParetoView({ currentBudget }: { currentBudget: number }) {
       <p>
         <button type="button" disabled={!canRun} onClick={() => void runSweep()}>Run the sweep ({runs} runs)</button>{' '}
         <button type="button" disabled={!sweep.running} onClick={cancelSweep}>Stop the sweep</button>
-        {images.evaluation.length === 0 && <span className="hint"> Needs a labelled evaluation set (above) to measure accuracy.</span>}
+        {!labelled && <span className="hint"> Needs a labelled evaluation set (step 2: real/ and fake/) to measure accuracy.</span>}
       </p>
       {sweep.running && (
         <div className="results-progress" role="status">

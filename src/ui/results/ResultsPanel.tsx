@@ -3,7 +3,6 @@ import { useQuantize } from '../../store/quantize.ts';
 import { useResults, type ResultsView } from '../../store/results.ts';
 import { AttentionView } from './AttentionView.tsx';
 import { BitsView } from './BitsView.tsx';
-import { ImagesPicker } from './ImagesPicker.tsx';
 import { LayerView } from './LayerView.tsx';
 import { ParetoView } from './ParetoView.tsx';
 import './results.css';
@@ -27,7 +26,6 @@ export function ResultsPanel() {
   return (
     <section className="panel results" aria-labelledby="results-title">
       <h2 id="results-title">Results</h2>
-      <ImagesPicker />
       <div role="tablist" aria-label="Results views" className="results-tabs">
         {VIEWS.map((v) => (
           <button

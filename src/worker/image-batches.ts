@@ -1,16 +1,20 @@
-import { labelledSet, listImages } from '../data/dataset.ts';
+/** Files the UI handed over, decoded and preprocessed into GPU-sized batches; shared by every worker service. */
+import { labelledSet, listImages, type FileSource } from '../data/dataset.ts';
 import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { fitImage, preprocess, type PreprocessOptions } from '../data/preprocess.ts';
 import type { LabelledBatch } from '../quant/evaluate.ts';
-import type { FileBytes } from './api.ts';
 import type { RgbaImage } from './analysis-api.ts';
 
-const sourcesOf = (files: FileBytes[]) => files.map((f) => ({ name: f.name, read: async () => f.bytes }));
+export interface ImageBatch {
+  pixels: Float32Array;
+  count: number;
+  names: string[];
+}
 
 /** Decoded, preprocessed batches of at most `batch` images, in the dataset's sorted order. */
-export async function imageBatches(files: FileBytes[], options: PreprocessOptions, batch: number, where: string) {
-  const sources = listImages(sourcesOf(files), where);
-  const batches: { pixels: Float32Array; count: number; names: string[] }[] = [];
+export async function imageBatches(files: readonly FileSource[], options: PreprocessOptions, batch: number, where: string): Promise<ImageBatch[]> {
+  const sources = listImages(files, where);
+  const batches: ImageBatch[] = [];
   for (let start = 0; start < sources.length; start += batch) {
     const chunk = sources.slice(start, start + batch);
     const decoded = [];
@@ -21,16 +25,16 @@ export async function imageBatches(files: FileBytes[], options: PreprocessOption
 }
 
 /** A labelled set (paths with real/ and fake/) as batches for evaluation. */
-export async function labelledBatches(files: FileBytes[], options: PreprocessOptions, batch: number): Promise<LabelledBatch[]> {
-  const set = labelledSet(sourcesOf(files), 'the evaluation files');
+export async function labelledBatches(files: readonly FileSource[], options: PreprocessOptions, batch: number, where: string): Promise<LabelledBatch[]> {
+  const set = labelledSet(files, where);
   const isFake = new Map(set.images.map((i) => [i.file.name, i.isFake]));
-  const batches = await imageBatches(files.filter((f) => isFake.has(f.name)), options, batch, 'the evaluation files');
+  const batches = await imageBatches(set.images.map((i) => i.file), options, batch, where);
   return batches.map((b) => ({ pixels: b.pixels, count: b.count, isFake: b.names.map((n) => isFake.get(n)!) }));
 }
 
 /** One image as the model sees it: its preprocessed pixels, and the resized RGBA picture to draw. */
-export async function modelImage(file: FileBytes, options: PreprocessOptions): Promise<{ pixels: Float32Array; picture: RgbaImage }> {
-  const decoded = await decodeImageBrowser(file.bytes, file.name);
+export async function modelImage(file: FileSource, options: PreprocessOptions): Promise<{ pixels: Float32Array; picture: RgbaImage }> {
+  const decoded = await decodeImageBrowser(await file.read(), file.name);
   const fitted = fitImage(decoded, options);
   const rgba = new Uint8ClampedArray(fitted.width * fitted.height * 4);
   for (let i = 0; i < fitted.width * fitted.height; i++) {
