@@ -12,7 +12,8 @@ import { packBits, unpackBits } from './packing.ts';
  * parameters. The CLI stores it inside the report file so `export R.json` works later.
  */
 export interface ExportSource {
-  model: { fileName: string; sha256: string; bytes: number };
+  /** The FP model: its name, hash and size, and where it was read from (the CLI records the path). */
+  model: { fileName: string; sha256: string; bytes: number; path?: string };
   method: string;
   settings: QuantizeSettings;
   cancelled: boolean;
@@ -26,7 +27,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 /** Codes of every layer the run quantized; refuses a run that chose no widths (nothing to export). */
-export function exportSourceOf(model: Model, result: QuantizeResult, file: { fileName: string; sha256: string; bytes: number }): ExportSource {
+export function exportSourceOf(model: Model, result: QuantizeResult, file: ExportSource['model']): ExportSource {
   const { plan, report } = result;
   const layers = analyzeModel(model).layers.filter((l) => plan.layers.has(l.name) && plan.layers.get(l.name)!.bits <= 8);
   if (layers.length === 0) {
