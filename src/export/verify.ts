@@ -19,7 +19,7 @@ export interface OrtModule {
 export interface OrtSession {
   inputNames: readonly string[];
   outputNames: readonly string[];
-  run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
+  run(feeds: Record<string, unknown>, options?: Record<string, unknown>): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
   release(): Promise<void>;
 }
 
@@ -48,66 +48,60 @@ export interface Verification {
   msPerImage: number | null;
   /** Nodes onnxruntime placed on another device than the one asked for, from its placement log. */
   fellBack: string[];
+  /** onnxruntime's own placement summary ("WebGpuExecutionProvider: 121 nodes"); empty when its log gave none. */
+  placement: string[];
 }
 
-/** onnxruntime logs node placement at verbose level; we read it from the console while the session loads. */
-function capturePlacement<T>(work: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
+/** onnxruntime logs node placement at verbose level; its lines are read from the console while the session loads (and not echoed). */
+function captureLog<T>(work: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
   const lines: string[] = [];
   const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
   const saved = methods.map((m) => console[m]);
   for (const m of methods) {
-    const original = console[m];
+    const original = saved[methods.indexOf(m)];
     console[m] = (...args: unknown[]) => {
       const text = args.map(String).join(' ');
-      if (/placed on|not assigned|fall ?back|CPUExecutionProvider/i.test(text)) lines.push(text);
+      if (/onnxruntime/.test(text)) lines.push(...text.split('\n'));
       else original.apply(console, args);
     };
   }
-  return work().then(
-    (value) => ({ value, lines }),
-    (e) => Promise.reject(e),
-  ).finally(() => methods.forEach((m, i) => (console[m] = saved[i])));
+  return work().then((value) => ({ value, lines })).finally(() => methods.forEach((m, i) => (console[m] = saved[i])));
 }
 
-/** Node names listed under "Node(s) placed on [CPUExecutionProvider]" when another EP was asked for. */
-export function fallbackNodes(lines: readonly string[], ep: string): string[] {
-  if (ep === 'wasm' || ep === 'cpu') return [];
-  const out: string[] = [];
-  for (const text of lines) {
-    const m = /Node\(s\) placed on \[CPUExecutionProvider\][^\n]*\n([\s\S]*)/.exec(text);
-    if (!m) continue;
-    for (const line of m[1].split('\n')) {
-      const name = line.trim();
-      if (name && !/placed on/.test(name)) out.push(name);
+/** Nodes per execution provider from onnxruntime's "Node(s) placed on [EP]" block, as "OpType (name)". */
+export function placementOf(lines: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let current: string | null = null;
+  for (const raw of lines) {
+    const text = raw.replace(/^.*?\[[VIWE]:onnxruntime:[^\]]*\]/, '');
+    const head = /(?:Node\(s\)|All nodes) placed on \[(\w+)\]/.exec(text);
+    if (head) {
+      current = head[1];
+      out.set(current, out.get(current) ?? []);
+      continue;
     }
+    const entry = /^\s+(\S+ \(.*\))\s*$/.exec(text);
+    if (current && entry) out.get(current)!.push(entry[1]);
+    else current = null;
   }
   return out;
 }
 
 export async function verifyExport(ort: OrtModule, runtime: string, ep: string, bytes: Uint8Array, images: VerifyImages): Promise<Verification> {
   const result: Verification = {
-    runtime, ok: false, error: null, images: 0, maxAbsDeltaLogit: null, agreement: null, auc: null, simulatedAuc: null, msPerImage: null, fellBack: [],
+    runtime, ok: false, error: null, images: 0, maxAbsDeltaLogit: null, agreement: null, auc: null, simulatedAuc: null, msPerImage: null, fellBack: [], placement: [],
   };
   let session: OrtSession | null = null;
   try {
-    const loaded = await capturePlacement(() => ort.InferenceSession.create(bytes, { executionProviders: [ep], logSeverityLevel: 0, logVerbosityLevel: 0 }));
-    session = loaded.value;
-    result.fellBack = fallbackNodes(loaded.lines, ep);
-    const rows: number[][] = [];
-    let ms = 0;
-    for (const batch of images.batches) {
-      const per = batch.pixels.length / batch.count;
-      // One image per run: exports keep the model's batch dim, and ms/image is then per request.
-      for (let i = 0; i < batch.count; i++) {
-        const feed = new ort.Tensor('float32', batch.pixels.slice(i * per, (i + 1) * per), [1, ...images.dims]);
-        const t0 = performance.now();
-        const out = await session.run({ [session.inputNames[0]]: feed });
-        ms += performance.now() - t0;
-        const data = out[session.outputNames[0]].data;
-        if (!(data instanceof Float32Array)) throw new Error('the output is not float32');
-        rows.push(Array.from(data));
-      }
-    }
+    // A verbose session tells where each node was placed; the timed one logs at the default level.
+    const loaded = await captureLog(() => ort.InferenceSession.create(bytes, { executionProviders: [ep], logSeverityLevel: 0, logVerbosityLevel: 0 }));
+    await loaded.value.release();
+    session = await ort.InferenceSession.create(bytes, { executionProviders: [ep] });
+    const placed = placementOf(loaded.lines);
+    result.placement = [...placed].map(([provider, nodes]) => `${provider}: ${nodes.length} nodes`);
+    // Asked for WebGPU, anything on the CPU fell back (onnxruntime keeps shape plumbing there on purpose).
+    result.fellBack = ep === 'webgpu' ? placed.get('CPUExecutionProvider') ?? [] : [];
+    const { rows, ms } = await runAll(ort, session, images);
     if (rows.length !== images.simulated.length) throw new Error(`${rows.length} rows of logits for ${images.simulated.length} simulated`);
     let worst = 0;
     rows.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - images.simulated[i][j])))));
@@ -127,4 +121,23 @@ export async function verifyExport(ort: OrtModule, runtime: string, ep: string, 
     await session?.release().catch(() => undefined);
   }
   return result;
+}
+
+async function runAll(ort: OrtModule, session: OrtSession, images: VerifyImages): Promise<{ rows: number[][]; ms: number }> {
+  const rows: number[][] = [];
+  let ms = 0;
+  for (const batch of images.batches) {
+    const per = batch.pixels.length / batch.count;
+    // One image per run: ms/image is then per request, and fixed-batch exports run too.
+    for (let i = 0; i < batch.count; i++) {
+      const feed = new ort.Tensor('float32', batch.pixels.slice(i * per, (i + 1) * per), [1, ...images.dims]);
+      const t0 = performance.now();
+      const out = await session.run({ [session.inputNames[0]]: feed });
+      ms += performance.now() - t0;
+      const data = out[session.outputNames[0]].data;
+      if (!(data instanceof Float32Array)) throw new Error('the output is not float32');
+      rows.push(Array.from(data));
+    }
+  }
+  return { rows, ms };
 }

@@ -25,7 +25,9 @@ export const TARGETS: readonly ExportTarget[] = ['wasm', 'webgpu'];
  * Per target: the weight format (DequantizeLinear per channel is exact and the smallest for
  * per-channel parameters; MatMulNBits repeats the channel's scale in every block) and how
  * activations below 8 bits are written (uint4 activation Q/DQ does not load on the native WebGPU
- * EP, so every target uses uint8 Q/DQ, clipped to the narrower range first).
+ * EP, so every target uses uint8 Q/DQ, clipped to the narrower range first). Measured with
+ * onnxruntime-web 1.30: the native WebGPU EP has no QuantizeLinear (nor Round) kernel, so it runs
+ * the activation QuantizeLinear on the CPU, exactly; verification lists those nodes.
  */
 export const TARGET_FORMAT: Record<ExportTarget, WeightFormat> = { wasm: 'qdq', webgpu: 'qdq' };
 
