@@ -93,14 +93,16 @@ export async function verifyExport(ort: OrtModule, runtime: string, ep: string, 
   };
   let session: OrtSession | null = null;
   try {
-    // A verbose session tells where each node was placed; the timed one logs at the default level.
-    const loaded = await captureLog(() => ort.InferenceSession.create(bytes, { executionProviders: [ep], logSeverityLevel: 0, logVerbosityLevel: 0 }));
-    await loaded.value.release();
+    if (ep === 'webgpu') {
+      // A verbose session tells where each node was placed; the timed one logs at the default level.
+      const loaded = await captureLog(() => ort.InferenceSession.create(bytes, { executionProviders: [ep], logSeverityLevel: 0, logVerbosityLevel: 0 }));
+      await loaded.value.release();
+      const placed = placementOf(loaded.lines);
+      result.placement = [...placed].map(([provider, nodes]) => `${provider}: ${nodes.length} nodes`);
+      // Anything on the CPU fell back (onnxruntime keeps shape plumbing there on purpose).
+      result.fellBack = placed.get('CPUExecutionProvider') ?? [];
+    }
     session = await ort.InferenceSession.create(bytes, { executionProviders: [ep] });
-    const placed = placementOf(loaded.lines);
-    result.placement = [...placed].map(([provider, nodes]) => `${provider}: ${nodes.length} nodes`);
-    // Asked for WebGPU, anything on the CPU fell back (onnxruntime keeps shape plumbing there on purpose).
-    result.fellBack = ep === 'webgpu' ? placed.get('CPUExecutionProvider') ?? [] : [];
     const { rows, ms } = await runAll(ort, session, images);
     if (rows.length !== images.simulated.length) throw new Error(`${rows.length} rows of logits for ${images.simulated.length} simulated`);
     let worst = 0;
