@@ -12,7 +12,7 @@
  * Skips politely when ../shared/data is not there.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
@@ -189,7 +189,7 @@ try {
 } finally {
   await browser.close();
   await server.close();
-  if (dir !== OUT) rmSync(OUT, { recursive: true, force: true });
+  if (values.keep === undefined || resolve(values.keep) !== resolve(OUT)) rmSync(OUT, { recursive: true, force: true });
 }
 
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
