@@ -28,10 +28,16 @@ export interface QuantizeFlags {
   calibImages: number;
 }
 
+export interface ExportFlags {
+  target: 'wasm' | 'webgpu';
+  format?: 'qdq' | 'nbits';
+}
+
 export type Command =
   | { kind: 'help' }
+  | ({ kind: 'export'; report: string; out: string; model?: string; json: boolean } & ExportFlags)
   | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex: number } & PreprocessFlags)
-  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report: string; json: boolean; fakeIndex: number } & PreprocessFlags & QuantizeFlags)
+  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; json: boolean; fakeIndex: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
   | { kind: 'gpu'; json: boolean }
   | { kind: 'inspect'; model: string; json: boolean }
   | {
@@ -65,12 +71,17 @@ commands:
       [--json]                       print {"images": [...], "logits": [[...], ...]}
   eval MODEL.onnx --data DIR         accuracy and ROC-AUC on DIR/real and DIR/fake
       [preprocessing flags as run] [--fake-index 1] [--json]   ({"auc": x, "accuracy": y, "n": z})
-  quantize MODEL.onnx --calib DIR --report R.json
+  quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index 1]
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range percentile|minmax|mse]
       [--method defakeq|adaround|rtn] [--solver relaxed|exact] [--error paper|noise|measured]
-      [--weight-range minmax|mse] [--recon-inputs quantized|fp]
-      [--iters 300] [--seed 0]       (--out Q.onnx comes with the export stage)
+      [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--iters 300] [--seed 0]
+      [--target wasm|webgpu] [--format qdq|nbits]   the low-bit ONNX written by --out
+                                     (R.json also keeps what a later export needs)
+  export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
+                                     config.json, preprocessor_config.json, onnx/model*.onnx
+      [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
+      [--target wasm|webgpu] [--format qdq|nbits] [--json]
 
 options for every command: --debug (stack traces), --help`;
 
@@ -102,15 +113,19 @@ const OPTIONS = {
   'calib-images': { type: 'string' },
   'weight-range': { type: 'string' },
   'recon-inputs': { type: 'string' },
+  target: { type: 'string' },
+  format: { type: 'string' },
+  model: { type: 'string' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'target', 'format'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
   quantize: [...QUANTIZE, ...PREPROCESS],
+  export: ['out', 'model', 'target', 'format'],
 };
 const COMMON: Flag[] = ['json', 'debug', 'help'];
 
@@ -161,7 +176,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const json = values.json ?? false;
   const [name, ...rest] = positionals;
   if (values.help || name === 'help') return { command: { kind: 'help' }, debug };
-  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval or quantize (see --help)');
+  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize or export (see --help)');
   const allowed = [...COMMON, ...(ALLOWED[name] ?? [])];
   const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => values[flag] !== undefined && !allowed.includes(flag));
   if (stray && (name in ALLOWED || ['gpu', 'inspect'].includes(name))) {
@@ -174,6 +189,10 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     std: values.std !== undefined ? parseRgb(values.std, '--std') : undefined,
     batch: values.batch !== undefined ? positiveInt(values.batch, '--batch') : 8,
     resize: !values['no-resize'],
+  });
+  const exportFlags = (): ExportFlags => ({
+    target: oneOf(values.target, '--target', ['wasm', 'webgpu'] as const, 'wasm'),
+    format: values.format === undefined ? undefined : oneOf(values.format, '--format', ['qdq', 'nbits'] as const, 'qdq'),
   });
   const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : 1;
   if (!Number.isInteger(fakeIndex) || fakeIndex < 0) throw new CliUsageError(`--fake-index must be a class index (0, 1, ...), got "${values['fake-index']}"`);
@@ -201,16 +220,16 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     case 'quantize': {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.calib) throw new CliUsageError('quantize needs --calib DIR (calibration images)');
-      if (values.out !== undefined) throw new CliUsageError('--out needs the export stage, which is not built yet; use --report R.json for now');
-      if (!values.report) throw new CliUsageError('quantize needs --report R.json');
+      if (!values.report && !values.out) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, or both');
       const bits = (values.bits ?? '2,3,4,6,8').split(',').map((b) => positiveInt(b.trim(), '--bits'));
       if (bits.some((b) => b > 8)) throw new CliUsageError(`--bits takes widths from 1 to 8, got "${values.bits}"`);
       const actBits = values['act-bits'] === undefined ? 8 : values['act-bits'] === 'none' ? null : positiveInt(values['act-bits'], '--act-bits');
       if (actBits !== null && (actBits < 4 || actBits > 8)) throw new CliUsageError(`--act-bits must be 4..8 or none, got "${values['act-bits']}"`);
       return {
         command: {
-          kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, json, fakeIndex,
+          kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, json, fakeIndex,
           ...preprocessFlags(),
+          ...exportFlags(),
           avgBits: values['avg-bits'] !== undefined ? positiveNumber(values['avg-bits'], '--avg-bits') : 4,
           bits,
           actBits,
@@ -227,7 +246,12 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
         debug,
       };
     }
+    case 'export': {
+      const report = onePositional('saved quantization report (R.json)');
+      if (!values.out) throw new CliUsageError('export needs --out DIR (the bundle folder to create)');
+      return { command: { kind: 'export', report, out: values.out, model: values.model, json, ...exportFlags() }, debug };
+    }
     default:
-      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval or quantize (see --help)`);
+      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize or export (see --help)`);
   }
 }

@@ -1,11 +1,17 @@
 /** The commands, over injectable dependencies so they can be tested without a GPU. */
-import { writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { assembleExport, type ModelSidecars } from '../src/export/assemble.ts';
+import { bundleFiles } from '../src/export/bundle.ts';
+import { parseSource, serializeSource, sha256Hex, exportSourceOf } from '../src/export/source.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { USAGE, type Command } from './args.ts';
 import type { CliCore, InputBatch } from './core.ts';
 import { loadImageBatches, loadLabelledBatches, loadSampleBatches } from './images.ts';
-import { findPreprocessorConfig, loadModel } from './model-files.ts';
+import { CliFileError } from './errors.ts';
+import { findPreprocessorConfig, loadModel, readUserFile } from './model-files.ts';
 import { resolvePreprocess } from './settings.ts';
 
 export interface CliDeps {
@@ -89,11 +95,89 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       deps.note(`preprocessing from ${source}`);
       const calib = await loadSampleBatches(command.calib, options, command.batch, deps.decodeImage, command.calibImages);
       const evaluation = command.evalData ? await loadLabelledBatches(command.evalData, options, command.batch, deps.decodeImage, command.fakeIndex) : undefined;
-      const report = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex: command.fakeIndex }, command, (line) => deps.note(line)));
-      await writeFile(command.report, JSON.stringify(report, null, 2) + '\n');
-      deps.note(`report written to ${command.report}`);
+      const bytes = readUserFile(command.model, 'model file');
+      const file = { fileName: model.fileName, path: resolve(command.model), sha256: await sha256Hex(bytes), bytes: bytes.length };
+      const { report, result } = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex: command.fakeIndex }, command, (line) => deps.note(line)));
+      const exportSource = exportSourceOf(model.model, result, file);
+      // Everything is made in memory first: a refused export writes neither file.
+      const exported = command.out ? assembleExport(model.model, exportSource, report, command, sidecarsOf(command.model, options, command.fakeIndex)) : null;
+      if (command.report) {
+        await writeWhole(command.report, new TextEncoder().encode(JSON.stringify({ ...report, export: serializeSource(exportSource) }, null, 2) + '\n'));
+        deps.note(`report written to ${command.report}`);
+      }
+      if (exported && command.out) {
+        await writeWhole(command.out, exported.onnx);
+        deps.note(`${exported.written.format === 'qdq' ? 'DequantizeLinear' : 'MatMulNBits'} export written to ${command.out}: ${exported.onnx.length} bytes, ${(100 * exported.report.size.ratio).toFixed(1)}% of the FP32 file`);
+      }
       if (command.json) deps.out(json(report));
       return 0;
     }
+    case 'export': {
+      let saved: { export?: unknown } & Record<string, unknown>;
+      try {
+        saved = JSON.parse(new TextDecoder().decode(readUserFile(command.report, 'report file'))) as typeof saved;
+      } catch (e) {
+        if (e instanceof CliFileError) throw e;
+        throw new CliFileError(`report file ${command.report} is not valid JSON: ${(e as Error).message}`);
+      }
+      const source = parseSource(saved.export, `report file ${command.report}`);
+      const modelPath = command.model ?? source.model.path;
+      if (!modelPath) throw new CliFileError(`report file ${command.report} does not say where its model is; pass --model MODEL.onnx`);
+      const bytes = readUserFile(modelPath, 'model file');
+      const hash = await sha256Hex(bytes);
+      if (hash !== source.model.sha256) {
+        throw new CliFileError(`model file ${modelPath} is not the model ${command.report} was quantized from (sha256 ${hash.slice(0, 12)}… vs ${source.model.sha256.slice(0, 12)}…)`);
+      }
+      const model = loadModel(modelPath);
+      const config = findPreprocessorConfig(modelPath);
+      const { export: _data, ...quantization } = saved;
+      const exported = assembleExport(model.model, source, quantization as never, command, sidecarsOf(modelPath, config?.options ?? null, 1));
+      await writeBundle(command.out, bundleFiles(exported.bundle));
+      deps.note(`bundle written to ${command.out}: model.onnx ${exported.onnx.length} bytes (${(100 * exported.report.size.ratio).toFixed(1)}% of the FP32 file)`);
+      if (command.json) deps.out(json(exported.report));
+      return 0;
+    }
+  }
+}
+
+function readJsonBeside(modelPath: string, name: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(readFileSync(join(dirname(resolve(modelPath)), name), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+function sidecarsOf(modelPath: string, preprocess: ModelSidecars['preprocess'], fakeIndex: number): ModelSidecars {
+  return { config: readJsonBeside(modelPath, 'config.json'), preprocessorConfig: readJsonBeside(modelPath, 'preprocessor_config.json'), preprocess, fakeIndex };
+}
+
+/** Writes beside the target, then renames: the file appears whole or not at all. */
+async function writeWhole(path: string, bytes: Uint8Array): Promise<void> {
+  const partial = `${path}.partial-${process.pid}`;
+  try {
+    await writeFile(partial, bytes);
+    await rename(partial, path);
+  } catch (e) {
+    await rm(partial, { force: true });
+    throw e;
+  }
+}
+
+/** The bundle folder appears whole or not at all; an existing non-empty folder is refused. */
+async function writeBundle(dir: string, files: Record<string, Uint8Array>): Promise<void> {
+  const existing = await readdir(dir).catch(() => null);
+  if (existing && existing.length > 0) throw new CliFileError(`--out ${dir} already exists and is not empty; choose a new folder`);
+  const partial = `${dir.replace(/\/+$/, '')}.partial-${process.pid}`;
+  try {
+    for (const [path, bytes] of Object.entries(files)) {
+      await mkdir(dirname(join(partial, path)), { recursive: true });
+      await writeFile(join(partial, path), bytes);
+    }
+    if (existing) await rm(dir, { recursive: true });
+    await rename(partial, dir);
+  } catch (e) {
+    await rm(partial, { recursive: true, force: true });
+    throw e;
   }
 }

@@ -6,7 +6,7 @@ import { GpuModel } from '../src/engine/session.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { batchSizes } from '../src/model/input.ts';
 import { score } from '../src/quant/evaluate.ts';
-import { DEFAULT_SETTINGS, quantizeModel, type QuantizeReport, type QuantizeSettings } from '../src/quant/pipeline.ts';
+import { DEFAULT_SETTINGS, quantizeModel, type QuantizeReport, type QuantizeResult, type QuantizeSettings } from '../src/quant/pipeline.ts';
 import { reconstructor } from '../src/quant/reconstruct.ts';
 import type { QuantizeFlags } from './args.ts';
 import { formatReport, modelReport } from '../src/model/report.ts';
@@ -44,8 +44,8 @@ export interface QuantizeData {
 export interface CliCore {
   /** Accuracy and ROC-AUC over labelled batches. */
   evaluate(ctx: GpuContext, model: LoadedModel, batches: (InputBatch & { isFake: boolean[] })[], fakeIndex: number): Promise<EvalScores>;
-  /** The quantization pipeline; returns the report. `note` receives progress lines. */
-  quantize(ctx: GpuContext, model: LoadedModel, data: QuantizeData, flags: QuantizeFlags, note: (line: string) => void): Promise<QuantizeReport>;
+  /** The quantization pipeline; returns the report and the result (for the export). `note` receives progress lines. */
+  quantize(ctx: GpuContext, model: LoadedModel, data: QuantizeData, flags: QuantizeFlags, note: (line: string) => void): Promise<{ report: QuantizeReport; result: QuantizeResult }>;
   /** Structure of a decoded model: layers, blocks, attention cores, op histogram. */
   inspect(model: LoadedModel): Promise<InspectOutput>;
   /** Logits for every image of every batch, in order: one row per image. */
@@ -77,7 +77,7 @@ export const core: CliCore = {
     };
     let lastStage = '';
     let lastNote = 0;
-    const { report } = await quantizeModel(ctx, model, {
+    const result = await quantizeModel(ctx, model, {
       calibration: data.calib.map((b) => ({ pixels: b.pixels, count: b.dims[0] })),
       evaluation: data.evaluation?.map((b) => ({ pixels: b.pixels, count: b.dims[0], isFake: b.isFake })),
       fakeIndex: data.fakeIndex,
@@ -92,7 +92,7 @@ export const core: CliCore = {
         note(`${e.stage}: ${e.step}/${e.total}${eta}`);
       },
     });
-    return report;
+    return { report: result.report, result };
   },
 
   async run(ctx, { model }, batches) {

@@ -5,6 +5,7 @@ import { linalgImpls } from './ops/linalg.ts';
 import { logicImpls } from './ops/logic.ts';
 import { movementImpls } from './ops/movement.ts';
 import { paddingImpls } from './ops/padding.ts';
+import { quantLinearImpls } from './ops/quant-linear.ts';
 import { rowImpls } from './ops/rows.ts';
 
 /** Ops whose output is the input's buffer under new dims: no kernel runs. */
@@ -14,7 +15,7 @@ export function isViewOp(opType: string): boolean {
   return VIEW_OPS.has(opType);
 }
 
-const impls = { ...elementwiseImpls, ...logicImpls, ...movementImpls, ...paddingImpls, ...linalgImpls, ...rowImpls };
+const impls = { ...elementwiseImpls, ...logicImpls, ...movementImpls, ...paddingImpls, ...linalgImpls, ...rowImpls, ...quantLinearImpls };
 
 /** The WebGPU implementation of every runtime op, by opKey. */
 export const gpuOps: Record<string, GpuOp> = Object.fromEntries(

@@ -3,6 +3,7 @@ import { CommandBatch } from '../gpu/encoder.ts';
 import { readBuffer } from '../gpu/readback.ts';
 import type { TimestampProfiler } from '../gpu/profiler.ts';
 import type { Model, Tensor } from '../onnx/ir.ts';
+import { lowerForEngine } from '../onnx/lower.ts';
 import { onnxOps, opFor } from '../onnx/ops/index.ts';
 import { opKey, UnsupportedOpError, type OpRegistry, type RefTensor } from '../onnx/ops/types.ts';
 import { modelInputDims, prepareModel, type PreparedGraph } from '../onnx/prepare.ts';
@@ -65,6 +66,8 @@ export class GpuModel {
   profiler: TimestampProfiler | null = null;
   private readonly referenceOps: OpRegistry;
   private readonly kernels: Record<string, GpuOp>;
+  /** The model as the engine runs it (contrib ops lowered to standard ones). */
+  private readonly runnable: Model;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -74,12 +77,13 @@ export class GpuModel {
     this.referenceOps = extensions ? { ...onnxOps, ...extensions.reference } : onnxOps;
     this.kernels = extensions ? { ...gpuOps, ...extensions.gpu } : gpuOps;
     for (const node of model.graph.nodes) opFor(node, this.referenceOps); // fail early, naming the op and node
+    this.runnable = lowerForEngine(model);
   }
 
   plan(batch: number): PreparedGraph {
     let plan = this.plans.get(batch);
     if (!plan) {
-      plan = prepareModel(this.model, modelInputDims(this.model, batch), this.referenceOps, { initializerCache: this.initializerCache });
+      plan = prepareModel(this.runnable, modelInputDims(this.runnable, batch), this.referenceOps, { initializerCache: this.initializerCache });
       for (const node of plan.nodes) {
         if (!isViewOp(node.opType) && !this.kernels[opKey(node)]) {
           throw new UnsupportedOpError(node.opType, node.name || node.outputs[0], 'no WebGPU kernel for it');
@@ -94,7 +98,7 @@ export class GpuModel {
     const key = `${name}|${value.dims.join('x')}`;
     let buffer = this.uploaded.get(key);
     if (!buffer) {
-      const initializer = this.model.graph.initializers.get(name);
+      const initializer = this.runnable.graph.initializers.get(name);
       const data = initializer?.data instanceof Float32Array ? initializer.data : toDeviceArray(value);
       buffer = this.ctx.device.createBuffer({
         size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),

@@ -4,6 +4,7 @@ import { linalgOps } from './linalg.ts';
 import { miscOps } from './misc.ts';
 import { movementOps } from './movement.ts';
 import { normOps } from './norm.ts';
+import { quantOps } from './quant.ts';
 import { reduceOps } from './reduce.ts';
 import { resizeOps } from './resize.ts';
 import { shapeOps } from './shape.ts';
@@ -21,6 +22,7 @@ export const onnxOps: OpRegistry = {
   ...movementOps,
   ...resizeOps,
   ...miscOps,
+  ...quantOps,
 };
 
 /** The definition for a node's op, or an UnsupportedOpError naming the op and the node. */

@@ -1,4 +1,63 @@
-/** Export: verification per execution provider and downloads. Filled in by the export work. */
+import { useState } from 'react';
+import { TARGET_FORMAT, TARGETS } from '../../export/writer.ts';
+import { useExport } from '../../store/export.ts';
+import { useModel } from '../../store/model.ts';
+import { useQuantize } from '../../store/quantize.ts';
+import { VerificationTable } from './VerificationTable.tsx';
+
+/** Export: the low-bit ONNX per target, verified in onnxruntime-web in this page, then downloads. */
 export function ExportPanel() {
-  return null;
+  const opened = useModel((s) => s.opened);
+  const quantized = useQuantize((s) => s.result?.ok === true);
+  const { target, format, running, status, configure, run, download } = useExport();
+  const [images, setImages] = useState<File[]>([]);
+  if (!opened || !quantized) return null;
+  const report = status?.ok ? status.report : null;
+  return (
+    <section className="panel" aria-labelledby="export-title">
+      <h2 id="export-title">Export</h2>
+      <div className="settings">
+        <label htmlFor="x-target">Runtime</label>
+        <select id="x-target" value={target} onChange={(e) => configure({ target: e.target.value as typeof target })}>
+          {TARGETS.map((t) => <option key={t} value={t}>{t === 'wasm' ? 'onnxruntime-web wasm (CPU)' : 'onnxruntime-web WebGPU'}</option>)}
+        </select>
+        <span className="hint">Both runtimes are checked; this one picks the layout.</span>
+
+        <label htmlFor="x-format">Weight storage</label>
+        <select id="x-format" value={format ?? ''} onChange={(e) => configure({ format: e.target.value === '' ? null : (e.target.value as 'qdq' | 'nbits') })}>
+          <option value="">{`the runtime's default (${TARGET_FORMAT[target] === 'qdq' ? 'DequantizeLinear' : 'MatMulNBits'})`}</option>
+          <option value="qdq">DequantizeLinear, per channel (uint4 / uint8)</option>
+          <option value="nbits">MatMulNBits (com.microsoft, 2/4/8-bit blocks)</option>
+        </select>
+        <span className="hint">3, 5 and 6 bits go in the next container; the true width is recorded.</span>
+
+        <label htmlFor="x-images">Verification images</label>
+        <input id="x-images" type="file" accept="image/*" multiple onChange={(e) => setImages([...(e.target.files ?? [])])} />
+        <span className="hint">Run through onnxruntime-web and compared with the studio’s simulation.</span>
+      </div>
+      <p>
+        <button type="button" disabled={running} onClick={() => void run(images)}>
+          {images.length ? `Export and verify on ${images.length} images` : 'Export'}
+        </button>
+      </p>
+      {running && <p aria-live="polite">Writing the file and running it in onnxruntime-web…</p>}
+      {status && !status.ok && (
+        <p className="error" role="alert" data-testid="export-error">{status.message}</p>
+      )}
+      {report && status?.ok && (
+        <div data-testid="export-report">
+          <p>
+            {(report.size.exportedBytes / 1024).toFixed(1)} KiB, {(100 * report.size.ratio).toFixed(1)}% of the FP32 file;
+            weights as {report.weightFormat === 'qdq' ? 'DequantizeLinear' : 'MatMulNBits'}; activations: {report.activations}.
+          </p>
+          {report.verification.length > 0 && <VerificationTable rows={report.verification} />}
+          <p>
+            <button type="button" onClick={() => download('onnx')}>Download ONNX</button>{' '}
+            <button type="button" onClick={() => download('report')}>Download report</button>{' '}
+            <button type="button" onClick={() => download('zip')}>Download bundle (zip)</button>
+          </p>
+        </div>
+      )}
+    </section>
+  );
 }
