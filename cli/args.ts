@@ -68,7 +68,7 @@ commands:
   quantize MODEL.onnx --calib DIR --report R.json
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index 1]
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range percentile|minmax|mse]
-      [--method defakeq|adaround|rtn] [--solver relaxed|exact] [--error paper|noise|measured]
+      [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error measured|paper|noise]
       [--weight-range minmax|mse] [--recon-inputs quantized|fp]
       [--iters 300] [--seed 0]       (--out Q.onnx comes with the export stage)
 
@@ -215,8 +215,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           bits,
           actBits,
           method: oneOf(values.method, '--method', ['defakeq', 'adaround', 'rtn'] as const, 'defakeq'),
-          solver: oneOf(values.solver, '--solver', ['relaxed', 'exact'] as const, 'relaxed'),
-          error: oneOf(values.error, '--error', ['paper', 'noise', 'measured'] as const, 'paper'),
+          solver: oneOf(values.solver, '--solver', ['exact', 'relaxed'] as const, 'exact'),
+          error: oneOf(values.error, '--error', ['measured', 'paper', 'noise'] as const, 'measured'),
           actRange: oneOf(values['act-range'], '--act-range', ['percentile', 'minmax', 'mse'] as const, 'percentile'),
           weightRange: oneOf(values['weight-range'], '--weight-range', ['minmax', 'mse'] as const, 'minmax'),
           reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),
