@@ -26,6 +26,8 @@ export interface QuantizeFlags {
   iters: number;
   seed: number;
   calibImages: number;
+  /** Reparameterise post-LayerNorm channels before calibrating (outlier channels, low-bit activations). */
+  actReparam: boolean;
 }
 
 export type Command =
@@ -69,7 +71,7 @@ commands:
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index 1]
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range percentile|minmax|mse]
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error measured|paper|noise]
-      [--weight-range minmax|mse] [--recon-inputs quantized|fp]
+      [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
       [--iters 300] [--seed 0]       (--out Q.onnx comes with the export stage)
 
 options for every command: --debug (stack traces), --help`;
@@ -102,11 +104,12 @@ const OPTIONS = {
   'calib-images': { type: 'string' },
   'weight-range': { type: 'string' },
   'recon-inputs': { type: 'string' },
+  'act-reparam': { type: 'boolean' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -223,6 +226,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,
           seed: values.seed !== undefined ? Number(values.seed) : 0,
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
+          actReparam: values['act-reparam'] === true,
         },
         debug,
       };

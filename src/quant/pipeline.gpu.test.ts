@@ -159,7 +159,7 @@ describe('the quantization pipeline on a fixture', () => {
     const ctx = await gpuForTests();
     const { report } = await quantizeModel(ctx, model, { calibration }, settings({ candidates: [4], avgBits: 10 }));
     expect(report.layers.every((l) => l.roundedUp === null && l.roundedDown === null && !l.reconstructed)).toBe(true);
-    expect(report.completed).toEqual(STAGES.filter((s) => s !== 'reconstruct'));
+    expect(report.completed).toEqual(STAGES.filter((s) => s !== 'reconstruct' && s !== 'reparameterize'));
   });
 
   it('computes calibration, measured errors and the FP evaluation once when runs share a cache', async () => {
@@ -168,12 +168,12 @@ describe('the quantization pipeline on a fixture', () => {
     const over = settings({ method: 'defakeq', solver: 'exact', error: 'measured', avgBits: 5 });
     const hooks = { reconstruct: (async ({ weight }) => weight) satisfies Reconstructor };
     const first = await quantizeModel(ctx, model, { calibration, evaluation, cache }, over, hooks);
-    const calibrated = cache.calibration?.get(over.seed);
+    const calibrated = [...(cache.calibration?.values() ?? [])][0];
     expect(calibrated).toBeDefined();
     expect(cache.measured?.size).toBe(1);
     expect(cache.fpScores?.n).toBe(3);
     const second = await quantizeModel(ctx, model, { calibration, evaluation, cache }, over, hooks);
-    expect(cache.calibration?.get(over.seed)).toBe(calibrated);
+    expect([...(cache.calibration?.values() ?? [])]).toEqual([calibrated]);
     expect(second.report.layers.map((l) => l.bits)).toEqual(first.report.layers.map((l) => l.bits));
     expect(second.report.evaluation).toEqual(first.report.evaluation);
     const alone = await quantizeModel(ctx, model, { calibration, evaluation }, over, hooks);

@@ -10,6 +10,7 @@ import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredError
 import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { layerImportance } from './importance.ts';
+import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
 import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
 import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan, type WeightRange } from './simulate.ts';
@@ -19,7 +20,7 @@ export type Method = 'defakeq' | 'adaround' | 'rtn';
  * The stages in the order they run. A new stage (e.g. VEFT after 'reconstruct') is one more entry
  * here and one more implementation in quantizeModel's stage table; the UI can list this array.
  */
-export const STAGES = ['calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
+export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface QuantizeSettings {
@@ -41,6 +42,12 @@ export interface QuantizeSettings {
   /** Reconstruct from the quantized upstream model's activations (default) or from the FP model's. */
   reconInputs: 'quantized' | 'fp';
   seed: number;
+  /**
+   * Centre and rescale post-LayerNorm channels into one range before calibrating (reparam.ts),
+   * folded into the norm and the next layers' weights; for ViTs with outlier channels at 4-bit
+   * activations. Needs quantized activations; off when absent.
+   */
+  actReparam?: boolean;
 }
 
 /**
@@ -108,10 +115,17 @@ export interface QuantizeReport {
   completed: StageName[];
   cancelled: boolean;
   evaluation: { fp: Omit<Scores, 'logits'>; quantized: Omit<Scores, 'logits'>; agreement: number } | null;
+  /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
+  reparameterized: string[];
 }
 
 export interface QuantizeResult {
   report: QuantizeReport;
+  /**
+   * The float model the plan's weights and the simulated model belong to: the input model, or its
+   * reparameterised equivalent (same function, other LayerNorm and weight values) with actReparam.
+   */
+  model: Model;
   plan: SimulationPlan;
   /** The simulated quantized model (fake-quant weights and activations), runnable by GpuModel. */
   simulated: Model;
@@ -130,14 +144,16 @@ export interface QuantizeInputs {
 }
 
 export interface QuantizeCache {
-  /** By seed. */
-  calibration?: Map<number, CalibrationResult>;
-  /** By seed and candidate widths. */
+  /** By seed and reparameterisation. */
+  calibration?: Map<string, CalibrationResult>;
+  /** By seed, reparameterisation and candidate widths. */
   measured?: Map<string, MeasuredErrorTable>;
-  /** The FP model on the evaluation set. */
+  /** The FP model on the evaluation set (reparameterisation does not change it). */
   fpScores?: Scores;
-  /** The FP model's layer inputs on the reconstruction images, by image count. */
-  fpTaps?: Map<number, Map<string, HostTensor>>;
+  /** The FP model's layer inputs on the reconstruction images, by reparameterisation and image count. */
+  fpTaps?: Map<string, Map<string, HostTensor>>;
+  /** The reparameterised model, by seed. */
+  reparameterized?: Map<number, { model: Model; norms: string[] }>;
 }
 
 export interface QuantizeHooks {
@@ -216,7 +232,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   const layers = structure.layers.filter((l) => model.graph.initializers.has(l.weight));
   if (layers.length === 0) throw new Error('the model has no layer with a constant weight to quantize');
   const stages = new Stages(hooks);
-  const fp = new GpuModel(ctx, model, OPS);
+  let fp = new GpuModel(ctx, model, OPS);
   const plan: SimulationPlan = { layers: new Map() };
   const results: LayerResult[] = layers.map((l) => ({
     name: l.name, op: l.kind, bits: 32, params: l.params, score: 0, sqnr: null, reconstructed: false, roundedUp: null, roundedDown: null,
@@ -232,9 +248,14 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     plan.layers = new Map(layers.map((l, i) => [l.name, { bits: bits[i], range: settings.weightRange, weight: plan.layers.get(l.name)?.weight }]));
   };
   const cache = inputs.cache ?? {};
+  const reparam = settings.actReparam === true && settings.actBits !== null;
+  // Cached work is keyed by what it depends on besides the model and the images.
+  const variant = `${settings.seed}:${reparam ? 'reparam' : 'plain'}`;
+  let reparameterized: string[] = [];
 
   // The stage table: what each stage in STAGES does and whether this run needs it.
   const implementations: Record<StageName, { needed: () => boolean; run: () => Promise<void> }> = {
+    reparameterize: { needed: () => reparam, run: reparameterizeStage },
     calibrate: { needed: () => true, run: calibrateStage },
     score: { needed: () => true, run: scoreStage },
     allocate: { needed: () => true, run: allocateStage },
@@ -269,6 +290,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   return {
     plan,
     simulated,
+    model,
     report: {
       settings,
       avgBits: storedBits / quantized.reduce((s, q) => s + q.storage.params, 0),
@@ -280,17 +302,36 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       completed: stages.completed,
       cancelled,
       evaluation,
+      reparameterized,
     },
   };
 
+  async function reparameterizeStage(): Promise<void> {
+    stages.begin('reparameterize', inputs.calibration.length);
+    let done = cache.reparameterized?.get(settings.seed);
+    if (!done) {
+      const sites = reparamSites(model);
+      const ranges = await channelRanges(fp, sites, inputs.calibration, hooks.signal);
+      done = { model: reparameterize(model, sites, ranges), norms: sites.map((s) => s.norm.name) };
+      (cache.reparameterized ??= new Map()).set(settings.seed, done);
+    }
+    // Layers keep their node and tensor names; only initializer values change.
+    model = done.model;
+    reparameterized = done.norms;
+    fp.dispose();
+    fp = new GpuModel(ctx, model, OPS);
+    stages.step(inputs.calibration.length, inputs.calibration.length);
+    stages.end();
+  }
+
   async function calibrateStage(): Promise<void> {
     stages.begin('calibrate', inputs.calibration.length);
-    calibration = cache.calibration?.get(settings.seed) ?? null;
+    calibration = cache.calibration?.get(variant) ?? null;
     if (!calibration) {
       calibration = await calibrate(fp, layers, inputs.calibration, {
         seed: settings.seed, signal: hooks.signal, onBatch: (d, t) => stages.step(d, t),
       });
-      (cache.calibration ??= new Map()).set(settings.seed, calibration);
+      (cache.calibration ??= new Map()).set(variant, calibration);
     }
     if (settings.actBits !== null) {
       const actBits = settings.actBits;
@@ -329,7 +370,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   }
 
   function measuredTable(): MeasuredErrorTable {
-    const key = `${settings.seed}:${settings.candidates.join(',')}`;
+    const key = `${variant}:${settings.candidates.join(',')}`;
     const cached = cache.measured?.get(key);
     if (cached) return cached;
     const table = measuredErrorTable(layers.map((l) => ({
@@ -347,10 +388,10 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     stages.begin('reconstruct', layers.length);
     const images = takeImages(inputs.calibration, settings.reconImages);
     const input = model.graph.inputs[0].name;
-    let fpTaps = cache.fpTaps?.get(images.count);
+    let fpTaps = cache.fpTaps?.get(`${variant}:${images.count}`);
     if (!fpTaps) {
       fpTaps = (await fp.run({ [input]: images.pixels }, images.count, { taps: layers.map((l) => l.input) })).taps;
-      (cache.fpTaps ??= new Map()).set(images.count, fpTaps);
+      (cache.fpTaps ??= new Map()).set(`${variant}:${images.count}`, fpTaps);
     }
     // Layers are reconstructed block by block; a block's inputs come from the model quantized so far.
     const groups = new Map<string, number[]>();
