@@ -223,7 +223,8 @@ class Stages {
 const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';
 
 /**
- * The quantization pipeline: calibrate → score → allocate → reconstruct → evaluate. Every stage
+ * The quantization pipeline, the stages of STAGES in order: (reparameterize, when asked) →
+ * calibrate → score → allocate → reconstruct (not for RTN) → evaluate. Every stage
  * reports progress and can be cancelled; a cancelled run returns what it finished, and its
  * simulated model is always usable (layers not reconstructed keep nearest rounding).
  */
