@@ -26,6 +26,8 @@ export interface QuantizeFlags {
   iters: number;
   seed: number;
   calibImages: number;
+  /** Reparameterise post-LayerNorm channels before calibrating (outlier channels, low-bit activations). */
+  actReparam: boolean;
 }
 
 export interface ExportFlags {
@@ -74,8 +76,9 @@ commands:
   quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index 1]
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range percentile|minmax|mse]
-      [--method defakeq|adaround|rtn] [--solver relaxed|exact] [--error paper|noise|measured]
-      [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--iters 300] [--seed 0]
+      [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error measured|paper|noise]
+      [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
+      [--iters 300] [--seed 0]
       [--target wasm|webgpu] [--format qdq|nbits]   the low-bit ONNX written by --out
                                      (R.json also keeps what a later export needs)
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
@@ -116,11 +119,12 @@ const OPTIONS = {
   target: { type: 'string' },
   format: { type: 'string' },
   model: { type: 'string' },
+  'act-reparam': { type: 'boolean' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'target', 'format'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'target', 'format'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -234,14 +238,15 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           bits,
           actBits,
           method: oneOf(values.method, '--method', ['defakeq', 'adaround', 'rtn'] as const, 'defakeq'),
-          solver: oneOf(values.solver, '--solver', ['relaxed', 'exact'] as const, 'relaxed'),
-          error: oneOf(values.error, '--error', ['paper', 'noise', 'measured'] as const, 'paper'),
+          solver: oneOf(values.solver, '--solver', ['exact', 'relaxed'] as const, 'exact'),
+          error: oneOf(values.error, '--error', ['measured', 'paper', 'noise'] as const, 'measured'),
           actRange: oneOf(values['act-range'], '--act-range', ['percentile', 'minmax', 'mse'] as const, 'percentile'),
           weightRange: oneOf(values['weight-range'], '--weight-range', ['minmax', 'mse'] as const, 'minmax'),
           reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),
           iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,
           seed: values.seed !== undefined ? Number(values.seed) : 0,
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
+          actReparam: values['act-reparam'] === true,
         },
         debug,
       };

@@ -4,6 +4,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { assembleExport, type ModelSidecars } from '../src/export/assemble.ts';
 import { bundleFiles } from '../src/export/bundle.ts';
+import { ExportError } from '../src/export/errors.ts';
 import { parseSource, serializeSource, sha256Hex, exportSourceOf } from '../src/export/source.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
@@ -98,9 +99,10 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const bytes = readUserFile(command.model, 'model file');
       const file = { fileName: model.fileName, path: resolve(command.model), sha256: await sha256Hex(bytes), bytes: bytes.length };
       const { report, result } = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex: command.fakeIndex }, command, (line) => deps.note(line)));
-      const exportSource = exportSourceOf(model.model, result, file);
+      // The plan belongs to result.model: the input model, or its reparameterised equivalent.
+      const exportSource = exportSourceOf(result.model, result, file);
       // Everything is made in memory first: a refused export writes neither file.
-      const exported = command.out ? assembleExport(model.model, exportSource, report, command, sidecarsOf(command.model, options, command.fakeIndex)) : null;
+      const exported = command.out ? assembleExport(result.model, exportSource, report, command, sidecarsOf(command.model, options, command.fakeIndex)) : null;
       if (command.report) {
         await writeWhole(command.report, new TextEncoder().encode(JSON.stringify({ ...report, export: serializeSource(exportSource) }, null, 2) + '\n'));
         deps.note(`report written to ${command.report}`);
@@ -121,6 +123,10 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
         throw new CliFileError(`report file ${command.report} is not valid JSON: ${(e as Error).message}`);
       }
       const source = parseSource(saved.export, `report file ${command.report}`);
+      if (source.settings.actReparam) {
+        // R.json keeps codes, not the reparameterised norms and biases they belong with.
+        throw new ExportError(`report file ${command.report} comes from a run with --act-reparam, whose rescaled LayerNorms it does not keep; export that run with quantize --out instead`);
+      }
       const modelPath = command.model ?? source.model.path;
       if (!modelPath) throw new CliFileError(`report file ${command.report} does not say where its model is; pass --model MODEL.onnx`);
       const bytes = readUserFile(modelPath, 'model file');

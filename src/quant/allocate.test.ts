@@ -75,6 +75,24 @@ function randomProblem(seed: number): AllocationProblem {
   return { layers, scores, candidates, error, storage, budget: lo + rnd() * (hi - lo) };
 }
 
+/** A ViT-like model: blocks of q/k/v/proj/fc1/fc2 at a random width, scores spread over two decades. */
+function transformerProblem(seed: number): AllocationProblem {
+  const rnd = seeded(seed);
+  const width = [64, 96, 192, 384][int(rnd, 0, 3)];
+  const blocks = int(rnd, 1, 6);
+  const dims: [number, number][] = [[width, width]];
+  for (let i = 0; i < blocks; i++) dims.push([width, width], [width, width], [width, width], [width, width], [width, 4 * width], [4 * width, width]);
+  const layers = dims.map(([k, n]) => ({ params: k * n, outFeatures: n, biasCount: n }));
+  const scores = layers.map(() => 10 ** (2 * rnd() - 3));
+  const candidates = [2, 3, 4, 6, 8];
+  const kind = seed % 3;
+  const error: ErrorModel = kind === 0 ? paperErrorModel() : kind === 1 ? noiseErrorModel()
+    : measuredErrorModel({ candidates, errors: layers.map(() => { const g = 10 ** (rnd() * 3); return candidates.map((b) => g * (3 + rnd()) ** -b); }) });
+  const lo = averageBits(layers, layers.map(() => 2));
+  const hi = averageBits(layers, layers.map(() => 8));
+  return { layers, scores, candidates, error, budget: lo + (0.05 + 0.9 * rnd()) * (hi - lo) };
+}
+
 describe('exact solver', () => {
   it('matches brute force on 300 small random instances', () => {
     for (let seed = 1; seed <= 300; seed++) {
@@ -126,6 +144,16 @@ describe('exact solver', () => {
   });
 });
 
+/** The stored-bit average at real-valued widths (the relaxation's constraint). */
+function averageBitsOfReal(layers: readonly LayerStorage[], bits: readonly number[]): number {
+  const stored = layers.reduce((sum, layer, l) => {
+    const at4 = layerStoredBits(layer, 4);
+    const perBit = layerStoredBits(layer, 5) - at4;
+    return sum + at4 + perBit * (bits[l] - 4);
+  }, 0);
+  return stored / totalParams(layers);
+}
+
 describe('relaxed solver (eq. 6)', () => {
   it('is feasible, deterministic and never better than the exact optimum', () => {
     for (let seed = 1; seed <= 150; seed++) {
@@ -136,6 +164,39 @@ describe('relaxed solver (eq. 6)', () => {
       expect(objectiveOf(problem, relaxed.bits)).toBeCloseTo(relaxed.objective, 12);
       expect(allocateRelaxed(problem).bits).toEqual(relaxed.bits);
     }
+  });
+
+  it('lands within 5% of the exact optimum on 90 random transformer-shaped instances', () => {
+    let worst = 1;
+    for (let seed = 1; seed <= 90; seed++) {
+      const problem = transformerProblem(seed);
+      const exact = allocateExact(problem).objective;
+      const relaxed = allocateRelaxed(problem);
+      expect(withinBudget(relaxed.averageBits, problem.budget), `seed ${seed}`).toBe(true);
+      worst = Math.max(worst, relaxed.objective / exact);
+    }
+    expect(worst).toBeLessThan(1.05);
+  });
+
+  it('gives the same widths whatever the scale of the importances', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const problem = randomProblem(seed);
+      const bits = allocateRelaxed(problem).bits;
+      for (const factor of [1e-9, 1e-3, 1e4, 1e9]) {
+        expect(allocateRelaxed({ ...problem, scores: problem.scores.map((s) => s * factor) }).bits, `seed ${seed} x${factor}`).toEqual(bits);
+      }
+    }
+  });
+
+  it('brings the relaxed point onto the budget before rounding, even with tiny importances', () => {
+    const layers = Array.from({ length: 8 }, (_, i) => ({ params: 96 * 96 * (1 + (i % 4)), outFeatures: 96, biasCount: 96 }));
+    const scores = layers.map((_, i) => 1e-4 * (1 + i));
+    const budget = 4.2;
+    const result = allocateRelaxed({ layers, scores, budget });
+    const relaxedAverage = averageBitsOfReal(layers, result.relaxedBits!);
+    expect(relaxedAverage).toBeLessThanOrEqual(budget + 1e-3);
+    expect(relaxedAverage).toBeGreaterThan(budget - 0.05);
+    expect(result.objective).toBeLessThanOrEqual(allocateExact({ layers, scores, budget }).objective * 1.02);
   });
 
   it('puts more bits on the more important layer when the budget binds', () => {
@@ -156,13 +217,11 @@ describe('at ViT-Base scale', () => {
   const scores = layers.map(() => 0.01 + rnd());
 
   for (const error of [paperErrorModel(), noiseErrorModel(), measuredErrorModel({ candidates: [2, 3, 4, 6, 8], errors: layers.map(() => [2, 3, 4, 6, 8].map((b) => rnd() * 4 ** -b)) })]) {
-    it(`solves ${layers.length} layers x 5 widths quickly with the ${error.name} model`, () => {
+    // Speed is for benchmarks; this checks that a ViT-Base-sized problem is solved correctly.
+    it(`solves ${layers.length} layers x 5 widths with the ${error.name} model`, () => {
       const problem = { layers, scores, budget: 4, error };
-      const start = performance.now();
       const exact = allocateExact(problem);
-      const elapsed = performance.now() - start;
       const relaxed = allocateRelaxed(problem);
-      expect(elapsed).toBeLessThan(1000);
       expect(withinBudget(exact.averageBits, 4)).toBe(true);
       expect(withinBudget(relaxed.averageBits, 4)).toBe(true);
       expect(exact.averageBits).toBeGreaterThan(3.9);

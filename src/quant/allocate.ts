@@ -196,100 +196,162 @@ function spendLeftover(table: Table, choice: number[]): void {
 }
 
 export interface RelaxedOptions {
-  /** Penalty coefficient of eq. 6 (paper: 1). */
+  /** Penalty coefficient of eq. 6 to start from (paper: 1); it grows until the relaxed point fits. */
   lambda?: number;
-  /** Most projected-gradient steps (default 20000). */
+  /** Most projected-gradient steps per penalty level (default 5000). */
   iterations?: number;
+  /** Largest overshoot of the relaxed average, in stored bits per weight, that ends the continuation (default 1e-3). */
+  tolerance?: number;
 }
 
 /**
  * The paper's method (eq. 6): relax b_l to a real number in [min B, max B] and minimise
  *   L_hor = sum_l w_l E_l(b^_l) + lambda * max(0, avg(b^) - B_avg)^2
- * by projected gradient descent (backtracking step, so it is scale-free and deterministic). The
- * average is the stored-bit average (affine in b^), not only sum b p / sum p, so the penalty sees
- * the same budget as the constraint. Then each b^_l goes to the nearest candidate and, while the
- * budget is exceeded, the layer whose next-lower width costs the least objective per stored bit
- * saved is lowered (the repair).
+ * by projected gradient descent (backtracking step, deterministic). The average is the stored-bit
+ * average (affine in b^), so the penalty sees the same budget as the constraint.
+ *
+ * Two things make it land well whatever the scale of S_l:
+ * - The first term is divided by its value at the uniform start, so lambda means the same for
+ *   importances of 1e-6 or 1e6 (the minimiser of eq. 6 scaled this way is unchanged by any factor on S_l).
+ * - lambda = 1 alone lets the relaxed point overshoot the budget by an amount set by that scale,
+ *   so it is raised tenfold (a penalty continuation, warm-started) until the overshoot is under
+ *   `tolerance`: the relaxed point then solves the constrained relaxation.
+ * Each b^_l then goes to its nearest candidate; while over budget, the width whose lowering costs
+ * least objective per stored bit saved is lowered (repair); leftover budget buys the upgrade with
+ * the best objective gain per stored bit, while one fits (fill); last, pairs of one upgrade and one
+ * downgrade that lower the objective and fit are applied (exchange), best first.
  */
 export function allocateRelaxed(problem: AllocationProblem, options: RelaxedOptions = {}): Allocation {
-  const lambda = options.lambda ?? 1;
-  const iterations = options.iterations ?? 20000;
-  if (!Number.isFinite(lambda) || lambda < 0) throw new RangeError(`allocate: lambda must be a non-negative number, got ${lambda}`);
+  const lambda0 = options.lambda ?? 1;
+  const iterations = options.iterations ?? 5000;
+  const tolerance = options.tolerance ?? 1e-3;
+  if (!Number.isFinite(lambda0) || lambda0 <= 0) throw new RangeError(`allocate: lambda must be a positive number, got ${lambda0}`);
   if (!Number.isInteger(iterations) || iterations < 0) throw new RangeError(`allocate: iterations must be a non-negative integer, got ${iterations}`);
+  if (!Number.isFinite(tolerance) || tolerance <= 0) throw new RangeError(`allocate: tolerance must be a positive number, got ${tolerance}`);
   const table = buildTable(problem);
   const model = problem.error ?? paperErrorModel();
   const { candidates, perBit, fixed, params } = table;
   const layers = perBit.length;
   const lo = candidates[0];
   const hi = candidates[candidates.length - 1];
-  const weightOf = (l: number) => (model.weightByScore ? problem.scores[l] : 1);
   const clampBits = (b: number) => Math.min(hi, Math.max(lo, b));
 
   const fixedTotal = fixed.reduce((a, b) => a + b, 0);
   const perBitTotal = perBit.reduce((a, b) => a + b, 0);
-  const excess = (b: Float64Array) => {
+  // Start from the uniform width that spends the budget exactly.
+  const start = new Float64Array(layers).fill(clampBits((problem.budget * params - fixedTotal) / perBitTotal));
+  const raw = (l: number) => (model.weightByScore ? problem.scores[l] : 1);
+  const startObjective = Array.from(start).reduce((sum, b, l) => sum + raw(l) * model.continuous(l, b).value, 0);
+  const scale = startObjective > 0 && Number.isFinite(startObjective) ? 1 / startObjective : 1;
+  const weight = Array.from({ length: layers }, (_, l) => raw(l) * scale);
+
+  const average = (b: Float64Array) => {
     let stored = fixedTotal;
     for (let l = 0; l < layers; l++) stored += perBit[l] * b[l];
-    return Math.max(0, stored / params - problem.budget);
+    return stored / params;
   };
-  const loss = (b: Float64Array) => {
-    let sum = 0;
-    for (let l = 0; l < layers; l++) sum += weightOf(l) * model.continuous(l, b[l]).value;
-    const over = excess(b);
-    return sum + lambda * over * over;
-  };
-  const gradient = (b: Float64Array) => {
-    const over = excess(b);
-    const g = new Float64Array(layers);
-    for (let l = 0; l < layers; l++) g[l] = weightOf(l) * model.continuous(l, b[l]).slope + (2 * lambda * over * perBit[l]) / params;
-    return g;
-  };
-
-  // Start from the uniform width that spends the budget exactly.
-  let b: Float64Array = new Float64Array(layers).fill(clampBits((problem.budget * params - fixedTotal) / perBitTotal));
-  let current = loss(b);
-  let step = 1;
+  let b: Float64Array = start;
+  let lambda = lambda0;
   let used = 0;
-  for (; used < iterations; used++) {
-    const g = gradient(b);
-    let next: Float64Array;
-    let nextLoss: number;
-    let moved: number;
-    for (;;) {
-      next = b.map((v, l) => clampBits(v - step * g[l]));
-      let linear = 0;
-      let squared = 0;
-      moved = 0;
-      for (let l = 0; l < layers; l++) {
-        const d = next[l] - b[l];
-        linear += g[l] * d;
-        squared += d * d;
-        moved = Math.max(moved, Math.abs(d));
-      }
-      nextLoss = loss(next);
-      if (nextLoss <= current + linear + squared / (2 * step) || moved === 0) break;
-      step /= 2;
-    }
-    b = next;
-    current = nextLoss;
-    if (moved < 1e-10) break;
-    step *= 2;
+  let levels = 0;
+  for (;;) {
+    used += descend(lambda);
+    levels++;
+    if (average(b) - problem.budget <= tolerance || lambda >= 1e12) break;
+    lambda *= 10;
   }
 
-  const choice = Array.from(b, (v) => {
+  function descend(lam: number): number {
+    const loss = (x: Float64Array) => {
+      let sum = 0;
+      for (let l = 0; l < layers; l++) sum += weight[l] * model.continuous(l, x[l]).value;
+      const over = Math.max(0, average(x) - problem.budget);
+      return sum + lam * over * over;
+    };
+    const gradient = (x: Float64Array) => {
+      const over = Math.max(0, average(x) - problem.budget);
+      const g = new Float64Array(layers);
+      for (let l = 0; l < layers; l++) g[l] = weight[l] * model.continuous(l, x[l]).slope + (2 * lam * over * perBit[l]) / params;
+      return g;
+    };
+    let current = loss(b);
+    let step = 1;
+    let steps = 0;
+    for (; steps < iterations; steps++) {
+      const g = gradient(b);
+      let next: Float64Array;
+      let nextLoss: number;
+      let moved: number;
+      for (;;) {
+        next = b.map((v, l) => clampBits(v - step * g[l]));
+        let linear = 0;
+        let squared = 0;
+        moved = 0;
+        for (let l = 0; l < layers; l++) {
+          const d = next[l] - b[l];
+          linear += g[l] * d;
+          squared += d * d;
+          moved = Math.max(moved, Math.abs(d));
+        }
+        nextLoss = loss(next);
+        if (nextLoss <= current + linear + squared / (2 * step) || moved === 0) break;
+        step /= 2;
+      }
+      b = next;
+      current = nextLoss;
+      if (moved < 1e-10) break;
+      step *= 2;
+    }
+    return steps;
+  }
+
+  // Two projections onto the candidates, each made feasible and improved the same way; the better is kept.
+  // Nearest: each b^_l to its nearest candidate. Multiplier: at the relaxed optimum the penalty's
+  // slope mu = 2 lambda (avg(b^) - B_avg) prices a stored bit, and each layer takes the candidate
+  // least in w_l E_l(b) + mu bits_l(b) / P, which is where b^ points on the candidates' own grid.
+  const mu = (2 * lambda * Math.max(0, average(b) - problem.budget)) / params;
+  const nearest = Array.from(b, (v) => {
     let k = 0;
     for (let i = 1; i < candidates.length; i++) if (Math.abs(candidates[i] - v) < Math.abs(candidates[k] - v)) k = i;
     return k;
   });
-  repair(table, choice);
-  const relaxedAverage = (fixedTotal + b.reduce((sum, v, l) => sum + perBit[l] * v, 0)) / params;
-  const detail = `relaxed optimum after ${used} steps averages ${relaxedAverage.toFixed(4)} stored bits per weight before projection and repair`;
+  const pricedAt = (m: number) => table.value.map((row, l) => {
+    let k = 0;
+    const price = (i: number) => row[i] * scale + m * table.cost[l][i];
+    for (let i = 1; i < candidates.length; i++) if (price(i) < price(k)) k = i;
+    return k;
+  });
+  // The penalty's mu is approximate (the overshoot is only within tolerance): refine it by bisection
+  // in log space to the least price whose choice fits, starting from the bracket around it.
+  let fits = Math.max(mu, 1e-300);
+  while (storedOf(table, pricedAt(fits)) > table.capacity && fits < 1e300) fits *= 4;
+  let over = fits;
+  while (storedOf(table, pricedAt(over)) <= table.capacity && over > 1e-300) over /= 4;
+  for (let i = 0; i < 60; i++) {
+    const mid = Math.sqrt(fits * over);
+    if (storedOf(table, pricedAt(mid)) <= table.capacity) fits = mid;
+    else over = mid;
+  }
+  const priced = pricedAt(fits);
+  const improved = [nearest, priced].map((choice) => {
+    const moves = { repair: repair(table, choice), fill: fill(table, choice), exchange: exchange(table, choice) };
+    return { choice, moves, objective: choice.reduce((sum, c, l) => sum + table.value[l][c], 0) };
+  });
+  const pick = improved[1].objective < improved[0].objective ? 1 : 0;
+  const { choice, moves } = improved[pick];
+  const detail =
+    `relaxed optimum (lambda ${lambda.toExponential(0)} after ${levels} penalty level${levels === 1 ? '' : 's'}, ${used} steps) averages ` +
+    `${average(b).toFixed(4)} stored bits per weight; projected by ${pick ? 'its multiplier' : 'nearest candidate'}, ` +
+    `then ${moves.repair} repair, ${moves.fill} fill and ${moves.exchange} exchange moves`;
   return { ...finish(problem, table, choice, 'relaxed', detail), relaxedBits: Array.from(b) };
 }
 
-/** Lowers widths, cheapest objective increase per stored bit saved first, until the budget holds. */
-function repair(table: Table, choice: number[]): void {
-  let stored = choice.reduce((sum, c, l) => sum + table.cost[l][c], 0);
+const storedOf = (table: Table, choice: readonly number[]) => choice.reduce((sum, c, l) => sum + table.cost[l][c], 0);
+
+/** Lowers widths, cheapest objective increase per stored bit saved first, until the budget holds. Returns the moves made. */
+function repair(table: Table, choice: number[]): number {
+  let stored = storedOf(table, choice);
+  let moves = 0;
   while (stored > table.capacity) {
     let bestRate = Infinity;
     let bestLayer = -1;
@@ -305,7 +367,85 @@ function repair(table: Table, choice: number[]): void {
     // buildTable guarantees every layer at its lowest width fits, so a layer can always be lowered.
     stored -= table.cost[bestLayer][choice[bestLayer]] - table.cost[bestLayer][choice[bestLayer] - 1];
     choice[bestLayer]--;
+    moves++;
   }
+  return moves;
+}
+
+/** Spends leftover budget: the upgrade with the most objective gain per extra stored bit that fits, repeatedly. */
+function fill(table: Table, choice: number[]): number {
+  let stored = storedOf(table, choice);
+  let moves = 0;
+  for (;;) {
+    let bestRate = 0;
+    let bestLayer = -1;
+    let bestChoice = -1;
+    choice.forEach((current, l) => {
+      for (let k = current + 1; k < table.candidates.length; k++) {
+        const extra = table.cost[l][k] - table.cost[l][current];
+        const gain = table.value[l][current] - table.value[l][k];
+        if (gain <= 0 || stored + extra > table.capacity) continue;
+        const rate = extra > 0 ? gain / extra : Infinity;
+        if (rate > bestRate) {
+          bestRate = rate;
+          bestLayer = l;
+          bestChoice = k;
+        }
+      }
+    });
+    if (bestLayer < 0) return moves;
+    stored += table.cost[bestLayer][bestChoice] - table.cost[bestLayer][choice[bestLayer]];
+    choice[bestLayer] = bestChoice;
+    moves++;
+  }
+}
+
+/**
+ * Local search over single changes and pairs of changes (one layer up, another down) that meet
+ * the budget and lower the objective, the largest decrease first. Stops when none is left.
+ */
+function exchange(table: Table, choice: number[], maxMoves = 10000): number {
+  const L = choice.length;
+  const C = table.candidates.length;
+  let stored = storedOf(table, choice);
+  let moves = 0;
+  while (moves < maxMoves) {
+    let bestGain = 1e-15 * Math.abs(choice.reduce((s, c, l) => s + table.value[l][c], 0));
+    let best: [number, number, number, number] | null = null;
+    for (let a = 0; a < L; a++) {
+      for (let ka = 0; ka < C; ka++) {
+        if (ka === choice[a]) continue;
+        const dCostA = table.cost[a][ka] - table.cost[a][choice[a]];
+        const gainA = table.value[a][choice[a]] - table.value[a][ka];
+        if (stored + dCostA <= table.capacity && gainA > bestGain) {
+          bestGain = gainA;
+          best = [a, ka, -1, -1];
+        }
+        for (let m = a + 1; m < L; m++) {
+          for (let km = 0; km < C; km++) {
+            if (km === choice[m]) continue;
+            const dCost = dCostA + table.cost[m][km] - table.cost[m][choice[m]];
+            if (stored + dCost > table.capacity) continue;
+            const gain = gainA + table.value[m][choice[m]] - table.value[m][km];
+            if (gain > bestGain) {
+              bestGain = gain;
+              best = [a, ka, m, km];
+            }
+          }
+        }
+      }
+    }
+    if (!best) return moves;
+    const [a, ka, m, km] = best;
+    stored += table.cost[a][ka] - table.cost[a][choice[a]];
+    choice[a] = ka;
+    if (m >= 0) {
+      stored += table.cost[m][km] - table.cost[m][choice[m]];
+      choice[m] = km;
+    }
+    moves++;
+  }
+  return moves;
 }
 
 export type SolverName = 'exact' | 'relaxed';

@@ -7,7 +7,9 @@ import type { Model } from '../onnx/ir.ts';
 import { onnxOps } from '../onnx/ops/index.ts';
 import { buildModel, valueInfo } from '../onnx/testing.ts';
 import { fakeQuantNode, quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
-import { DEFAULT_SETTINGS, quantizeModel, type QuantizeSettings } from './pipeline.ts';
+import { adaroundReconstructor } from './adaround/pipeline-adapter.ts';
+import { DEFAULT_SETTINGS, quantizeModel, STAGES, type QuantizeCache, type QuantizeSettings, type Reconstructor } from './pipeline.ts';
+import { analyzeModel } from '../model/summary.ts';
 import { paramsForRange } from './quantizer.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
@@ -113,5 +115,68 @@ describe('the quantization pipeline on a fixture', () => {
     expect(report.cancelled).toBe(true);
     expect(report.completed).toEqual([]);
     expect(simulated).toBe(model);
+  });
+
+  it('reconstructs the patch-embedding Conv as a matmul on unfolded patches, and reports up/down counts', async () => {
+    const ctx = await gpuForTests();
+    const conv = analyzeModel(model).layers.find((l) => l.kind === 'conv')!;
+    const adaround = adaroundReconstructor(ctx);
+    let convJob: Parameters<Reconstructor>[0] | undefined;
+    const reconstruct: Reconstructor = (job) => {
+      if (job.layer.kind === 'conv') convJob = job;
+      return adaround(job);
+    };
+    const { report } = await quantizeModel(ctx, model, { calibration }, settings({ method: 'adaround', candidates: [3], avgBits: 10, iters: 20, reconImages: 3, actBits: null }), { reconstruct });
+    expect(convJob).toBeDefined();
+    const { xFp } = convJob!;
+    // The unfolded rows times the flattened weight are the Conv's own output (bias added).
+    const g = new GpuModel(ctx, model, OPS);
+    const y = (await g.run({ pixel_values: calibration[0].pixels }, 3, { taps: [conv.output] })).taps.get(conv.output)!;
+    g.dispose();
+    const [B, N, OH, OW] = y.dims;
+    const P = OH * OW;
+    expect(xFp.rows).toBe(B * P);
+    const w = model.graph.initializers.get(conv.weight)!.data as Float32Array;
+    const bias = model.graph.initializers.get(conv.bias!)!.data as Float32Array;
+    const K = conv.inFeatures;
+    let worst = 0;
+    for (const row of [0, 7, P + 3, xFp.rows - 1]) {
+      for (const n of [0, 5, N - 1]) {
+        let dot = bias[n];
+        for (let k = 0; k < K; k++) dot += xFp.data[row * K + k] * w[n * K + k];
+        const b = Math.floor(row / P);
+        worst = Math.max(worst, Math.abs(dot - y.data[(b * N + n) * P + (row % P)]));
+      }
+    }
+    expect(worst).toBeLessThan(1e-3);
+    const layer = report.layers.find((l) => l.name === conv.name)!;
+    expect(layer.reconstructed).toBe(true);
+    expect(report.layers.every((l) => l.reconstructed && l.roundedUp !== null && l.roundedDown !== null)).toBe(true);
+    expect(report.layers.some((l) => (l.roundedUp ?? 0) + (l.roundedDown ?? 0) > 0)).toBe(true);
+  });
+
+  it('leaves up/down counts null for round-to-nearest, and runs the stages in STAGES order', async () => {
+    const ctx = await gpuForTests();
+    const { report } = await quantizeModel(ctx, model, { calibration }, settings({ candidates: [4], avgBits: 10 }));
+    expect(report.layers.every((l) => l.roundedUp === null && l.roundedDown === null && !l.reconstructed)).toBe(true);
+    expect(report.completed).toEqual(STAGES.filter((s) => s !== 'reconstruct' && s !== 'reparameterize'));
+  });
+
+  it('computes calibration, measured errors and the FP evaluation once when runs share a cache', async () => {
+    const ctx = await gpuForTests();
+    const cache: QuantizeCache = {};
+    const over = settings({ method: 'defakeq', solver: 'exact', error: 'measured', avgBits: 5 });
+    const hooks = { reconstruct: (async ({ weight }) => weight) satisfies Reconstructor };
+    const first = await quantizeModel(ctx, model, { calibration, evaluation, cache }, over, hooks);
+    const calibrated = [...(cache.calibration?.values() ?? [])][0];
+    expect(calibrated).toBeDefined();
+    expect(cache.measured?.size).toBe(1);
+    expect(cache.fpScores?.n).toBe(3);
+    const second = await quantizeModel(ctx, model, { calibration, evaluation, cache }, over, hooks);
+    expect([...(cache.calibration?.values() ?? [])]).toEqual([calibrated]);
+    expect(second.report.layers.map((l) => l.bits)).toEqual(first.report.layers.map((l) => l.bits));
+    expect(second.report.evaluation).toEqual(first.report.evaluation);
+    const alone = await quantizeModel(ctx, model, { calibration, evaluation }, over, hooks);
+    expect(alone.report.layers.map((l) => l.bits)).toEqual(first.report.layers.map((l) => l.bits));
   });
 });

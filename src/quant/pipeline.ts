@@ -1,21 +1,27 @@
-import { GpuModel } from '../engine/session.ts';
+import { GpuModel, type HostTensor } from '../engine/session.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { QuantLayer } from '../model/layers.ts';
 import { blockOf, analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
 import { allocateBits, DEFAULT_CANDIDATES, type Allocation } from './allocate.ts';
 import { averageBits, layerStoredBits, type LayerStorage } from './budget.ts';
-import { calibrate, type CalibrationResult } from './calibrate.ts';
-import { errorModel, measuredErrorTable, type ErrorModelName } from './error-models.ts';
+import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
+import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredErrorTable } from './error-models.ts';
 import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { layerImportance } from './importance.ts';
+import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
 import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
 import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan, type WeightRange } from './simulate.ts';
 
 export type Method = 'defakeq' | 'adaround' | 'rtn';
-export type StageName = 'calibrate' | 'score' | 'allocate' | 'reconstruct' | 'evaluate';
+/**
+ * The stages in the order they run. A new stage (e.g. VEFT after 'reconstruct') is one more entry
+ * here and one more implementation in quantizeModel's stage table; the UI can list this array.
+ */
+export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
+export type StageName = (typeof STAGES)[number];
 
 export interface QuantizeSettings {
   method: Method;
@@ -36,12 +42,25 @@ export interface QuantizeSettings {
   /** Reconstruct from the quantized upstream model's activations (default) or from the FP model's. */
   reconInputs: 'quantized' | 'fp';
   seed: number;
+  /**
+   * Centre and rescale post-LayerNorm channels into one range before calibrating (reparam.ts),
+   * folded into the norm and the next layers' weights; for ViTs with outlier channels at 4-bit
+   * activations. Needs quantized activations; off when absent.
+   */
+  actReparam?: boolean;
 }
 
+/**
+ * What a user gets without choosing: the exact allocator on measured output errors, the best
+ * variant measured on the face detector (bench/fidelity.ts). The paper's own settings are
+ * `PAPER_SETTINGS` (relaxed solver of eq. 6 with E(b) = 2^-b).
+ */
 export const DEFAULT_SETTINGS: QuantizeSettings = {
   method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'percentile', weightRange: 'minmax',
-  solver: 'relaxed', error: 'paper', iters: 300, reconImages: 32, reconInputs: 'quantized', seed: 0,
+  solver: 'exact', error: 'measured', iters: 300, reconImages: 32, reconInputs: 'quantized', seed: 0,
 };
+
+export const PAPER_SETTINGS: QuantizeSettings = { ...DEFAULT_SETTINGS, solver: 'relaxed', error: 'paper' };
 
 export interface ProgressEvent {
   stage: StageName;
@@ -61,7 +80,15 @@ export type Reconstructor = (job: {
   iterations: number;
   seed: number;
   signal?: AbortSignal;
-}) => Promise<Float32Array>;
+}) => Promise<Float32Array | ReconstructedWeight>;
+
+export interface ReconstructedWeight {
+  /** The fake-quantized weight in the stored layout. */
+  weightQ: Float32Array;
+  /** Codes above / below round-to-nearest's. */
+  roundedUp: number;
+  roundedDown: number;
+}
 
 export interface LayerResult {
   name: string;
@@ -71,6 +98,9 @@ export interface LayerResult {
   score: number;
   sqnr: number | null;
   reconstructed: boolean;
+  /** Codes the learned rounding put above / below round-to-nearest's; null where the layer kept nearest rounding. */
+  roundedUp: number | null;
+  roundedDown: number | null;
 }
 
 export interface QuantizeReport {
@@ -85,10 +115,17 @@ export interface QuantizeReport {
   completed: StageName[];
   cancelled: boolean;
   evaluation: { fp: Omit<Scores, 'logits'>; quantized: Omit<Scores, 'logits'>; agreement: number } | null;
+  /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
+  reparameterized: string[];
 }
 
 export interface QuantizeResult {
   report: QuantizeReport;
+  /**
+   * The float model the plan's weights and the simulated model belong to: the input model, or its
+   * reparameterised equivalent (same function, other LayerNorm and weight values) with actReparam.
+   */
+  model: Model;
   plan: SimulationPlan;
   /** The simulated quantized model (fake-quant weights and activations), runnable by GpuModel. */
   simulated: Model;
@@ -98,6 +135,25 @@ export interface QuantizeInputs {
   calibration: { pixels: Float32Array; count: number }[];
   evaluation?: LabelledBatch[];
   fakeIndex?: number;
+  /**
+   * Work that depends only on the model, these inputs and the seed, not on the other settings:
+   * pass the same (initially empty) object to every run over the same model and images, and each
+   * is computed once. Never share it across models or image sets.
+   */
+  cache?: QuantizeCache;
+}
+
+export interface QuantizeCache {
+  /** By seed and reparameterisation. */
+  calibration?: Map<string, CalibrationResult>;
+  /** By seed, reparameterisation and candidate widths. */
+  measured?: Map<string, MeasuredErrorTable>;
+  /** The FP model on the evaluation set (reparameterisation does not change it). */
+  fpScores?: Scores;
+  /** The FP model's layer inputs on the reconstruction images, by reparameterisation and image count. */
+  fpTaps?: Map<string, Map<string, HostTensor>>;
+  /** The reparameterised model, by seed. */
+  reparameterized?: Map<number, { model: Model; norms: string[] }>;
 }
 
 export interface QuantizeHooks {
@@ -121,6 +177,20 @@ export function uniformBits(layers: readonly QuantLayer[], candidates: readonly 
     throw new RangeError(`no uniform width fits ${budget} bits per weight; the least, ${Math.min(...candidates)} bits, needs ${averageBits(storage, storage.map(() => Math.min(...candidates))).toFixed(3)}`);
   }
   return fitting;
+}
+
+/** The layers the pipeline quantizes: every layer analyzeModel finds whose weight is a constant. */
+export function quantizableLayers(model: Model): QuantLayer[] {
+  return analyzeModel(model).layers.filter((l) => model.graph.initializers.has(l.weight));
+}
+
+/**
+ * The stored bits per weight of every layer at `bits` (codes, scales, zero points and biases):
+ * the budget at which a uniform b-bit model and a mixed allocation store the same bytes.
+ */
+export function uniformBudget(model: Model, bits: number): number {
+  const storage = quantizableLayers(model).map(storageOf);
+  return averageBits(storage, storage.map(() => bits));
 }
 
 class Stages {
@@ -153,7 +223,8 @@ class Stages {
 const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';
 
 /**
- * The quantization pipeline: calibrate → score → allocate → reconstruct → evaluate. Every stage
+ * The quantization pipeline, the stages of STAGES in order: (reparameterize, when asked) →
+ * calibrate → score → allocate → reconstruct (not for RTN) → evaluate. Every stage
  * reports progress and can be cancelled; a cancelled run returns what it finished, and its
  * simulated model is always usable (layers not reconstructed keep nearest rounding).
  */
@@ -162,10 +233,10 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   const layers = structure.layers.filter((l) => model.graph.initializers.has(l.weight));
   if (layers.length === 0) throw new Error('the model has no layer with a constant weight to quantize');
   const stages = new Stages(hooks);
-  const fp = new GpuModel(ctx, model, OPS);
+  let fp = new GpuModel(ctx, model, OPS);
   const plan: SimulationPlan = { layers: new Map() };
   const results: LayerResult[] = layers.map((l) => ({
-    name: l.name, op: l.kind, bits: 32, params: l.params, score: 0, sqnr: null, reconstructed: false,
+    name: l.name, op: l.kind, bits: 32, params: l.params, score: 0, sqnr: null, reconstructed: false, roundedUp: null, roundedDown: null,
   }));
   let allocation: Allocation | null = null;
   let calibration: CalibrationResult | null = null;
@@ -177,55 +248,27 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   const setPlan = () => {
     plan.layers = new Map(layers.map((l, i) => [l.name, { bits: bits[i], range: settings.weightRange, weight: plan.layers.get(l.name)?.weight }]));
   };
+  const cache = inputs.cache ?? {};
+  const reparam = settings.actReparam === true && settings.actBits !== null;
+  // Cached work is keyed by what it depends on besides the model and the images.
+  const variant = `${settings.seed}:${reparam ? 'reparam' : 'plain'}`;
+  let reparameterized: string[] = [];
+
+  // The stage table: what each stage in STAGES does and whether this run needs it.
+  const implementations: Record<StageName, { needed: () => boolean; run: () => Promise<void> }> = {
+    reparameterize: { needed: () => reparam, run: reparameterizeStage },
+    calibrate: { needed: () => true, run: calibrateStage },
+    score: { needed: () => true, run: scoreStage },
+    allocate: { needed: () => true, run: allocateStage },
+    reconstruct: { needed: () => settings.method !== 'rtn', run: reconstructStage },
+    evaluate: { needed: () => true, run: evaluateStage },
+  };
 
   try {
-    stages.begin('calibrate', inputs.calibration.length);
-    calibration = await calibrate(fp, layers, inputs.calibration, {
-      seed: settings.seed, signal: hooks.signal, onBatch: (d, t) => stages.step(d, t),
-    });
-    if (settings.actBits !== null) {
-      const actBits = settings.actBits;
-      plan.activations = new Map([...calibration.ranges].map(([name, r]) => [name, r.params(actBits, settings.actRange)]));
+    for (const name of STAGES) {
+      const stage = implementations[name];
+      if (stage.needed()) await stage.run();
     }
-    stages.end();
-
-    stages.begin('score', layers.length);
-    layers.forEach((l, i) => {
-      const layout = l.layout === 'KxN' ? 'KxN' : 'NxK';
-      results[i].score = layerImportance(weightOf(l), layout, l.inFeatures, l.outFeatures, calibration!.energy.get(l.name)!);
-      stages.step(i + 1, layers.length);
-    });
-    stages.end();
-
-    stages.begin('allocate', 1);
-    if (settings.method === 'defakeq') {
-      const table = settings.error === 'measured'
-        ? measuredErrorTable(layers.map((l) => ({
-            weight: weightOf(l), layout: l.layout === 'KxN' ? 'KxN' as const : 'NxK' as const,
-            inFeatures: l.inFeatures, outFeatures: l.outFeatures,
-            input: calibration!.inputs.get(l.name)!.data, rows: calibration!.inputs.get(l.name)!.rows,
-          })), settings.candidates)
-        : undefined;
-      allocation = allocateBits({
-        layers: layers.map(storageOf), scores: results.map((r) => r.score), budget: settings.avgBits,
-        candidates: settings.candidates, error: errorModel(settings.error, table),
-      }, settings.solver);
-      bits = allocation.bits;
-    } else {
-      const b = uniformBits(layers, settings.candidates, settings.avgBits);
-      bits = layers.map(() => b);
-    }
-    bits.forEach((b, i) => (results[i].bits = b));
-    setPlan();
-    stages.step(1, 1);
-    stages.end();
-
-    if (settings.method !== 'rtn') {
-      if (!hooks.reconstruct) throw new Error(`method ${settings.method} needs a reconstructor for its learned rounding`);
-      await reconstructAll();
-    }
-
-    await evaluateStage();
   } catch (error) {
     if (!isAbort(error)) {
       fp.dispose();
@@ -248,26 +291,109 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   return {
     plan,
     simulated,
+    model,
     report: {
       settings,
       avgBits: storedBits / quantized.reduce((s, q) => s + q.storage.params, 0),
       modelBytes,
       fpBytes,
       layers: results,
-      allocation: allocation && { objective: allocation.objective, averageBits: allocation.averageBits, solver: allocation.solver, error: allocation.error, detail: allocation.detail },
+      allocation: summaryOf(allocation as Allocation | null),
       timings: stages.timings,
       completed: stages.completed,
       cancelled,
       evaluation,
+      reparameterized,
     },
   };
 
-  async function reconstructAll(): Promise<void> {
-    const reconstruct = hooks.reconstruct!;
+  async function reparameterizeStage(): Promise<void> {
+    stages.begin('reparameterize', inputs.calibration.length);
+    let done = cache.reparameterized?.get(settings.seed);
+    if (!done) {
+      const sites = reparamSites(model);
+      const ranges = await channelRanges(fp, sites, inputs.calibration, hooks.signal);
+      done = { model: reparameterize(model, sites, ranges), norms: sites.map((s) => s.norm.name) };
+      (cache.reparameterized ??= new Map()).set(settings.seed, done);
+    }
+    // Layers keep their node and tensor names; only initializer values change.
+    model = done.model;
+    reparameterized = done.norms;
+    fp.dispose();
+    fp = new GpuModel(ctx, model, OPS);
+    stages.step(inputs.calibration.length, inputs.calibration.length);
+    stages.end();
+  }
+
+  async function calibrateStage(): Promise<void> {
+    stages.begin('calibrate', inputs.calibration.length);
+    calibration = cache.calibration?.get(variant) ?? null;
+    if (!calibration) {
+      calibration = await calibrate(fp, layers, inputs.calibration, {
+        seed: settings.seed, signal: hooks.signal, onBatch: (d, t) => stages.step(d, t),
+      });
+      (cache.calibration ??= new Map()).set(variant, calibration);
+    }
+    if (settings.actBits !== null) {
+      const actBits = settings.actBits;
+      plan.activations = new Map([...calibration.ranges].map(([name, r]) => [name, r.params(actBits, settings.actRange)]));
+    }
+    stages.step(inputs.calibration.length, inputs.calibration.length);
+    stages.end();
+  }
+
+  async function scoreStage(): Promise<void> {
+    stages.begin('score', layers.length);
+    layers.forEach((l, i) => {
+      const layout = l.layout === 'KxN' ? 'KxN' : 'NxK';
+      results[i].score = layerImportance(weightOf(l), layout, l.inFeatures, l.outFeatures, calibration!.energy.get(l.name)!);
+      stages.step(i + 1, layers.length);
+    });
+    stages.end();
+  }
+
+  async function allocateStage(): Promise<void> {
+    stages.begin('allocate', 1);
+    if (settings.method === 'defakeq') {
+      allocation = allocateBits({
+        layers: layers.map(storageOf), scores: results.map((r) => r.score), budget: settings.avgBits,
+        candidates: settings.candidates, error: errorModel(settings.error, settings.error === 'measured' ? measuredTable() : undefined),
+      }, settings.solver);
+      bits = allocation.bits;
+    } else {
+      const b = uniformBits(layers, settings.candidates, settings.avgBits);
+      bits = layers.map(() => b);
+    }
+    bits.forEach((b, i) => (results[i].bits = b));
+    setPlan();
+    stages.step(1, 1);
+    stages.end();
+  }
+
+  function measuredTable(): MeasuredErrorTable {
+    const key = `${variant}:${settings.candidates.join(',')}`;
+    const cached = cache.measured?.get(key);
+    if (cached) return cached;
+    const table = measuredErrorTable(layers.map((l) => ({
+      weight: weightOf(l), layout: l.layout === 'KxN' ? 'KxN' as const : 'NxK' as const,
+      inFeatures: l.inFeatures, outFeatures: l.outFeatures,
+      input: calibration!.inputs.get(l.name)!.data, rows: calibration!.inputs.get(l.name)!.rows,
+    })), settings.candidates);
+    (cache.measured ??= new Map()).set(key, table);
+    return table;
+  }
+
+  async function reconstructStage(): Promise<void> {
+    if (!hooks.reconstruct) throw new Error(`method ${settings.method} needs a reconstructor for its learned rounding`);
+    const reconstruct = hooks.reconstruct;
     stages.begin('reconstruct', layers.length);
     const images = takeImages(inputs.calibration, settings.reconImages);
     const input = model.graph.inputs[0].name;
-    const fpTaps = (await fp.run({ [input]: images.pixels }, images.count, { taps: layers.map((l) => l.input) })).taps;
+    let fpTaps = cache.fpTaps?.get(`${variant}:${images.count}`);
+    if (!fpTaps) {
+      fpTaps = (await fp.run({ [input]: images.pixels }, images.count, { taps: layers.map((l) => l.input) })).taps;
+      (cache.fpTaps ??= new Map()).set(`${variant}:${images.count}`, fpTaps);
+    }
     // Layers are reconstructed block by block; a block's inputs come from the model quantized so far.
     const groups = new Map<string, number[]>();
     layers.forEach((l, i) => groups.set(blockOf(l.name) || l.name, [...(groups.get(blockOf(l.name) || l.name) ?? []), i]));
@@ -287,18 +413,21 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         const l = layers[i];
         const weight = model.graph.initializers.get(l.weight)!;
         const params = weightParams(l, weight, bits[i], settings.weightRange);
-        const rows = (t: { data: Float32Array | Int32Array }) => ({ rows: t.data.length / l.inFeatures, data: t.data as Float32Array });
-        if (l.kind === 'conv') {
-          // The patch embedding keeps nearest rounding: its inputs are the images themselves.
+        const rows = layerRows(l, weight.dims);
+        if (!rows) {
+          // A grouped or dilated Conv is not one matmul over unfolded patches: it keeps nearest rounding.
           plan.layers.set(l.name, { bits: bits[i], range: settings.weightRange, weight: fakeQuantWeight(l, weight, params) });
         } else {
-          const weightQ = await reconstruct({
+          const out = await reconstruct({
             layer: l, weight: weight.data as Float32Array, bits: bits[i], params,
             xIn: rows(quantTaps.get(l.input)!), xFp: rows(fpTaps.get(l.input)!),
             iterations: settings.iters, seed: settings.seed + i, signal: hooks.signal,
           });
-          plan.layers.set(l.name, { bits: bits[i], weight: weightQ });
+          const result = out instanceof Float32Array ? { weightQ: out, roundedUp: null, roundedDown: null } : out;
+          plan.layers.set(l.name, { bits: bits[i], weight: result.weightQ });
           results[i].reconstructed = true;
+          results[i].roundedUp = result.roundedUp;
+          results[i].roundedDown = result.roundedDown;
         }
         finished.add(i);
         stages.step(++done, layers.length);
@@ -316,7 +445,8 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       results.forEach((r) => (r.sqnr = sqnr.get(r.name) ?? null));
       stages.step(1, total);
       if (inputs.evaluation?.length) {
-        const a = await score(fp, inputs.evaluation, inputs.fakeIndex, hooks.signal);
+        const a = cache.fpScores ?? (await score(fp, inputs.evaluation, inputs.fakeIndex, hooks.signal));
+        cache.fpScores = a;
         stages.step(1 + inputs.evaluation.length, total);
         const b = await score(q, inputs.evaluation, inputs.fakeIndex, hooks.signal);
         const strip = ({ logits: _l, ...rest }: Scores) => rest;
@@ -328,6 +458,29 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     }
     stages.end();
   }
+}
+
+function summaryOf(a: Allocation | null): QuantizeReport['allocation'] {
+  return a && { objective: a.objective, averageBits: a.averageBits, solver: a.solver, error: a.error, detail: a.detail };
+}
+
+/**
+ * A layer's input as matmul rows [rows, inFeatures]: as it is for MatMul/Gemm, unfolded into
+ * patches for a Conv (its weight, out x in·kh·kw, is then the matmul's N x K). Undefined for a
+ * grouped or dilated Conv, which is not a single such product.
+ */
+function layerRows(layer: QuantLayer, weightDims: readonly number[]): ((t: HostTensor) => { rows: number; data: Float32Array }) | undefined {
+  if (layer.kind !== 'conv') return (t) => ({ rows: t.data.length / layer.inFeatures, data: t.data as Float32Array });
+  const ints = (name: string) => {
+    const a = layer.node.attrs[name];
+    return a?.type === 'ints' ? a.value : a?.type === 'int' ? [a.value] : undefined;
+  };
+  const group = ints('group')?.[0] ?? 1;
+  const dilated = (ints('dilations') ?? []).some((d) => d !== 1);
+  const autoPad = layer.node.attrs.auto_pad;
+  const padded = autoPad?.type === 'string' && autoPad.value !== 'NOTSET';
+  if (group !== 1 || dilated || padded || weightDims.length !== 4) return undefined;
+  return (t) => unfoldPatches(t.data as Float32Array, t.dims, layer, [...weightDims]);
 }
 
 function takeImages(batches: readonly { pixels: Float32Array; count: number }[], count: number): { pixels: Float32Array; count: number } {

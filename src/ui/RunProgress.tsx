@@ -1,13 +1,19 @@
-import type { QuantizeReport, StageName } from '../quant/pipeline.ts';
+import { STAGES as PIPELINE_STAGES, type QuantizeReport, type StageName } from '../quant/pipeline.ts';
 import { useQuantize } from '../store/quantize.ts';
 
-export const STAGES: [StageName, string][] = [
-  ['calibrate', 'Calibrate'],
-  ['score', 'Score layers'],
-  ['allocate', 'Allocate bits'],
-  ['reconstruct', 'Reconstruct'],
-  ['evaluate', 'Evaluate'],
-];
+const TITLES: Record<StageName, string> = {
+  reparameterize: 'Reparameterize norms',
+  calibrate: 'Calibrate',
+  score: 'Score layers',
+  allocate: 'Allocate bits',
+  reconstruct: 'Reconstruct',
+  evaluate: 'Evaluate',
+};
+
+/** The pipeline's stages in its order; the optional reparameterisation only when the run uses it. */
+function stagesOf(actReparam: boolean): [StageName, string][] {
+  return PIPELINE_STAGES.filter((s) => s !== 'reparameterize' || actReparam).map((s) => [s, TITLES[s]]);
+}
 
 const seconds = (ms: number) => (ms < 1000 ? `${Math.max(1, Math.round(ms))} ms` : `${(ms / 1000).toFixed(1)} s`);
 
@@ -19,7 +25,8 @@ function eta(s: number): string {
 
 /** One progress bar per pipeline stage with step counts, ETA, and the time each finished stage took. */
 export function RunProgress({ report }: { report: QuantizeReport | null }) {
-  const { running, progress } = useQuantize();
+  const { running, progress, settings } = useQuantize();
+  const STAGES = stagesOf(report ? report.settings.actReparam === true : settings.actReparam === true);
   if (!running && !report && Object.keys(progress).length === 0) return null;
   const total = report && Object.values(report.timings).reduce((s, t) => s + (t ?? 0), 0);
   const current = running ? [...STAGES].reverse().find(([stage]) => progress[stage]) : undefined;

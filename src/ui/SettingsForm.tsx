@@ -70,6 +70,9 @@ export function SettingsForm() {
       <Row id="q-actrange" label="Activation range" hint="How calibration picks each activation's clipping range.">
         <Choice id="q-actrange" value={settings.actRange} disabled={disabled || settings.actBits === null} onChange={set('actRange')} options={[['percentile', 'percentile (ignores rare outliers)'], ['minmax', 'min/max'], ['mse', 'least squared error']]} />
       </Row>
+      <Row id="q-reparam" label="Outlier channels" hint="Rescale post-LayerNorm channels into one range first (same function; helps 4-bit activations).">
+        <Choice id="q-reparam" value={settings.actReparam ? 'on' : 'off'} disabled={disabled || settings.actBits === null} onChange={(v) => update({ actReparam: v === 'on' })} options={[['off', 'leave as they are'], ['on', 'reparameterize (RepQ-ViT style)']]} />
+      </Row>
       <Row id="q-wrange" label="Weight range" hint="Per output channel: min/max, or searched for the least rounding error.">
         <Choice id="q-wrange" value={settings.weightRange} disabled={disabled} onChange={set('weightRange')} options={[['minmax', 'min/max'], ['mse', 'least squared error']]} />
       </Row>

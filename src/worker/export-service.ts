@@ -65,9 +65,10 @@ export const exportService: ExportApi = {
       const { opened } = current;
       // The page keeps the decoded model, not its file: the FP32 size and hash are the re-encoded model's.
       const fp = encodeModel(opened.model);
-      const source = exportSourceOf(opened.model, result, { fileName: opened.fileName, sha256: await sha256Hex(fp), bytes: fp.length });
+      // The plan belongs to result.model: the open model, or its reparameterised equivalent.
+      const source = exportSourceOf(result.model, result, { fileName: opened.fileName, sha256: await sha256Hex(fp), bytes: fp.length });
       const sidecars = { preprocess: current.preprocess, fakeIndex: 1 };
-      const assembled = assembleExport(opened.model, source, result.report, request, sidecars);
+      const assembled = assembleExport(result.model, source, result.report, request, sidecars);
       const verification: Verification[] = [];
       if (request.images.length) {
         const images = await verificationImages(request.images);

@@ -1,18 +1,18 @@
 import type { GpuContext } from '../../gpu/device.ts';
-import type { Reconstructor } from '../pipeline.ts';
+import type { ReconstructedWeight, Reconstructor } from '../pipeline.ts';
 import { reconstructLayer, type ReconstructResult } from './reconstruct.ts';
 import type { AdaRoundSettings } from './settings.ts';
 
 /**
  * reconstructLayer as the pipeline's Reconstructor (src/quant/pipeline.ts). A 'conv' weight
- * (out × in·kh·kw) is N x K already. The pipeline takes only the weight back, so a cancelled run
- * throws an AbortError; `onLayer` sees every full result (for the studio's up/down counts).
+ * (out × in·kh·kw) is N x K already, its inputs unfolded patches. The pipeline takes the weight and
+ * the up/down counts back, so a cancelled run throws an AbortError; `onLayer` sees every full result.
  */
 export function adaroundReconstructor(
   ctx: GpuContext,
   settings: Partial<Omit<AdaRoundSettings, 'iterations'>> = {},
   onLayer?: (name: string, result: ReconstructResult) => void,
-): Reconstructor {
+): (job: Parameters<Reconstructor>[0]) => Promise<ReconstructedWeight> {
   return async ({ layer, weight, bits, params, xIn, xFp, iterations, seed, signal }) => {
     const rows = Math.min(xIn.rows, xFp.rows);
     const K = layer.inFeatures;
@@ -23,6 +23,6 @@ export function adaroundReconstructor(
     });
     if (result.cancelled) throw new DOMException(`reconstruction of ${layer.name} cancelled`, 'AbortError');
     onLayer?.(layer.name, result);
-    return result.weightQ;
+    return { weightQ: result.weightQ, roundedUp: result.roundedUp, roundedDown: result.roundedDown };
   };
 }
