@@ -14,6 +14,14 @@ test('a reload reopens the project: model, images, settings, edited preprocessin
   await quantizeButton(page).click();
   await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 120_000 });
   const bits = await page.getByTestId('quantize-report').locator('dd').first().textContent();
+  const results = page.locator('section.results');
+  const layerSummary = async () => {
+    await results.getByRole('tab', { name: 'Layer weights' }).click();
+    await results.getByLabel('Layer', { exact: true }).selectOption('blocks.0.mlp.fc1');
+    await expect(results.getByTestId('layer-histogram').locator('canvas')).toBeVisible({ timeout: 60_000 });
+    return results.getByTestId('rounding-summary').textContent();
+  };
+  const before = await layerSummary();
 
   await page.reload();
   await expect(page.getByTestId('project-state')).toHaveText(/reopened from your last visit/, { timeout: 60_000 });
@@ -27,6 +35,8 @@ test('a reload reopens the project: model, images, settings, edited preprocessin
   await expect(page.getByTestId('preprocess-source')).toContainText('From your edits');
   await expect(page.getByTestId('quantize-report').locator('dd').first()).toHaveText(bits!);
   await expect(page.getByTestId('stage-calibrate')).toHaveText(/^done in /);
+  // The run itself came back from its saved codes: the layer view reads the rebuilt result.
+  expect(await layerSummary()).toBe(before);
   await page.screenshot({ path: 'e2e/screenshots/reload.png', fullPage: true });
 
   // The files came back from IndexedDB whole: the worker quantizes with them again.

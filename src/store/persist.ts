@@ -5,6 +5,7 @@
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import type { QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
+import type { SerializedSource } from '../export/source.ts';
 import type { NamedFile, PreprocessEdit } from '../worker/api.ts';
 
 export interface SavedProject {
@@ -16,6 +17,8 @@ export interface SavedProject {
   settings: QuantizeSettings;
   preprocess: PreprocessEdit | null;
   report: QuantizeReport | null;
+  /** The last run's codes, to rebuild its result in the worker on reopening (absent in older saves). */
+  quantized?: SerializedSource | null;
 }
 
 const DB = 'defakeq-studio';

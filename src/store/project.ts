@@ -1,6 +1,7 @@
 /** The project as a whole: the demo, restoring the saved project on load, and saving it as it changes. */
 import { create } from 'zustand';
 import type { NamedFile } from '../worker/api.ts';
+import { studio } from '../worker/client.ts';
 import { useData } from './data.ts';
 import { useModel } from './model.ts';
 import { STUDIO_SETTINGS, useQuantize } from './quantize.ts';
@@ -60,6 +61,7 @@ function snapshot(kind: 'demo' | 'own'): SavedProject | null {
     settings: q.settings,
     preprocess: model.edited,
     report: q.result?.ok ? q.result.report : null,
+    quantized: q.result?.ok ? (q.result.saved ?? null) : null,
   };
 }
 
@@ -142,7 +144,12 @@ async function restoreSaved(set: (p: Partial<ProjectState>) => void): Promise<vo
         throw new Error(status && !status.ok ? status.message : 'the saved model did not open');
       }
       if (saved.preprocess) await useModel.getState().setPreprocess(saved.preprocess);
-      useQuantize.setState({ settings: saved.settings, result: saved.report ? { ok: true, report: saved.report } : null, progress: {} });
+      useQuantize.setState({ settings: saved.settings, result: saved.report ? { ok: true, report: saved.report, saved: saved.quantized ?? null } : null, progress: {} });
+      if (saved.report && saved.quantized) {
+        // The results views and the export need the run itself, not only its report.
+        const rebuilt = await studio().restoreResult(saved.quantized, saved.report);
+        if (!rebuilt.ok) set({ error: `The last run's results could not be rebuilt (${rebuilt.message}); quantize again to see them.` });
+      }
       await Promise.all([useData.getState().setCalibration(saved.calibration), useData.getState().setEvaluation(saved.evaluation)]);
       set({ kind: saved.kind, restored: true });
     } catch (error) {

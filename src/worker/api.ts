@@ -2,6 +2,7 @@ import type { AdapterSummary } from '../gpu/device.ts';
 import type { ModelReport } from '../model/report.ts';
 import type { ProgressEvent, QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
 import type { AnalysisApi } from './analysis-api.ts';
+import type { SerializedSource } from '../export/source.ts';
 import type { ExportApi } from './export-api.ts';
 
 export type { ProgressEvent, QuantizeReport, QuantizeSettings };
@@ -69,7 +70,12 @@ export type RunStatus =
   | { ok: false; message: string };
 
 export type QuantizeStatus =
-  | { ok: true; report: QuantizeReport }
+  | {
+      ok: true;
+      report: QuantizeReport;
+      /** The run's codes in a form that survives storage, so a reopened project gets its result back; null when there is none to keep. */
+      saved?: SerializedSource | null;
+    }
   | { ok: false; message: string };
 
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
@@ -93,4 +99,6 @@ export interface StudioApi extends ExportApi, AnalysisApi {
    */
   quantize(calibration: NamedFile[], evaluation: NamedFile[], settings: QuantizeSettings, onProgress: (e: ProgressEvent) => void): Promise<QuantizeStatus>;
   cancelQuantize(): void;
+  /** Rebuild the open model's last run from its saved codes (after a reload), so results and export work again. */
+  restoreResult(saved: SerializedSource, report: QuantizeReport): Promise<{ ok: true } | { ok: false; message: string }>;
 }

@@ -1,6 +1,8 @@
 import { explainGpuFailure, GpuDeviceLostError } from '../gpu/device.ts';
 import { fixedBatch } from '../model/input.ts';
-import { quantizeModel } from '../quant/pipeline.ts';
+import { restoreResult } from '../export/restore.ts';
+import { exportSourceOf, parseSource, serializeSource, type SerializedSource } from '../export/source.ts';
+import { quantizeModel, type QuantizeResult } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
 import type { QuantizeStatus, StudioApi } from './api.ts';
 import { liveSession } from './gpu-context.ts';
@@ -14,7 +16,18 @@ export const BATCH = 8;
 let cancelRun: AbortController | null = null;
 
 /** The DeFakeQ pipeline on the open model, cancellable; a lost device gets a fresh one for the next run. */
-export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize'> = {
+/** The run's codes for storage; none for a run that chose no widths or rescaled its LayerNorms (not rebuildable). */
+function savedCodes(result: QuantizeResult, fileName: string): SerializedSource | null {
+  if (result.report.settings.actReparam) return null;
+  try {
+    // Hashing would mean re-encoding the model; a project keeps its model file beside the codes instead.
+    return serializeSource(exportSourceOf(result.model, result, { fileName, sha256: '', bytes: 0 }));
+  } catch {
+    return null;
+  }
+}
+
+export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'restoreResult'> = {
   async quantize(calibration, evaluation, settings, onProgress): Promise<QuantizeStatus> {
     cancelRun?.abort();
     const controller = new AbortController();
@@ -34,7 +47,7 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize'> = {
           reconstruct: reconstructor(ctx),
         });
         workerState.lastResult = result;
-        return { ok: true, report: result.report };
+        return { ok: true, report: result.report, saved: savedCodes(result, opened.fileName) };
       } catch (error) {
         const explained = await explainGpuFailure(ctx, error);
         if (explained instanceof GpuDeviceLostError || session.isLost) {
@@ -53,5 +66,16 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize'> = {
 
   cancelQuantize() {
     cancelRun?.abort();
+  },
+
+  async restoreResult(saved, report) {
+    try {
+      if (!workerState.current) throw new Error('Open a model first.');
+      const model = workerState.current.opened.model;
+      workerState.lastResult = restoreResult(model, parseSource(saved, 'the saved project'), report);
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, message: message(error) };
+    }
   },
 };
