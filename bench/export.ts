@@ -17,12 +17,9 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../chromium.ts';
+import { BATCH, evenly, faceBatches, loadFaces } from './faces.ts';
 import { nodeGpu } from '../cli/node-gpu.ts';
-import { labelledSet } from '../src/data/dataset.ts';
-import { decodeImageNode } from '../src/data/decode-node.ts';
-import { filesFromDirectory } from '../src/data/fs-node.ts';
 import { rocAucFromLogits } from '../src/data/metrics.ts';
-import { preprocess, preprocessorFromConfig } from '../src/data/preprocess.ts';
 import { GpuModel } from '../src/engine/session.ts';
 import { exportOnnx } from '../src/export/export.ts';
 import { exportSourceOf, sha256Hex } from '../src/export/source.ts';
@@ -30,7 +27,7 @@ import { verifyExport, type OrtModule, type Verification } from '../src/export/v
 import { createGpuContext } from '../src/gpu/device.ts';
 import { decodeModel } from '../src/onnx/decode.ts';
 import type { Model } from '../src/onnx/ir.ts';
-import { agreement, type LabelledBatch } from '../src/quant/evaluate.ts';
+import { agreement } from '../src/quant/evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from '../src/quant/fake-quant-op.ts';
 import { DEFAULT_SETTINGS, quantizeModel } from '../src/quant/pipeline.ts';
 import { reconstructor } from '../src/quant/reconstruct.ts';
@@ -48,28 +45,15 @@ if (!existsSync(MODEL) || !existsSync(join(DATA, 'faces'))) {
 const calibCount = Number(values['calib-images'] ?? 64);
 const evalCount = Number(values['eval-images'] ?? 200);
 const iters = Number(values.iters ?? 40);
-const BATCH = 16;
 const webgpuImages = Number(values['webgpu-images'] ?? 24);
 const OUT = join(import.meta.dirname, '../.bench-export');
 
 const fileBytes = new Uint8Array(readFileSync(MODEL));
 const model = decodeModel(fileBytes, { fileName: 'vit_faces.onnx' });
-const pre = preprocessorFromConfig(JSON.parse(readFileSync(join(DATA, 'models/preprocessor_config.json'), 'utf8')));
-const faces = labelledSet(await filesFromDirectory(join(DATA, 'faces'), { recursive: true }), 'faces').images;
-const evenly = <T,>(items: T[], n: number, offset = 0) => Array.from({ length: Math.min(n, items.length) }, (_, i) => items[Math.floor(i * (items.length / Math.min(n, items.length))) + offset]!).filter(Boolean);
+const { faces, pre } = await loadFaces(DATA);
 const calibFaces = evenly(faces, calibCount);
 const calibNames = new Set(calibFaces.map((f) => f.file.name));
 const evalFaces = evenly(faces.filter((f) => !calibNames.has(f.file.name)), evalCount);
-
-async function batchesOf(items: typeof faces): Promise<LabelledBatch[]> {
-  const out: LabelledBatch[] = [];
-  for (let s = 0; s < items.length; s += BATCH) {
-    const chunk = items.slice(s, s + BATCH);
-    const decoded = await Promise.all(chunk.map(async (f) => decodeImageNode(await f.file.read(), f.file.name)));
-    out.push({ pixels: preprocess(decoded, pre), count: chunk.length, isFake: chunk.map((f) => f.isFake) });
-  }
-  return out;
-}
 
 const ctx = await createGpuContext(await nodeGpu());
 const formats = ['qdq', 'nbits'] as const;
@@ -85,8 +69,8 @@ if (values.from) {
   saved.simAuc ??= rocAucFromLogits(saved.simulated, saved.isFake);
   console.log(`vit_faces.onnx (${fileBytes.length} bytes): verifying the exports kept in ${values.from} on ${saved.count} faces`);
 } else {
-  const calibration = await batchesOf(calibFaces);
-  const evaluation = await batchesOf(evalFaces);
+  const calibration = await faceBatches(calibFaces, pre);
+  const evaluation = await faceBatches(evalFaces, pre);
   const isFake = evaluation.flatMap((b) => b.isFake);
   console.log(`vit_faces.onnx (${fileBytes.length} bytes) on ${ctx.summary.vendor} ${ctx.summary.architecture}: quantize at 4 bits on ${calibFaces.length} faces (${iters} iterations), verify on ${evalFaces.length}`);
   const t0 = performance.now();

@@ -19,15 +19,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeImageNode } from '../src/data/decode-node.ts';
-import { filesFromDirectory } from '../src/data/fs-node.ts';
-import { labelledSet } from '../src/data/dataset.ts';
-import { preprocess, preprocessorFromConfig } from '../src/data/preprocess.ts';
+import { evenly, faceBatches, loadFaces } from './faces.ts';
 import { GpuModel } from '../src/engine/session.ts';
 import { createGpuContext } from '../src/gpu/device.ts';
 import { analyzeModel } from '../src/model/summary.ts';
 import { decodeModel } from '../src/onnx/decode.ts';
-import { score, type LabelledBatch } from '../src/quant/evaluate.ts';
+import { score } from '../src/quant/evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from '../src/quant/fake-quant-op.ts';
 import {
   DEFAULT_SETTINGS, PAPER_SETTINGS, quantizeModel, uniformBudget, type QuantizeCache, type QuantizeSettings,
@@ -64,7 +61,6 @@ const configs = (values.budgets ?? '3,4,6,4a4').split(',').map((token) => {
   const actBits = m[2] ? Number(m[2]) : 8;
   return { label: `W${bits}A${actBits}`, bits, actBits };
 });
-const BATCH = 16;
 
 const METHODS: Record<string, { name: string; settings: QuantizeSettings }> = {
   rtn: { name: 'RTN (min/max)', settings: { ...DEFAULT_SETTINGS, method: 'rtn', actRange: 'minmax' } },
@@ -77,8 +73,7 @@ const methodKeys = (values.methods ?? Object.keys(METHODS).join(',')).split(',')
 for (const k of methodKeys) if (!METHODS[k]) throw new Error(`unknown method ${k}; expected ${Object.keys(METHODS).join(',')}`);
 
 const model = decodeModel(new Uint8Array(readFileSync(MODEL)), { fileName: 'vit_faces.onnx' });
-const pre = preprocessorFromConfig(JSON.parse(readFileSync(join(DATA, 'models/preprocessor_config.json'), 'utf8')));
-const faces = labelledSet(await filesFromDirectory(join(DATA, 'faces'), { recursive: true }), 'faces').images;
+const { faces, pre } = await loadFaces(DATA);
 // A fixed, class-balanced split: every k-th face calibrates, the rest evaluate.
 const stride = faces.length / calibCount;
 const calibSet = new Set(Array.from({ length: calibCount }, (_, i) => Math.floor(i * stride)));
@@ -86,24 +81,9 @@ const calibFaces = faces.filter((_, i) => calibSet.has(i));
 const heldOut = faces.filter((_, i) => !calibSet.has(i));
 const evalPicked = Number.isFinite(evalLimit) ? evenly(heldOut, evalLimit) : heldOut;
 
-function evenly<T>(items: T[], n: number): T[] {
-  const step = items.length / Math.min(n, items.length);
-  return Array.from({ length: Math.min(n, items.length) }, (_, i) => items[Math.floor(i * step)]!);
-}
-
-async function batchesOf(items: typeof faces): Promise<LabelledBatch[]> {
-  const out: LabelledBatch[] = [];
-  for (let s = 0; s < items.length; s += BATCH) {
-    const chunk = items.slice(s, s + BATCH);
-    const decoded = await Promise.all(chunk.map(async (f) => decodeImageNode(await f.file.read(), f.file.name)));
-    out.push({ pixels: preprocess(decoded, pre), count: chunk.length, isFake: chunk.map((f) => f.isFake) });
-  }
-  return out;
-}
-
 const ctx = await createGpuContext(await nodeGpu());
-const calibration = (await batchesOf(calibFaces)).map(({ pixels, count }) => ({ pixels, count }));
-const evaluation = await batchesOf(evalPicked);
+const calibration = (await faceBatches(calibFaces, pre)).map(({ pixels, count }) => ({ pixels, count }));
+const evaluation = await faceBatches(evalPicked, pre);
 console.log(`vit_faces.onnx on ${ctx.summary.vendor} ${ctx.summary.architecture}: calibrate on ${calibFaces.length} faces, evaluate on ${evalPicked.length}, ${iters} rounding iterations`);
 
 const cache: QuantizeCache = {};
