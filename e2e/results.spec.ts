@@ -48,8 +48,14 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await expect(results.getByText(/weights, 4,096 values in 128 channels/)).toBeVisible();
   await expect(results.getByRole('img', { name: /Histogram of blocks\.0\.mlp\.fc1/ })).toBeVisible();
 
+  // The tabs follow the arrow keys, and only the selected one is in the tab order.
+  await results.getByRole('tab', { name: 'Layer weights' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(results.getByRole('tab', { name: 'Attention maps' })).toBeFocused();
+  await expect(results.getByRole('tab', { name: 'Attention maps' })).toHaveAttribute('aria-selected', 'true');
+  await expect(results.getByRole('tab', { name: 'Layer weights' })).toHaveAttribute('tabindex', '-1');
+
   // CLS attention, FP vs quantized, for one of the project's images (the labelled ones first).
-  await results.getByRole('tab', { name: 'Attention maps' }).click();
   await expect(results.getByRole('img', { name: /FP attention map of blocks\.0/ })).toBeVisible({ timeout: 60_000 });
   await results.getByLabel('Block', { exact: true }).selectOption({ label: 'blocks.1' });
   await expect(results.getByRole('img', { name: /Quantized attention map of blocks\.1/ })).toBeVisible();
@@ -59,7 +65,9 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await results.screenshot({ path: 'e2e/screenshots/results-attention.png' });
 
   // The sweep: three methods at two budgets, a few iterations each.
-  await results.getByRole('tab', { name: 'Size vs accuracy' }).click();
+  await results.getByRole('tab', { name: 'Attention maps' }).focus();
+  await page.keyboard.press('End');
+  await expect(results.getByRole('tab', { name: 'Size vs accuracy' })).toHaveAttribute('aria-selected', 'true');
   await results.getByLabel('Budgets (bits per weight)').fill('4, 6');
   await results.getByLabel('Iterations per layer').fill('5');
   await results.getByRole('button', { name: 'Run the sweep (6 runs)' }).click();

@@ -1,3 +1,4 @@
+import type { KeyboardEvent } from 'react';
 import { useModel } from '../../store/model.ts';
 import { useQuantize } from '../../store/quantize.ts';
 import { useResults, type ResultsView } from '../../store/results.ts';
@@ -23,14 +24,25 @@ export function ResultsPanel() {
   if (!opened) return null;
   const report = result?.ok ? result.report : null;
   const active = !report && VIEWS.find((v) => v.id === view)!.needsRun ? 'pareto' : view;
+  const enabled = VIEWS.filter((v) => report || !v.needsRun);
+  // Arrow keys, Home and End move between the enabled tabs (WAI-ARIA tabs, automatic activation).
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const at = enabled.findIndex((v) => v.id === active);
+    const next = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: enabled.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const target = enabled[(next + enabled.length) % enabled.length];
+    show(target.id);
+    document.getElementById(`results-tab-${target.id}`)?.focus();
+  };
   return (
     <section className="panel results" aria-labelledby="results-title">
       <h2 id="results-title">Results</h2>
-      <div role="tablist" aria-label="Results views" className="results-tabs">
+      <div role="tablist" aria-label="Results views" className="results-tabs" onKeyDown={onKeyDown}>
         {VIEWS.map((v) => (
           <button
             key={v.id} type="button" role="tab" id={`results-tab-${v.id}`} aria-controls="results-view"
-            aria-selected={active === v.id} disabled={v.needsRun && !report} onClick={() => show(v.id)}
+            aria-selected={active === v.id} tabIndex={active === v.id ? 0 : -1} disabled={v.needsRun && !report} onClick={() => show(v.id)}
           >
             {v.title}
           </button>
