@@ -358,8 +358,8 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   }
 
   async function calibrateStage(): Promise<void> {
-    if (half && !halfFloats) roundFloatParams();
     stages.begin('calibrate', inputs.calibration.length);
+    if (half && !halfFloats) roundFloatParams();
     calibration = cache.calibration?.get(variant) ?? null;
     if (!calibration) {
       calibration = await calibrate(fp, layers, inputs.calibration, {
