@@ -28,6 +28,8 @@ export interface QuantizeFlags {
   calibImages: number;
   /** Reparameterise post-LayerNorm channels before calibrating (outlier channels, low-bit activations). */
   actReparam: boolean;
+  /** Float parameters that stay in float (norms, biases, embeddings): rounded to and stored as float16, or kept float32. */
+  floatParams: 'fp16' | 'fp32';
 }
 
 export interface ExportFlags {
@@ -78,6 +80,7 @@ commands:
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range percentile|minmax|mse]
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error measured|paper|noise]
       [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
+      [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
       [--iters 300] [--seed 0]
       [--target wasm|webgpu] [--format qdq|nbits]   the low-bit ONNX written by --out
                                      (R.json also keeps what a later export needs)
@@ -120,11 +123,12 @@ const OPTIONS = {
   format: { type: 'string' },
   model: { type: 'string' },
   'act-reparam': { type: 'boolean' },
+  'float-params': { type: 'string' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'target', 'format'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'float-params', 'target', 'format'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -247,6 +251,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           seed: values.seed !== undefined ? Number(values.seed) : 0,
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
           actReparam: values['act-reparam'] === true,
+          floatParams: oneOf(values['float-params'], '--float-params', ['fp16', 'fp32'] as const, 'fp16'),
         },
         debug,
       };

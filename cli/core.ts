@@ -74,7 +74,7 @@ export const core: CliCore = {
       method: flags.method, avgBits: flags.avgBits, candidates: flags.bits, actBits: flags.actBits, actRange: flags.actRange,
       weightRange: flags.weightRange, reconInputs: flags.reconInputs,
       solver: flags.solver, error: flags.error, iters: flags.iters, seed: flags.seed,
-      actReparam: flags.actReparam,
+      actReparam: flags.actReparam, floatParams: flags.floatParams,
     };
     let lastStage = '';
     let lastNote = 0;

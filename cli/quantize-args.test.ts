@@ -12,4 +12,11 @@ describe('quantize flags', () => {
     const { command } = parseCommandLine([...base, '--solver', 'relaxed', '--error', 'paper', '--act-reparam', '--act-bits', '4']);
     expect(command).toMatchObject({ solver: 'relaxed', error: 'paper', actReparam: true, actBits: 4 });
   });
+
+  it('store the float parameters as float16 unless told float32, refusing other values', () => {
+    expect(parseCommandLine(base).command).toMatchObject({ floatParams: 'fp16' });
+    expect(parseCommandLine([...base, '--float-params', 'fp32']).command).toMatchObject({ floatParams: 'fp32' });
+    expect(() => parseCommandLine([...base, '--float-params', 'fp8'])).toThrow('--float-params must be one of fp16, fp32, got "fp8"');
+    expect(() => parseCommandLine(['eval', 'm.onnx', '--data', 'd', '--float-params', 'fp16'])).toThrow('--float-params only applies to the quantize command');
+  });
 });

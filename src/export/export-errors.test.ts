@@ -25,7 +25,7 @@ const layers = analyzeModel(model).layers.filter((l) => model.graph.initializers
 const dims = [1, 3, 32, 32];
 const pixels = Float64Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.fround(Math.cos(i * 0.11)));
 const q = syntheticQuantization(model, pixels, dims, [4], 8);
-const source = { layers: q.codes, activations: q.activations, method: 'rtn', settings: DEFAULT_SETTINGS };
+const source = { layers: q.codes, activations: q.activations, method: 'rtn', settings: { ...DEFAULT_SETTINGS, floatParams: 'fp32' as const } };
 const logits = (m: Model, ops = onnxOps) => runReference(m, { [m.graph.inputs[0].name]: { dtype: 'float32', dims, data: pixels } }, { ops }).outputs[m.graph.outputs[0].name].data;
 
 function thrown(work: () => unknown): ExportError {

@@ -1,18 +1,28 @@
 import { encodeModel } from '../onnx/encode.ts';
 import type { Model } from '../onnx/ir.ts';
+import { floatModelFor } from '../quant/half-floats.ts';
+import { halfFloatInitializers } from './half-floats.ts';
 import type { ExportSource } from './source.ts';
 import { writeQuantizedModel, type ExportOptions, type RestoredChannels, type WrittenModel } from './writer.ts';
 
 export interface ExportedFile {
   bytes: Uint8Array;
   written: WrittenModel;
+  /** Float32 initializers stored as float16 (floatParams 'fp16'; none otherwise). */
+  halved: string[];
 }
 
-/** The quantized ONNX file of a saved quantization, encoded whole (or an ExportError, with nothing produced). */
+/**
+ * The quantized ONNX file of a saved quantization, encoded whole (or an ExportError, with nothing
+ * produced). With floatParams 'fp16' the float parameters are the run's float16-rounded ones
+ * (rounding the original model again gives them: `model` may be either) and are stored as float16.
+ */
 export function exportOnnx(model: Model, source: Pick<ExportSource, 'layers' | 'activations' | 'method' | 'settings'>, options: ExportOptions, restored?: ReadonlyMap<string, RestoredChannels>): ExportedFile {
+  const half = source.settings.floatParams === 'fp16';
   const written = writeQuantizedModel({
-    model, layers: source.layers, activations: source.activations, restored,
+    model: floatModelFor(model, source.settings.floatParams), layers: source.layers, activations: source.activations, restored,
     metadata: { method: source.method, settings: source.settings },
   }, options);
-  return { bytes: encodeModel(written.model), written };
+  const halved = half ? halfFloatInitializers(written.model) : { model: written.model, halved: [] };
+  return { bytes: encodeModel(halved.model), written: { ...written, model: halved.model }, halved: halved.halved };
 }

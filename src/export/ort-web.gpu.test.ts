@@ -26,13 +26,14 @@ const layers = analyzeModel(model).layers.filter((l) => model.graph.initializers
 const simulated = simulatedModel(model, layers, q.plan);
 const reference = runReference(simulated, { [model.graph.inputs[0].name]: { dtype: 'float32', dims, data: Float64Array.from(pixels) } }, { ops: { ...onnxOps, ...quantReferenceOps } })
   .outputs[model.graph.outputs[0].name].data;
+const FP32 = { ...DEFAULT_SETTINGS, floatParams: 'fp32' as const }; // half-floats.gpu.test.ts covers float16 float parameters
 const rows = Array.from({ length: BATCH }, (_, i) => Array.from(reference.subarray(i * 2, i * 2 + 2)));
 
 describe("exports in onnxruntime-web", () => {
   for (const format of ['qdq', 'nbits'] as const) {
     for (const { ep, runtime } of WEB_RUNTIMES) {
       it(`${format} weights on ${runtime}: logits within 1e-4 of the simulation, every prediction agreeing`, async () => {
-        const { bytes } = exportOnnx(model, { layers: q.codes, activations: q.activations, method: 'rtn', settings: DEFAULT_SETTINGS }, { target: ep, format });
+        const { bytes } = exportOnnx(model, { layers: q.codes, activations: q.activations, method: 'rtn', settings: FP32 }, { target: ep, format });
         const v = await verifyExport(await ortWeb(ep), runtime, ep, bytes, {
           batches: [{ pixels, count: BATCH }], dims: [3, 32, 32], simulated: rows, isFake: [true, false, true],
         });
@@ -56,7 +57,7 @@ describe("exports in onnxruntime-web", () => {
 
   it('the studio engine runs the exported file on WebGPU (Q/DQ kernels, folded weights) like the simulated model', async () => {
     const ctx = await gpuForTests();
-    const { bytes } = exportOnnx(model, { layers: q.codes, activations: q.activations, method: 'rtn', settings: DEFAULT_SETTINGS }, { target: 'wasm', format: 'nbits' });
+    const { bytes } = exportOnnx(model, { layers: q.codes, activations: q.activations, method: 'rtn', settings: FP32 }, { target: 'wasm', format: 'nbits' });
     const exported = new GpuModel(ctx, decodeModel(bytes));
     const sim = new GpuModel(ctx, simulated, { reference: quantReferenceOps, gpu: quantGpuOps });
     try {

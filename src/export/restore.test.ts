@@ -17,7 +17,8 @@ import { syntheticQuantization } from './testing.ts';
 const model = decodeModel(new Uint8Array(readFileSync(join(import.meta.dirname, '../../tools/fixtures/vit_tiny_op17.onnx'))), { fileName: 'vit_tiny_op17.onnx' });
 const dims = [2, 3, 32, 32];
 const input = Float64Array.from({ length: 2 * 3 * 32 * 32 }, (_, i) => Math.fround(Math.cos(i * 0.21) * 1.3));
-const report = { settings: DEFAULT_SETTINGS } as QuantizeReport;
+const FP32 = { ...DEFAULT_SETTINGS, floatParams: 'fp32' as const };
+const report = { settings: FP32 } as QuantizeReport;
 
 function logits(m: Model): number[] {
   const name = m.graph.inputs[0].name;
@@ -25,7 +26,7 @@ function logits(m: Model): number[] {
   return Array.from(out[m.graph.outputs[0].name].data);
 }
 
-function saved(settings = DEFAULT_SETTINGS): { source: ExportSource; simulated: Model } {
+function saved(settings: typeof DEFAULT_SETTINGS = FP32): { source: ExportSource; simulated: Model } {
   const q = syntheticQuantization(model, input, dims, [2, 3, 4, 6, 8], 8);
   const layers = analyzeModel(model).layers.filter((l) => model.graph.initializers.has(l.weight));
   const source: ExportSource = {
@@ -52,7 +53,7 @@ describe('restoring a run from its saved codes', () => {
   });
 
   it('refuses a run whose LayerNorms were reparameterised', () => {
-    const { source } = saved({ ...DEFAULT_SETTINGS, actReparam: true });
+    const { source } = saved({ ...FP32, actReparam: true });
     expect(() => restoreResult(model, source, report)).toThrow(/reparameterised/);
   });
 });

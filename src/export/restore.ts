@@ -1,5 +1,6 @@
 import { analyzeModel } from '../model/summary.ts';
 import { elementCount, type Model } from '../onnx/ir.ts';
+import { floatModelFor } from '../quant/half-floats.ts';
 import type { QuantizeReport, QuantizeResult } from '../quant/pipeline.ts';
 import { simulatedModel, type SimulationPlan } from '../quant/simulate.ts';
 import { dequantizedWeight } from './codes.ts';
@@ -9,13 +10,15 @@ import type { ExportSource } from './source.ts';
 /**
  * A quantization run rebuilt from its saved codes: the same plan (fake-quantized weights, activation
  * parameters) and simulated model as when it finished, so a reopened project can show and export it
- * without quantizing again.
+ * without quantizing again. Float parameters rounded to float16 by the run are rounded again
+ * from `model` (the FP model), the same way.
  */
-export function restoreResult(model: Model, source: ExportSource, report: QuantizeReport): QuantizeResult {
+export function restoreResult(input: Model, source: ExportSource, report: QuantizeReport): QuantizeResult {
   if (source.settings.actReparam) {
     // The codes belong to the rescaled LayerNorms and weights, which are not saved.
     throw new ExportError('a run with reparameterised LayerNorms cannot be rebuilt from its codes; quantize again');
   }
+  const model = floatModelFor(input, source.settings.floatParams);
   const layers = analyzeModel(model).layers;
   const byName = new Map(layers.map((l) => [l.name, l]));
   const plan: SimulationPlan = { layers: new Map(), activations: new Map(source.activations) };

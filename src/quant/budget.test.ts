@@ -15,6 +15,11 @@ describe('stored-bit accounting', () => {
     expect(layerStoredBits(layer, 4, { zeroPointBits: 8 })).toBe(48 + 96 + 24 + 96);
   });
 
+  it('charges fp16 biases 16 bits a value when asked', () => {
+    expect(layerStoredBits(layer, 4, { biasBits: 16 })).toBe(48 + 96 + 12 + 48);
+    expect(() => layerStoredBits(layer, 4, { biasBits: 8 as never })).toThrow(/biasBits must be 32 or 16/);
+  });
+
   it('charges a restored channel its float weights and an index on top of its codes', () => {
     // one channel of 4 weights at 32 bits + a 32-bit index
     expect(layerStoredBits({ ...layer, restoredChannels: 1 }, 4)).toBe(252 + 4 * 32 + 32);

@@ -7,7 +7,7 @@
  *                  + outFeatures * zeroPointBits(b)                per-channel zero point
  *                  + restoredChannels * (params/outFeatures * 32   VEFT full-precision channel weights
  *                                        + 32)                     and that channel's int32 index
- *                  + biasCount * 32                                bias kept in float32
+ *                  + biasCount * biasBits                          bias kept in float32 (or float16)
  *
  *   average = sum_l bits(l, b_l) / sum_l params_l
  *
@@ -35,6 +35,8 @@ export interface StorageOptions {
   scaleBits?: 32 | 16;
   /** Bits per stored zero point: the weight width (default) or a whole byte. */
   zeroPointBits?: 'weight' | 8;
+  /** Bits per stored bias value: float32 (default) or float16. */
+  biasBits?: 32 | 16;
 }
 
 const FLOAT_BITS = 32;
@@ -64,15 +66,16 @@ function checkLayer(layer: LayerStorage, index: number): void {
 }
 
 function checkOptions(options: StorageOptions): void {
-  const { scaleBits = 32, zeroPointBits = 'weight' } = options;
+  const { scaleBits = 32, zeroPointBits = 'weight', biasBits = 32 } = options;
   if (scaleBits !== 32 && scaleBits !== 16) throw new RangeError(`budget: scaleBits must be 32 or 16, got ${String(scaleBits)}`);
+  if (biasBits !== 32 && biasBits !== 16) throw new RangeError(`budget: biasBits must be 32 or 16, got ${String(biasBits)}`);
   if (zeroPointBits !== 'weight' && zeroPointBits !== 8) throw new RangeError(`budget: zeroPointBits must be 'weight' or 8, got ${String(zeroPointBits)}`);
 }
 
 export function affineStoredBits(layer: LayerStorage, options: StorageOptions = {}, index = 0): AffineBits {
   checkLayer(layer, index);
   checkOptions(options);
-  const { scaleBits = 32, zeroPointBits = 'weight' } = options;
+  const { scaleBits = 32, zeroPointBits = 'weight', biasBits = 32 } = options;
   const channels = layer.outFeatures;
   const restored = layer.restoredChannels ?? 0;
   const perChannelWeights = layer.params / channels;
@@ -84,7 +87,7 @@ export function affineStoredBits(layer: LayerStorage, options: StorageOptions = 
       channels * scaleBits +
       zeroFixed +
       restored * (perChannelWeights * FLOAT_BITS + INDEX_BITS) +
-      (layer.biasCount ?? 0) * FLOAT_BITS,
+      (layer.biasCount ?? 0) * biasBits,
   };
 }
 

@@ -4,11 +4,12 @@ import type { QuantLayer } from '../model/layers.ts';
 import { blockOf, analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
 import { allocateBits, DEFAULT_CANDIDATES, type Allocation } from './allocate.ts';
-import { averageBits, layerStoredBits, type LayerStorage } from './budget.ts';
+import { averageBits, layerStoredBits, type LayerStorage, type StorageOptions } from './budget.ts';
 import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
 import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredErrorTable } from './error-models.ts';
 import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
+import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
 import { layerImportance } from './importance.ts';
 import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
 import type { RangeMethod } from './observers.ts';
@@ -48,6 +49,11 @@ export interface QuantizeSettings {
    * activations. Needs quantized activations; off when absent.
    */
   actReparam?: boolean;
+  /**
+   * Float parameters that stay in float (embeddings, LayerNorms, biases): float32, or rounded to
+   * float16 before calibrating (half-floats.ts) and stored so by the export. Absent: 'fp32'.
+   */
+  floatParams?: FloatParams;
 }
 
 /**
@@ -57,7 +63,7 @@ export interface QuantizeSettings {
  */
 export const DEFAULT_SETTINGS: QuantizeSettings = {
   method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'percentile', weightRange: 'minmax',
-  solver: 'exact', error: 'measured', iters: 300, reconImages: 32, reconInputs: 'quantized', seed: 0,
+  solver: 'exact', error: 'measured', iters: 300, reconImages: 32, reconInputs: 'quantized', seed: 0, floatParams: 'fp16',
 };
 
 export const PAPER_SETTINGS: QuantizeSettings = { ...DEFAULT_SETTINGS, solver: 'relaxed', error: 'paper' };
@@ -117,6 +123,8 @@ export interface QuantizeReport {
   evaluation: { fp: Omit<Scores, 'logits'>; quantized: Omit<Scores, 'logits'>; agreement: number } | null;
   /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
   reparameterized: string[];
+  /** With floatParams 'fp16': the float tensors rounded to float16, and those kept in float32 (beyond its range). */
+  halfFloats?: { tensors: number; values: number; kept: string[] };
 }
 
 export interface QuantizeResult {
@@ -164,17 +172,25 @@ export interface QuantizeHooks {
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
 
-function storageOf(layer: QuantLayer): LayerStorage {
+function storageOf(layer: QuantLayer, floatParams?: FloatParams): LayerStorage {
   const weights = layer.inFeatures * layer.outFeatures;
-  return { params: weights, outFeatures: layer.outFeatures, biasCount: layer.params - weights };
+  const bias = layer.params - weights;
+  // With float16 biases, one too small to be stored so (half-floats.ts) counts as two halves.
+  const halves = floatParams === 'fp16' && layer.bias && !worthHalving(layer.bias, bias) ? 2 : 1;
+  return { params: weights, outFeatures: layer.outFeatures, biasCount: bias * halves };
+}
+
+function storageOptions(floatParams?: FloatParams): StorageOptions {
+  return floatParams === 'fp16' ? { biasBits: 16 } : {};
 }
 
 /** Largest candidate width whose uniform use fits the budget. */
-export function uniformBits(layers: readonly QuantLayer[], candidates: readonly number[], budget: number): number {
-  const storage = layers.map(storageOf);
-  const fitting = [...candidates].sort((a, b) => b - a).find((b) => averageBits(storage, storage.map(() => b)) <= budget + 1e-12);
+export function uniformBits(layers: readonly QuantLayer[], candidates: readonly number[], budget: number, floatParams?: FloatParams): number {
+  const storage = layers.map((l) => storageOf(l, floatParams));
+  const options = storageOptions(floatParams);
+  const fitting = [...candidates].sort((a, b) => b - a).find((b) => averageBits(storage, storage.map(() => b), options) <= budget + 1e-12);
   if (fitting === undefined) {
-    throw new RangeError(`no uniform width fits ${budget} bits per weight; the least, ${Math.min(...candidates)} bits, needs ${averageBits(storage, storage.map(() => Math.min(...candidates))).toFixed(3)}`);
+    throw new RangeError(`no uniform width fits ${budget} bits per weight; the least, ${Math.min(...candidates)} bits, needs ${averageBits(storage, storage.map(() => Math.min(...candidates)), options).toFixed(3)}`);
   }
   return fitting;
 }
@@ -188,9 +204,9 @@ export function quantizableLayers(model: Model): QuantLayer[] {
  * The stored bits per weight of every layer at `bits` (codes, scales, zero points and biases):
  * the budget at which a uniform b-bit model and a mixed allocation store the same bytes.
  */
-export function uniformBudget(model: Model, bits: number): number {
-  const storage = quantizableLayers(model).map(storageOf);
-  return averageBits(storage, storage.map(() => bits));
+export function uniformBudget(model: Model, bits: number, floatParams?: FloatParams): number {
+  const storage = quantizableLayers(model).map((l) => storageOf(l, floatParams));
+  return averageBits(storage, storage.map(() => bits), storageOptions(floatParams));
 }
 
 class Stages {
@@ -233,6 +249,10 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   const layers = structure.layers.filter((l) => model.graph.initializers.has(l.weight));
   if (layers.length === 0) throw new Error('the model has no layer with a constant weight to quantize');
   const stages = new Stages(hooks);
+  // The FP baseline; `model` becomes its reparameterised and/or float16-rounded equivalent.
+  const original = model;
+  const half = settings.floatParams === 'fp16';
+  let halfFloats: HalfFloats | null = null;
   let fp = new GpuModel(ctx, model, OPS);
   const plan: SimulationPlan = { layers: new Map() };
   const results: LayerResult[] = layers.map((l) => ({
@@ -251,7 +271,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   const cache = inputs.cache ?? {};
   const reparam = settings.actReparam === true && settings.actBits !== null;
   // Cached work is keyed by what it depends on besides the model and the images.
-  const variant = `${settings.seed}:${reparam ? 'reparam' : 'plain'}`;
+  const variant = `${settings.seed}:${reparam ? 'reparam' : 'plain'}${half ? ':fp16' : ''}`;
   let reparameterized: string[] = [];
 
   // The stage table: what each stage in STAGES does and whether this run needs it.
@@ -282,11 +302,13 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   }
   fp.dispose();
 
-  const quantized = layers.map((l, i) => ({ storage: storageOf(l), bits: bits[i] }));
-  const storedBits = quantized.reduce((s, q) => s + (q.bits >= 32 ? (q.storage.params + (q.storage.biasCount ?? 0)) * 32 : layerStoredBits(q.storage, q.bits)), 0);
+  const quantized = layers.map((l, i) => ({ storage: storageOf(l, settings.floatParams), bits: bits[i] }));
+  const storedBits = quantized.reduce((s, q, i) => s + (q.bits >= 32 ? layers[i].params * 32 : layerStoredBits(q.storage, q.bits, storageOptions(settings.floatParams))), 0);
   const quantizedParams = layers.reduce((s, l) => s + l.params, 0);
   const fpBytes = structure.totalParams * 4;
-  const modelBytes = storedBits / 8 + (structure.totalParams - quantizedParams) * 4;
+  const layerBiases = new Set(layers.map((l) => l.bias));
+  const halvedOther = (halfFloats as HalfFloats | null)?.rounded.filter((t) => !layerBiases.has(t.name)).reduce((s, t) => s + t.count, 0) ?? 0;
+  const modelBytes = storedBits / 8 + (structure.totalParams - quantizedParams) * 4 - halvedOther * 2;
   const simulated = bits.every((b) => b >= 32) ? model : simulatedModel(model, layers, plan);
   return {
     plan,
@@ -304,6 +326,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       cancelled,
       evaluation,
       reparameterized,
+      ...(halfFloats ? { halfFloats: halfSummary(halfFloats) } : {}),
     },
   };
 
@@ -325,8 +348,18 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     stages.end();
   }
 
+  // After any reparameterisation (which changes these values): calibration, reconstruction, evaluation and the export use the float16-rounded model.
+  function roundFloatParams(): void {
+    const r = halfFloatModel(model);
+    model = r.model;
+    halfFloats = r;
+    fp.dispose();
+    fp = new GpuModel(ctx, model, OPS);
+  }
+
   async function calibrateStage(): Promise<void> {
     stages.begin('calibrate', inputs.calibration.length);
+    if (half && !halfFloats) roundFloatParams();
     calibration = cache.calibration?.get(variant) ?? null;
     if (!calibration) {
       calibration = await calibrate(fp, layers, inputs.calibration, {
@@ -356,12 +389,12 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     stages.begin('allocate', 1);
     if (settings.method === 'defakeq') {
       allocation = allocateBits({
-        layers: layers.map(storageOf), scores: results.map((r) => r.score), budget: settings.avgBits,
+        layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams), scores: results.map((r) => r.score), budget: settings.avgBits,
         candidates: settings.candidates, error: errorModel(settings.error, settings.error === 'measured' ? measuredTable() : undefined),
       }, settings.solver);
       bits = allocation.bits;
     } else {
-      const b = uniformBits(layers, settings.candidates, settings.avgBits);
+      const b = uniformBits(layers, settings.candidates, settings.avgBits, settings.floatParams);
       bits = layers.map(() => b);
     }
     bits.forEach((b, i) => (results[i].bits = b));
@@ -445,7 +478,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       results.forEach((r) => (r.sqnr = sqnr.get(r.name) ?? null));
       stages.step(1, total);
       if (inputs.evaluation?.length) {
-        const a = cache.fpScores ?? (await score(fp, inputs.evaluation, inputs.fakeIndex, hooks.signal));
+        const a = cache.fpScores ?? (await baselineScores(inputs.evaluation));
         cache.fpScores = a;
         stages.step(1 + inputs.evaluation.length, total);
         const b = await score(q, inputs.evaluation, inputs.fakeIndex, hooks.signal);
@@ -458,6 +491,21 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     }
     stages.end();
   }
+
+  /** The FP baseline's scores: the input model's (the same function as a reparameterised one), never the rounded one's. */
+  async function baselineScores(evaluation: LabelledBatch[]): Promise<Scores> {
+    if (!half) return score(fp, evaluation, inputs.fakeIndex, hooks.signal);
+    const baseline = new GpuModel(ctx, original, OPS);
+    try {
+      return await score(baseline, evaluation, inputs.fakeIndex, hooks.signal);
+    } finally {
+      baseline.dispose();
+    }
+  }
+}
+
+function halfSummary(h: HalfFloats): NonNullable<QuantizeReport['halfFloats']> {
+  return { tensors: h.rounded.length, values: h.rounded.reduce((s, t) => s + t.count, 0), kept: h.kept };
 }
 
 function summaryOf(a: Allocation | null): QuantizeReport['allocation'] {

@@ -73,6 +73,9 @@ export function SettingsForm() {
       <Row id="q-reparam" label="Outlier channels" hint="Rescale post-LayerNorm channels into one range first (same function; helps 4-bit activations).">
         <Choice id="q-reparam" value={settings.actReparam ? 'on' : 'off'} disabled={disabled || settings.actBits === null} onChange={(v) => update({ actReparam: v === 'on' })} options={[['off', 'leave as they are'], ['on', 'reparameterize (RepQ-ViT style)']]} />
       </Row>
+      <Row id="q-floats" label="Float parameters" hint="Norms, biases and embeddings, which stay in float: stored as float16 (rounded before calibrating, so the export is still exact) or float32.">
+        <Choice id="q-floats" value={settings.floatParams ?? 'fp32'} disabled={disabled} onChange={(v) => update({ floatParams: v === 'fp16' ? 'fp16' : 'fp32' })} options={[['fp16', 'float16 (smaller file)'], ['fp32', 'float32']]} />
+      </Row>
       <Row id="q-wrange" label="Weight range" hint="Per output channel: min/max, or searched for the least rounding error.">
         <Choice id="q-wrange" value={settings.weightRange} disabled={disabled} onChange={set('weightRange')} options={[['minmax', 'min/max'], ['mse', 'least squared error']]} />
       </Row>
