@@ -28,11 +28,13 @@ export interface QuantizeFlags {
   calibImages: number;
   /** Reparameterise post-LayerNorm channels before calibrating (outlier channels, low-bit activations). */
   actReparam: boolean;
+  /** What the budget counts: the file's bytes ('export', the default with --out) or the true widths. */
+  storage: 'true-width' | 'export';
 }
 
 export interface ExportFlags {
   target: 'wasm' | 'webgpu';
-  format?: 'qdq' | 'nbits';
+  format?: 'auto' | 'qdq' | 'nbits';
 }
 
 export type Command =
@@ -79,12 +81,14 @@ commands:
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error measured|paper|noise]
       [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
       [--iters 300] [--seed 0]
-      [--target wasm|webgpu] [--format qdq|nbits]   the low-bit ONNX written by --out
+      [--storage export|true-width]  what --avg-bits counts: the file's bytes (default with --out)
+                                     or codes at their true width (default without)
+      [--target wasm|webgpu] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
                                      (R.json also keeps what a later export needs)
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
-      [--target wasm|webgpu] [--format qdq|nbits] [--json]
+      [--target wasm|webgpu] [--format auto|qdq|nbits] [--json]
 
 options for every command: --debug (stack traces), --help`;
 
@@ -120,11 +124,12 @@ const OPTIONS = {
   format: { type: 'string' },
   model: { type: 'string' },
   'act-reparam': { type: 'boolean' },
+  storage: { type: 'string' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'target', 'format'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'target', 'format', 'storage'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -196,7 +201,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   });
   const exportFlags = (): ExportFlags => ({
     target: oneOf(values.target, '--target', ['wasm', 'webgpu'] as const, 'wasm'),
-    format: values.format === undefined ? undefined : oneOf(values.format, '--format', ['qdq', 'nbits'] as const, 'qdq'),
+    format: values.format === undefined ? undefined : oneOf(values.format, '--format', ['auto', 'qdq', 'nbits'] as const, 'auto'),
   });
   const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : 1;
   if (!Number.isInteger(fakeIndex) || fakeIndex < 0) throw new CliUsageError(`--fake-index must be a class index (0, 1, ...), got "${values['fake-index']}"`);
@@ -247,6 +252,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           seed: values.seed !== undefined ? Number(values.seed) : 0,
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
           actReparam: values['act-reparam'] === true,
+          storage: oneOf(values.storage, '--storage', ['export', 'true-width'] as const, values.out ? 'export' : 'true-width'),
         },
         debug,
       };
