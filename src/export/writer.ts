@@ -87,7 +87,9 @@ function node(name: string, opType: string, inputs: string[], outputs: string[],
   return { name, opType, domain, inputs, outputs, attrs };
 }
 
-const DTYPE_BITS: Partial<Record<DType, number>> = { float32: 32, float16: 16, uint8: 8, int8: 8, uint4: 4, int4: 4, int32: 32, int64: 64 };
+const DTYPE_BITS: Partial<Record<DType, number>> = {
+  float64: 64, float32: 32, float16: 16, bfloat16: 16, uint64: 64, int64: 64, uint32: 32, int32: 32, uint16: 16, int16: 16, uint8: 8, int8: 8, bool: 8, uint4: 4, int4: 4,
+};
 
 /** Bytes of a tensor's values as encoded (4-bit types two to a byte). */
 export function tensorBytes(t: Tensor | undefined): number {
