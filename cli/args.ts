@@ -30,11 +30,13 @@ export interface QuantizeFlags {
   actReparam: boolean;
   /** Float parameters that stay in float (norms, biases, embeddings): rounded to and stored as float16, or kept float32. */
   floatParams: 'fp16' | 'fp32';
+  /** What the budget counts: the file's bytes ('export', the default with --out) or the true widths. */
+  storage: 'true-width' | 'export';
 }
 
 export interface ExportFlags {
   target: 'wasm' | 'webgpu';
-  format?: 'qdq' | 'nbits';
+  format?: 'auto' | 'qdq' | 'nbits';
 }
 
 export type Command =
@@ -82,12 +84,14 @@ commands:
       [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
       [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
       [--iters 300] [--seed 0]
-      [--target wasm|webgpu] [--format qdq|nbits]   the low-bit ONNX written by --out
+      [--storage export|true-width]  what --avg-bits counts: the file's bytes (default with --out)
+                                     or codes at their true width (default without)
+      [--target wasm|webgpu] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
                                      (R.json also keeps what a later export needs)
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
-      [--target wasm|webgpu] [--format qdq|nbits] [--json]
+      [--target wasm|webgpu] [--format auto|qdq|nbits] [--json]
 
 options for every command: --debug (stack traces), --help`;
 
@@ -124,11 +128,12 @@ const OPTIONS = {
   model: { type: 'string' },
   'act-reparam': { type: 'boolean' },
   'float-params': { type: 'string' },
+  storage: { type: 'string' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'float-params', 'target', 'format'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'float-params', 'target', 'format', 'storage'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -200,7 +205,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   });
   const exportFlags = (): ExportFlags => ({
     target: oneOf(values.target, '--target', ['wasm', 'webgpu'] as const, 'wasm'),
-    format: values.format === undefined ? undefined : oneOf(values.format, '--format', ['qdq', 'nbits'] as const, 'qdq'),
+    format: values.format === undefined ? undefined : oneOf(values.format, '--format', ['auto', 'qdq', 'nbits'] as const, 'auto'),
   });
   const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : 1;
   if (!Number.isInteger(fakeIndex) || fakeIndex < 0) throw new CliUsageError(`--fake-index must be a class index (0, 1, ...), got "${values['fake-index']}"`);
@@ -252,6 +257,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
           actReparam: values['act-reparam'] === true,
           floatParams: oneOf(values['float-params'], '--float-params', ['fp16', 'fp32'] as const, 'fp16'),
+          storage: oneOf(values.storage, '--storage', ['export', 'true-width'] as const, values.out ? 'export' : 'true-width'),
         },
         debug,
       };

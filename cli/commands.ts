@@ -109,7 +109,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       }
       if (exported && command.out) {
         await writeWhole(command.out, exported.onnx);
-        deps.note(`${exported.written.format === 'qdq' ? 'DequantizeLinear' : 'MatMulNBits'} export written to ${command.out}: ${exported.onnx.length} bytes, ${(100 * exported.report.size.ratio).toFixed(1)}% of the FP32 file`);
+        deps.note(`${formatSummary(exported.written.layers)} export written to ${command.out}: ${exported.onnx.length} bytes, ${(100 * exported.report.size.ratio).toFixed(1)}% of the FP32 file`);
       }
       if (command.json) deps.out(json(report));
       return 0;
@@ -186,4 +186,14 @@ async function writeBundle(dir: string, files: Record<string, Uint8Array>): Prom
     await rm(partial, { recursive: true, force: true });
     throw e;
   }
+}
+
+/** "DequantizeLinear", "MatMulNBits", or "DequantizeLinear (20 layers) + MatMulNBits (5 layers)". */
+function formatSummary(layers: readonly { format: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const l of layers) {
+    const kind = l.format.split(' ')[0];
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return counts.size <= 1 ? ([...counts.keys()][0] ?? 'float') : [...counts].map(([k, n]) => `${k} (${n} layers)`).join(' + ');
 }

@@ -8,7 +8,8 @@ import { batchSizes } from '../src/model/input.ts';
 import { score } from '../src/quant/evaluate.ts';
 import { DEFAULT_SETTINGS, quantizeModel, type QuantizeReport, type QuantizeResult, type QuantizeSettings } from '../src/quant/pipeline.ts';
 import { reconstructor } from '../src/quant/reconstruct.ts';
-import type { QuantizeFlags } from './args.ts';
+import type { ExportFlags, QuantizeFlags } from './args.ts';
+import { TARGET_FORMAT } from '../src/export/writer.ts';
 import { formatReport, modelReport } from '../src/model/report.ts';
 import { analyzeModel } from '../src/model/summary.ts';
 import type { LoadedModel } from './model-files.ts';
@@ -45,7 +46,7 @@ export interface CliCore {
   /** Accuracy and ROC-AUC over labelled batches. */
   evaluate(ctx: GpuContext, model: LoadedModel, batches: (InputBatch & { isFake: boolean[] })[], fakeIndex: number): Promise<EvalScores>;
   /** The quantization pipeline; returns the report and the result (for the export). `note` receives progress lines. */
-  quantize(ctx: GpuContext, model: LoadedModel, data: QuantizeData, flags: QuantizeFlags, note: (line: string) => void): Promise<{ report: QuantizeReport; result: QuantizeResult }>;
+  quantize(ctx: GpuContext, model: LoadedModel, data: QuantizeData, flags: QuantizeFlags & ExportFlags, note: (line: string) => void): Promise<{ report: QuantizeReport; result: QuantizeResult }>;
   /** Structure of a decoded model: layers, blocks, attention cores, op histogram. */
   inspect(model: LoadedModel): Promise<InspectOutput>;
   /** Logits for every image of every batch, in order: one row per image. */
@@ -75,6 +76,7 @@ export const core: CliCore = {
       weightRange: flags.weightRange, reconInputs: flags.reconInputs,
       solver: flags.solver, error: flags.error, iters: flags.iters, seed: flags.seed,
       actReparam: flags.actReparam, floatParams: flags.floatParams,
+      storage: flags.storage, exportFormat: flags.format ?? TARGET_FORMAT[flags.target],
     };
     let lastStage = '';
     let lastNote = 0;

@@ -54,12 +54,12 @@ describe('cli quantize --out, export, and the exported file everywhere', () => {
     const report = join(dir, 'r.json');
     const onnx = join(dir, 'q.onnx');
     const q = await cli('quantize', 'tools/fixtures/vit_tiny_op17.onnx', '--calib', 'tools/fixtures/images', '--eval', 'tools/fixtures/labelled', '--method', 'rtn', '--bits', '2,3,4,6,8', '--report', report, '--out', onnx);
-    expect(q.stderr).toMatch(/DequantizeLinear export written to/);
+    expect(q.stderr).toMatch(/(DequantizeLinear|MatMulNBits).* export written to/);
     expect(q.code).toBe(0);
     const saved = JSON.parse(await readFile(report, 'utf8'));
     expect(Object.keys(saved)).toEqual(expect.arrayContaining(['avgBits', 'modelBytes', 'layers', 'settings', 'timings', 'export']));
     const exported = decodeModel(new Uint8Array(await readFile(onnx)));
-    expect(exported.graph.nodes.some((n) => n.opType === 'DequantizeLinear')).toBe(true);
+    expect(exported.graph.nodes.some((n) => n.opType === 'DequantizeLinear' || n.opType === 'MatMulNBits')).toBe(true);
 
     const run = await cli('run', onnx, '--images', 'tools/fixtures/images', '--size', '32', '--json');
     expect(run.code).toBe(0);

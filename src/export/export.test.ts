@@ -40,6 +40,8 @@ describe('export round trip: write, decode, run = the simulation', () => {
     ['vit_tiny_op17.onnx', 'nbits', 8],
     ['deit_tiny_distilled_op13.onnx', 'nbits', null],
     ['swin_tiny_op17.onnx', 'qdq', 8],
+    ['vit_tiny_op17.onnx', 'auto', 8],
+    ['deit_tiny_distilled_op13.onnx', 'auto', null],
   ];
   for (const [file, format, actBits] of cases) {
     it(`${file}, ${format} weights at 2..8 bits, ${actBits ?? 'float'} activations: same logits as the simulated model`, () => {
@@ -50,7 +52,11 @@ describe('export round trip: write, decode, run = the simulation', () => {
       const { bytes, written } = exportOnnx(model, source(q), { target: 'wasm', format });
       const reread = decodeModel(bytes, { fileName: 'exported.onnx' });
       const ops = new Set(reread.graph.nodes.map((n) => n.opType));
-      expect(ops.has(format === 'qdq' ? 'DequantizeLinear' : 'MatMulNBits')).toBe(true);
+      if (format === 'auto') {
+        // Mixed: the 2-bit matmuls as MatMulNBits, the other widths and the Conv with DequantizeLinear.
+        expect(ops.has('MatMulNBits') && ops.has('DequantizeLinear')).toBe(true);
+        expect(written.layers.filter((l) => l.bits === 2 && !l.format.startsWith('MatMulNBits')).every((l) => analyzeModel(model).layers.find((m) => m.name === l.name)?.kind === 'conv')).toBe(true);
+      } else expect(ops.has(format === 'qdq' ? 'DequantizeLinear' : 'MatMulNBits')).toBe(true);
       expect(ops.has('QuantizeLinear')).toBe(actBits !== null);
       expect(reread.opsets.find((o) => o.domain === '')?.version).toBe(21);
       const exported = logits(lowerForEngine(reread), x);
@@ -58,7 +64,7 @@ describe('export round trip: write, decode, run = the simulation', () => {
       const fp = logits(model, x);
       expect(Math.max(...fp.map((v, i) => Math.abs(v - simulated[i])))).toBeGreaterThan(1e-4); // quantization did change the model
       // The reference executor also runs MatMulNBits itself (unlowered), with the same result.
-      if (format === 'nbits') expect(Array.from(logits(reread, x))).toEqual(Array.from(simulated));
+      if (format !== 'qdq') expect(Array.from(logits(reread, x))).toEqual(Array.from(simulated));
       expect(written.layers.map((l) => l.bits)).toEqual(q.codes.map((c) => c.bits));
     });
   }

@@ -1,5 +1,7 @@
 import { encodeModel } from '../onnx/encode.ts';
-import type { Model } from '../onnx/ir.ts';
+import { compactModel } from './compact.ts';
+import { analyzeModel } from '../model/summary.ts';
+import { elementCount, type Model } from '../onnx/ir.ts';
 import { floatModelFor } from '../quant/half-floats.ts';
 import { halfFloatInitializers } from './half-floats.ts';
 import type { ExportSource } from './source.ts';
@@ -13,9 +15,10 @@ export interface ExportedFile {
 }
 
 /**
- * The quantized ONNX file of a saved quantization, encoded whole (or an ExportError, with nothing
- * produced). With floatParams 'fp16' the float parameters are the run's float16-rounded ones
- * (rounding the original model again gives them: `model` may be either) and are stored as float16.
+ * The quantized ONNX file of a saved quantization, its graph compacted (compact.ts), encoded whole
+ * (or an ExportError, with nothing produced). With floatParams 'fp16' the float parameters are the
+ * run's float16-rounded ones (rounding the original model again gives them: `model` may be either)
+ * and are stored as float16.
  */
 export function exportOnnx(model: Model, source: Pick<ExportSource, 'layers' | 'activations' | 'method' | 'settings'>, options: ExportOptions, restored?: ReadonlyMap<string, RestoredChannels>): ExportedFile {
   const half = source.settings.floatParams === 'fp16';
@@ -24,5 +27,14 @@ export function exportOnnx(model: Model, source: Pick<ExportSource, 'layers' | '
     metadata: { method: source.method, settings: source.settings },
   }, options);
   const halved = half ? halfFloatInitializers(written.model) : { model: written.model, halved: [] };
-  return { bytes: encodeModel(halved.model), written: { ...written, model: halved.model }, halved: halved.halved };
+  const compact = compactModel(halved.model).model;
+  // A layer's bytes count its bias as stored: two bytes a value once it is float16.
+  const halves = new Set(halved.halved);
+  const biasOf = new Map(analyzeModel(model).layers.map((l) => [l.name, l.bias]));
+  const layers = written.layers.map((l) => {
+    const bias = biasOf.get(l.name);
+    const t = bias && halves.has(bias) ? written.model.graph.initializers.get(bias) : undefined;
+    return t ? { ...l, bytes: l.bytes - 2 * elementCount(t.dims) } : l;
+  });
+  return { bytes: encodeModel(compact), written: { ...written, layers, model: compact }, halved: halved.halved };
 }

@@ -30,7 +30,7 @@ const FP32 = { ...DEFAULT_SETTINGS, floatParams: 'fp32' as const }; // half-floa
 const rows = Array.from({ length: BATCH }, (_, i) => Array.from(reference.subarray(i * 2, i * 2 + 2)));
 
 describe("exports in onnxruntime-web", () => {
-  for (const format of ['qdq', 'nbits'] as const) {
+  for (const format of ['qdq', 'nbits', 'auto'] as const) {
     for (const { ep, runtime } of WEB_RUNTIMES) {
       it(`${format} weights on ${runtime}: logits within 1e-4 of the simulation, every prediction agreeing`, async () => {
         const { bytes } = exportOnnx(model, { layers: q.codes, activations: q.activations, method: 'rtn', settings: FP32 }, { target: ep, format });

@@ -1,11 +1,12 @@
 import { analyzeModel } from '../model/summary.ts';
 import type { QuantLayer } from '../model/layers.ts';
-import type { DType, Model, Node, Tensor } from '../onnx/ir.ts';
+import { elementCount, type DType, type Model, type Node, type Tensor } from '../onnx/ir.ts';
 import type { QuantParams } from '../quant/quantizer.ts';
 import { storedIndex, type LayerCodes } from './codes.ts';
 import { ExportError, listLayers } from './errors.ts';
 import { upgradeOpset } from './opset.ts';
-import { nbitsContainer, packBits, packedBytes, qdqContainer } from './packing.ts';
+import { consumersOf, layerLayout, nbitsObstacle, type LayerShape, type WeightFormat } from './layout.ts';
+import { packBits, packedBytes, qdqContainer } from './packing.ts';
 
 /**
  * Writes the quantized graph: every quantized weight as integer codes with per-channel scales and
@@ -17,19 +18,20 @@ import { nbitsContainer, packBits, packedBytes, qdqContainer } from './packing.t
  */
 
 export type ExportTarget = 'wasm' | 'webgpu';
-export type WeightFormat = 'qdq' | 'nbits';
+export type { WeightFormat } from './layout.ts';
 
 export const TARGETS: readonly ExportTarget[] = ['wasm', 'webgpu'];
 
 /**
- * Per target: the weight format (DequantizeLinear per channel is exact and the smallest for
- * per-channel parameters; MatMulNBits repeats the channel's scale in every block) and how
+ * Per target: the weight format (per layer the smaller of DequantizeLinear per channel and
+ * MatMulNBits, layout.ts: DequantizeLinear for 4 and 8 bits, MatMulNBits for 2-bit MatMuls, whose
+ * codes DequantizeLinear could only keep in uint4) and how
  * activations below 8 bits are written (uint4 activation Q/DQ does not load on the native WebGPU
  * EP, so every target uses uint8 Q/DQ, clipped to the narrower range first). Measured with
  * onnxruntime-web 1.30: the native WebGPU EP has no QuantizeLinear (nor Round) kernel, so it runs
  * the activation QuantizeLinear on the CPU, exactly; verification lists those nodes.
  */
-export const TARGET_FORMAT: Record<ExportTarget, WeightFormat> = { wasm: 'qdq', webgpu: 'qdq' };
+export const TARGET_FORMAT: Record<ExportTarget, WeightFormat> = { wasm: 'auto', webgpu: 'auto' };
 
 /** Extra full-precision output channels of one layer: column j of `weight` (K x r, row-major) adds to output channel channels[j]. */
 export interface RestoredChannels {
@@ -61,7 +63,7 @@ export interface WrittenLayer {
   /** The container the codes are stored in (the true width is `bits`). */
   storedBits: number;
   format: string;
-  /** Bytes of codes, scales and zero points. */
+  /** Bytes of codes, scales, zero points and float32 bias (layout.ts). */
   bytes: number;
   restoredChannels: number;
 }
@@ -81,33 +83,20 @@ const scalar = (name: string, dtype: DType, value: number): Tensor => ({
   name, dtype, dims: [], data: dtype === 'float32' ? Float32Array.of(value) : Uint8Array.of(value),
 });
 
-/** The MatMulNBits block with the fewest bytes for a K-long row (per-channel scales repeat per block). */
-export function bestBlockSize(K: number, bits: number): number {
-  let best = 16;
-  let bestBytes = Infinity;
-  for (let block = 16; block <= 256; block *= 2) {
-    const kBlocks = Math.ceil(K / block);
-    const bytes = kBlocks * ((block * bits) / 8 + 4) + packedBytes(kBlocks, bits);
-    if (bytes < bestBytes) {
-      best = block;
-      bestBytes = bytes;
-    }
-  }
-  return best;
-}
-
 function node(name: string, opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}, domain = ''): Node {
   return { name, opType, domain, inputs, outputs, attrs };
 }
 
-function intAttr(n: Node, name: string, fallback: number): number {
-  const a = n.attrs[name];
-  return a?.type === 'int' ? a.value : fallback;
-}
+const DTYPE_BITS: Partial<Record<DType, number>> = {
+  float64: 64, float32: 32, float16: 16, bfloat16: 16, uint64: 64, int64: 64, uint32: 32, int32: 32, uint16: 16, int16: 16, uint8: 8, int8: 8, bool: 8, uint4: 4, int4: 4,
+};
 
-function floatAttr(n: Node, name: string, fallback: number): number {
-  const a = n.attrs[name];
-  return a?.type === 'float' ? a.value : a?.type === 'int' ? a.value : fallback;
+/** Bytes of a tensor's values as encoded (4-bit types two to a byte). */
+export function tensorBytes(t: Tensor | undefined): number {
+  if (!t) return 0;
+  const bits = DTYPE_BITS[t.dtype];
+  if (bits === undefined) throw new Error(`tensorBytes: no size for ${t.dtype}`);
+  return Math.ceil((elementCount(t.dims) * bits) / 8);
 }
 
 export function writeQuantizedModel(input: ExportInput, options: ExportOptions): WrittenModel {
@@ -142,16 +131,15 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
   }).map(([name]) => name);
   if (restoreProblems.length) throw listLayers('restored channels must name quantized MatMul/Gemm layers, distinct valid channels and a K x r weight', restoreProblems);
 
-  const consumers = new Map<string, Node[]>();
-  for (const n of model.graph.nodes) for (const i of n.inputs) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-
-  const nbitsLayers = format === 'nbits' ? quantizable.filter((l) => codesOf.has(l.name) && l.kind !== 'conv') : [];
-  const inexpressible = nbitsLayers.filter((l) => {
-    if (l.kind === 'gemm') return intAttr(l.node, 'transA', 0) !== 0 || floatAttr(l.node, 'alpha', 1) !== 1 || floatAttr(l.node, 'beta', 1) !== 1;
-    if (l.layout === 'NxK') return (consumers.get(l.node.inputs[1]) ?? []).length !== 1;
-    return false;
-  }).map((l) => l.name);
-  if (inexpressible.length) throw listLayers('MatMulNBits cannot express these layers (Gemm with transA/alpha/beta, or a transposed weight read elsewhere); export them with --format qdq', inexpressible);
+  const consumers = consumersOf(model);
+  if (format === 'nbits') {
+    const inexpressible = quantizable.filter((l) => codesOf.has(l.name) && l.kind !== 'conv' && nbitsObstacle(l, consumers) !== null).map((l) => l.name);
+    if (inexpressible.length) throw listLayers('MatMulNBits cannot express these layers (Gemm with transA/alpha/beta, or a transposed weight read elsewhere); export them with --format qdq or auto', inexpressible);
+  }
+  const shapeOf = (l: QuantLayer): LayerShape => ({ N: l.outFeatures, K: l.inFeatures, biasCount: l.params - l.inFeatures * l.outFeatures, nbits: nbitsObstacle(l, consumers) === null });
+  if (options.blockSize !== undefined && (!Number.isInteger(options.blockSize) || options.blockSize < 16 || (options.blockSize & (options.blockSize - 1)) !== 0)) {
+    throw new ExportError(`MatMulNBits block size must be a power of two, at least 16; got ${options.blockSize}`);
+  }
 
   const initializers = new Map(model.graph.initializers);
   const rename = new Map<string, string>();
@@ -160,16 +148,19 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
   const removed = new Set<Node>();
   const written: WrittenLayer[] = [];
   const add = (t: Tensor) => initializers.set(t.name, t);
+  const emitted = (W: string) => [`${W}_quantized`, `${W}_scale`, `${W}_zero_point`].reduce((sum, name) => sum + tensorBytes(initializers.get(name)), 0);
 
   for (const layer of quantizable) {
     const c = codesOf.get(layer.name);
     if (!c) continue;
     const weight = model.graph.initializers.get(layer.weight)!;
     const W = layer.weight;
-    if (format === 'nbits' && layer.kind !== 'conv') {
-      const bits = nbitsContainer(c.bits);
-      const block = options.blockSize ?? bestBlockSize(c.K, bits);
-      if (block < 16 || (block & (block - 1)) !== 0) throw new ExportError(`MatMulNBits block size must be a power of two, at least 16; got ${block}`);
+    const biasBytes = layer.bias ? tensorBytes(model.graph.initializers.get(layer.bias)) : 0;
+    const restoredCount = restored.get(layer.name)?.channels.length ?? 0;
+    const chosen = layerLayout(shapeOf(layer), c.bits, format, options.blockSize);
+    if (chosen.format === 'nbits') {
+      const bits = chosen.containerBits;
+      const block = chosen.blockSize!;
       const kBlocks = Math.ceil(c.K / block);
       const blob = (block * bits) / 8;
       const B = new Uint8Array(c.N * kBlocks * blob);
@@ -200,7 +191,7 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
         if (transpose) removed.add(transpose);
       }
       initializers.delete(W);
-      written.push({ name: layer.name, bits: c.bits, storedBits: bits, format: `MatMulNBits ${bits}-bit, block ${block}`, bytes: B.length + scales.byteLength + zps.length, restoredChannels: restored.get(layer.name)?.channels.length ?? 0 });
+      written.push({ name: layer.name, bits: c.bits, storedBits: bits, format: `MatMulNBits ${bits}-bit, block ${block}`, bytes: emitted(W) + biasBytes, restoredChannels: restoredCount });
     } else {
       const dtype = qdqContainer(c.bits);
       const stored = new Uint8Array(c.N * c.K);
@@ -214,8 +205,7 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
       }));
       rename.set(W, out);
       initializers.delete(W);
-      const storedBits = dtype === 'uint4' ? 4 : 8;
-      written.push({ name: layer.name, bits: c.bits, storedBits, format: `DequantizeLinear ${dtype} per channel`, bytes: packedBytes(c.N * c.K, storedBits) * 1 + c.N * 4 + packedBytes(c.N, storedBits), restoredChannels: restored.get(layer.name)?.channels.length ?? 0 });
+      written.push({ name: layer.name, bits: c.bits, storedBits: dtype === 'uint4' ? 4 : 8, format: `DequantizeLinear ${dtype} per channel`, bytes: emitted(W) + biasBytes, restoredChannels: restoredCount });
     }
   }
 
@@ -287,7 +277,8 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
   };
   for (const [k, v] of Object.entries(input.metadata ?? {})) metadata[`defakeq.${k}`] = typeof v === 'string' ? v : JSON.stringify(v);
 
-  const opsets = format === 'nbits' && !model.opsets.some((o) => o.domain === 'com.microsoft') ? [...model.opsets, { domain: 'com.microsoft', version: 1 }] : model.opsets;
+  const anyNbits = written.some((w) => w.format.startsWith('MatMulNBits'));
+  const opsets = anyNbits && !model.opsets.some((o) => o.domain === 'com.microsoft') ? [...model.opsets, { domain: 'com.microsoft', version: 1 }] : model.opsets;
   const out = upgradeOpset({
     ...model,
     producerName: 'defakeq-studio',

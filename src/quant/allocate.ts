@@ -20,6 +20,11 @@ export interface AllocationProblem {
   /** Default: the paper's 2^-b. */
   error?: ErrorModel;
   storage?: StorageOptions;
+  /**
+   * Stored bits of layer l at width b, replacing the affine accounting of budget.ts (e.g. the
+   * bytes an export writes, containers included). Must be a non-negative integer.
+   */
+  cost?: (layer: number, bits: number) => number;
 }
 
 export interface Allocation {
@@ -63,8 +68,22 @@ function buildTable(problem: AllocationProblem): Table {
     if (!Number.isInteger(b) || b < 1 || b > 16) throw new RangeError(`allocate: candidate bit width must be an integer 1..16, got ${b}`);
   }
   const params = totalParams(layers);
-  const affine = layers.map((layer, l) => affineStoredBits(layer, problem.storage, l));
-  const cost = affine.map(({ perBit, fixed }) => candidates.map((b) => perBit * b + fixed));
+  let affine = layers.map((layer, l) => affineStoredBits(layer, problem.storage, l));
+  let cost = affine.map(({ perBit, fixed }) => candidates.map((b) => perBit * b + fixed));
+  if (problem.cost) {
+    cost = layers.map((_, l) => candidates.map((b) => {
+      const c = problem.cost!(l, b);
+      if (!Number.isInteger(c) || c < 0) throw new RangeError(`allocate: the cost of layer ${l} at ${b} bits must be a non-negative integer of stored bits, got ${c}`);
+      return c;
+    }));
+    // The relaxation (eq. 6) needs an affine cost: the line through the lowest and highest candidate.
+    const lo = candidates[0];
+    const hi = candidates[candidates.length - 1];
+    affine = cost.map((row) => {
+      const perBit = hi > lo ? (row[row.length - 1] - row[0]) / (hi - lo) : row[0] / lo;
+      return { perBit, fixed: row[0] - perBit * lo };
+    });
+  }
   const value = layers.map((_, l) => {
     const w = model.weightByScore ? scores[l] : 1;
     return candidates.map((b) => {
@@ -79,7 +98,7 @@ function buildTable(problem: AllocationProblem): Table {
   if (minimum > capacity) {
     throw new RangeError(
       `allocate: a budget of ${budget} bits per weight is infeasible: the minimum achievable average is ` +
-        `${(minimum / params).toFixed(4)} stored bits per weight (every layer at ${candidates[0]} bits, counting scales, zero points, restored channels and biases)`,
+        `${(minimum / params).toFixed(4)} stored bits per weight (every layer at ${candidates[0]} bits, counting scales, zero points, restored channels and biases${problem.cost ? ', as stored' : ''})`,
     );
   }
   return { candidates, cost, value, perBit: affine.map((a) => a.perBit), fixed: affine.map((a) => a.fixed), params, capacity };
@@ -93,7 +112,7 @@ function finish(problem: AllocationProblem, table: Table, choice: number[], solv
   return {
     bits,
     objective,
-    averageBits: averageBits(problem.layers, bits, problem.storage),
+    averageBits: problem.cost ? stored / table.params : averageBits(problem.layers, bits, problem.storage),
     solver,
     error: (problem.error ?? paperErrorModel()).name,
     detail,
@@ -348,25 +367,33 @@ export function allocateRelaxed(problem: AllocationProblem, options: RelaxedOpti
 
 const storedOf = (table: Table, choice: readonly number[]) => choice.reduce((sum, c, l) => sum + table.cost[l][c], 0);
 
-/** Lowers widths, cheapest objective increase per stored bit saved first, until the budget holds. Returns the moves made. */
+/**
+ * Lowers widths, cheapest objective increase per stored bit saved first, until the budget holds.
+ * A step may skip candidates that save nothing (a 3-bit layer stored in a 4-bit container).
+ * Returns the moves made.
+ */
 function repair(table: Table, choice: number[]): number {
   let stored = storedOf(table, choice);
   let moves = 0;
   while (stored > table.capacity) {
     let bestRate = Infinity;
     let bestLayer = -1;
+    let bestChoice = -1;
     choice.forEach((k, l) => {
-      if (k === 0) return;
-      const saved = table.cost[l][k] - table.cost[l][k - 1];
-      const rate = (table.value[l][k - 1] - table.value[l][k]) / saved;
-      if (rate < bestRate) {
-        bestRate = rate;
-        bestLayer = l;
+      for (let lower = k - 1; lower >= 0; lower--) {
+        const saved = table.cost[l][k] - table.cost[l][lower];
+        if (saved <= 0) continue;
+        const rate = (table.value[l][lower] - table.value[l][k]) / saved;
+        if (bestLayer < 0 || rate < bestRate) {
+          bestRate = rate;
+          bestLayer = l;
+          bestChoice = lower;
+        }
       }
     });
-    // buildTable guarantees every layer at its lowest width fits, so a layer can always be lowered.
-    stored -= table.cost[bestLayer][choice[bestLayer]] - table.cost[bestLayer][choice[bestLayer] - 1];
-    choice[bestLayer]--;
+    // buildTable guarantees every layer at its lowest width fits, so some layer can always be lowered.
+    stored -= table.cost[bestLayer][choice[bestLayer]] - table.cost[bestLayer][bestChoice];
+    choice[bestLayer] = bestChoice;
     moves++;
   }
   return moves;

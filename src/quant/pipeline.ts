@@ -4,7 +4,8 @@ import type { QuantLayer } from '../model/layers.ts';
 import { blockOf, analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
 import { allocateBits, DEFAULT_CANDIDATES, type Allocation } from './allocate.ts';
-import { averageBits, layerStoredBits, type LayerStorage, type StorageOptions } from './budget.ts';
+import { exportCost, layerShapes, type WeightFormat } from '../export/layout.ts';
+import { layerStoredBits, type LayerStorage, type StorageOptions } from './budget.ts';
 import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
 import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredErrorTable } from './error-models.ts';
 import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './evaluate.ts';
@@ -54,6 +55,16 @@ export interface QuantizeSettings {
    * float16 before calibrating (half-floats.ts) and stored so by the export. Absent: 'fp32'.
    */
   floatParams?: FloatParams;
+  /**
+   * What the budget counts. 'true-width' (default): b bits per code at the layer's true width plus
+   * its scales, zero points and bias (budget.ts), the paper's accounting, which the fidelity
+   * benchmark compares methods on. 'export': exactly the bytes the exported file stores for the
+   * layer in `exportFormat` (containers, MatMulNBits block scales; export/layout.ts), so the
+   * reported average is the file's weight storage and widths stored no cheaper (3, 6) lose.
+   */
+  storage?: 'true-width' | 'export';
+  /** The weight format an 'export' budget prices (default 'auto', the exporter's). */
+  exportFormat?: WeightFormat;
 }
 
 /**
@@ -184,13 +195,25 @@ function storageOptions(floatParams?: FloatParams): StorageOptions {
   return floatParams === 'fp16' ? { biasBits: 16 } : {};
 }
 
-/** Largest candidate width whose uniform use fits the budget. */
-export function uniformBits(layers: readonly QuantLayer[], candidates: readonly number[], budget: number, floatParams?: FloatParams): number {
-  const storage = layers.map((l) => storageOf(l, floatParams));
-  const options = storageOptions(floatParams);
-  const fitting = [...candidates].sort((a, b) => b - a).find((b) => averageBits(storage, storage.map(() => b), options) <= budget + 1e-12);
+/** Stored bits of layer l at b bits, as the settings count them (see QuantizeSettings.storage). */
+export type LayerCost = (layer: number, bits: number) => number;
+
+export function layerCostOf(model: Model, layers: readonly QuantLayer[], settings: Pick<QuantizeSettings, 'storage' | 'exportFormat' | 'floatParams'>): LayerCost {
+  if (settings.storage === 'export') return exportCost(layerShapes(model, layers, settings.floatParams), settings.exportFormat ?? 'auto');
+  const storage = layers.map((l) => storageOf(l, settings.floatParams));
+  const options = storageOptions(settings.floatParams);
+  return (l, b) => layerStoredBits(storage[l], b, options);
+}
+
+/** Largest candidate width whose uniform use fits the budget (true-width float32 accounting unless `cost` says otherwise). */
+export function uniformBits(layers: readonly QuantLayer[], candidates: readonly number[], budget: number, cost?: LayerCost): number {
+  const storage = layers.map((l) => storageOf(l));
+  const price = cost ?? ((l: number, b: number) => layerStoredBits(storage[l], b));
+  const params = storage.reduce((s, l) => s + l.params, 0);
+  const average = (b: number) => layers.reduce((s, _, l) => s + price(l, b), 0) / params;
+  const fitting = [...candidates].sort((a, b) => b - a).find((b) => average(b) <= budget + 1e-12);
   if (fitting === undefined) {
-    throw new RangeError(`no uniform width fits ${budget} bits per weight; the least, ${Math.min(...candidates)} bits, needs ${averageBits(storage, storage.map(() => Math.min(...candidates)), options).toFixed(3)}`);
+    throw new RangeError(`no uniform width fits ${budget} bits per weight; the least, ${Math.min(...candidates)} bits, needs ${average(Math.min(...candidates)).toFixed(3)}`);
   }
   return fitting;
 }
@@ -204,9 +227,10 @@ export function quantizableLayers(model: Model): QuantLayer[] {
  * The stored bits per weight of every layer at `bits` (codes, scales, zero points and biases):
  * the budget at which a uniform b-bit model and a mixed allocation store the same bytes.
  */
-export function uniformBudget(model: Model, bits: number, floatParams?: FloatParams): number {
-  const storage = quantizableLayers(model).map((l) => storageOf(l, floatParams));
-  return averageBits(storage, storage.map(() => bits), storageOptions(floatParams));
+export function uniformBudget(model: Model, bits: number, settings: Pick<QuantizeSettings, 'storage' | 'exportFormat' | 'floatParams'> = {}): number {
+  const layers = quantizableLayers(model);
+  const cost = layerCostOf(model, layers, settings);
+  return layers.reduce((s, _, l) => s + cost(l, bits), 0) / layers.reduce((s, l) => s + l.inFeatures * l.outFeatures, 0);
 }
 
 class Stages {
@@ -303,7 +327,8 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   fp.dispose();
 
   const quantized = layers.map((l, i) => ({ storage: storageOf(l, settings.floatParams), bits: bits[i] }));
-  const storedBits = quantized.reduce((s, q, i) => s + (q.bits >= 32 ? layers[i].params * 32 : layerStoredBits(q.storage, q.bits, storageOptions(settings.floatParams))), 0);
+  const cost = layerCostOf(model, layers, settings);
+  const storedBits = quantized.reduce((s, q, l) => s + (q.bits >= 32 ? layers[l].params * 32 : cost(l, q.bits)), 0);
   const quantizedParams = layers.reduce((s, l) => s + l.params, 0);
   const fpBytes = structure.totalParams * 4;
   const layerBiases = new Set(layers.map((l) => l.bias));
@@ -389,12 +414,13 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     stages.begin('allocate', 1);
     if (settings.method === 'defakeq') {
       allocation = allocateBits({
-        layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams), scores: results.map((r) => r.score), budget: settings.avgBits,
+        layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams),
+        cost: settings.storage === 'export' ? layerCostOf(model, layers, settings) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
         candidates: settings.candidates, error: errorModel(settings.error, settings.error === 'measured' ? measuredTable() : undefined),
       }, settings.solver);
       bits = allocation.bits;
     } else {
-      const b = uniformBits(layers, settings.candidates, settings.avgBits, settings.floatParams);
+      const b = uniformBits(layers, settings.candidates, settings.avgBits, layerCostOf(model, layers, settings));
       bits = layers.map(() => b);
     }
     bits.forEach((b, i) => (results[i].bits = b));

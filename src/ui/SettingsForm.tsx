@@ -50,6 +50,9 @@ export function SettingsForm() {
       <Row id="q-bits" label="Average weight bits" hint="The budget; every stored bit counts, scales and zero points too.">
         <input id="q-bits" aria-describedby="q-bits-hint" type="number" min={1} max={8} step={0.25} disabled={disabled} value={settings.avgBits} onChange={(e) => update({ avgBits: num(e.target.value, settings.avgBits) })} />
       </Row>
+      <Row id="q-storage" label="Budget counts" hint="The exported file’s bytes (3 and 6 bits then cost what 4 and 8 do), or each code at its true width.">
+        <Choice id="q-storage" value={settings.storage ?? 'true-width'} disabled={disabled} onChange={(v) => update({ storage: v })} options={[['export', 'bytes in the exported file'], ['true-width', 'true widths (the paper’s accounting)']]} />
+      </Row>
       <div className="setting">
         <span className="label" id="q-cands-label">Candidate bits</span>
         <div className="checks" role="group" aria-labelledby="q-cands-label" aria-describedby="q-cands-hint">

@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { TARGET_FORMAT, TARGETS } from '../../export/writer.ts';
+
+const FORMAT_NAMES = { auto: 'per layer the smaller of DequantizeLinear and MatMulNBits', qdq: 'DequantizeLinear', nbits: 'MatMulNBits' } as const;
 import { useExport } from '../../store/export.ts';
 import { useModel } from '../../store/model.ts';
 import { useQuantize } from '../../store/quantize.ts';
@@ -24,8 +26,9 @@ export function ExportPanel() {
         <span className="hint">Both runtimes are checked; this one picks the layout.</span>
 
         <label htmlFor="x-format">Weight storage</label>
-        <select id="x-format" value={format ?? ''} onChange={(e) => configure({ format: e.target.value === '' ? null : (e.target.value as 'qdq' | 'nbits') })}>
-          <option value="">{`the runtime's default (${TARGET_FORMAT[target] === 'qdq' ? 'DequantizeLinear' : 'MatMulNBits'})`}</option>
+        <select id="x-format" value={format ?? ''} onChange={(e) => configure({ format: e.target.value === '' ? null : (e.target.value as 'auto' | 'qdq' | 'nbits') })}>
+          <option value="">{`the runtime's default (${FORMAT_NAMES[TARGET_FORMAT[target]]})`}</option>
+          <option value="auto">{FORMAT_NAMES.auto}</option>
           <option value="qdq">DequantizeLinear, per channel (uint4 / uint8)</option>
           <option value="nbits">MatMulNBits (com.microsoft, 2/4/8-bit blocks)</option>
         </select>
