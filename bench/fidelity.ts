@@ -9,11 +9,18 @@
  * it. `--stored` reads the budgets as stored bits per weight instead (then `--avg-bits 4` leaves a
  * uniform model at 3 bits, as `quantize --avg-bits 4` does).
  *
- * Calibration, the measured error table, the FP reconstruction targets and the FP evaluation are
- * computed once and shared by every row (QuantizeCache).
+ * Calibration, the measured error table and the FP reconstruction targets are computed once and
+ * shared by every row (QuantizeCache).
+ *
+ * Evaluation: by default every row, FP included, is scored by exporting it (src/export, DequantizeLinear
+ * per channel, uint8 activation Q/DQ) and running the file in onnxruntime-node on the CPU (bench/ort-eval.ts);
+ * the file equals the float64 CPU simulation to ~1e-7. `--eval gpu` scores the GPU simulation instead
+ * (as the studio does; slow on a software adapter, and an activation code can flip at a rounding
+ * boundary). The "sim Δ" column is the largest |logit| difference between the file in onnxruntime and
+ * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact --stored]
+ *      --methods rtn,rtn-mse,adaround,paper,exact --stored --eval ort|gpu --progress]
  * Skips politely when ../shared/data is not there.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,6 +38,10 @@ import {
 } from '../src/quant/pipeline.ts';
 import { reconstructor } from '../src/quant/reconstruct.ts';
 import { nodeGpu } from '../cli/node-gpu.ts';
+import { exportOnnx } from '../src/export/export.ts';
+import { exportSourceOf } from '../src/export/source.ts';
+import { agreement } from '../src/quant/evaluate.ts';
+import { ORT_EVALUATION, ortScores } from './ort-eval.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +52,8 @@ const { values } = parseArgs({
     methods: { type: 'string' },
     stored: { type: 'boolean' },
     data: { type: 'string' },
+    eval: { type: 'string' },
+    progress: { type: 'boolean' },
   },
 });
 const DATA = values.data ?? join(import.meta.dirname, '../../shared/data');
@@ -50,6 +63,8 @@ if (!existsSync(MODEL) || !existsSync(join(DATA, 'faces'))) {
   process.exit(0);
 }
 
+const evalMode = values.eval ?? 'ort';
+if (evalMode !== 'ort' && evalMode !== 'gpu') throw new Error(`--eval takes ort or gpu, got "${evalMode}"`);
 const calibCount = Number(values['calib-images'] ?? 256);
 const evalLimit = values['eval-images'] ? Number(values['eval-images']) : Infinity;
 const iters = Number(values.iters ?? DEFAULT_SETTINGS.iters);
@@ -72,7 +87,8 @@ const METHODS: Record<string, { name: string; settings: QuantizeSettings }> = {
 const methodKeys = (values.methods ?? Object.keys(METHODS).join(',')).split(',');
 for (const k of methodKeys) if (!METHODS[k]) throw new Error(`unknown method ${k}; expected ${Object.keys(METHODS).join(',')}`);
 
-const model = decodeModel(new Uint8Array(readFileSync(MODEL)), { fileName: 'vit_faces.onnx' });
+const modelBytes = new Uint8Array(readFileSync(MODEL));
+const model = decodeModel(modelBytes, { fileName: 'vit_faces.onnx' });
 const { faces, pre } = await loadFaces(DATA);
 // A fixed, class-balanced split: every k-th face calibrates, the rest evaluate.
 const stride = faces.length / calibCount;
@@ -85,26 +101,53 @@ const ctx = await createGpuContext(await nodeGpu());
 const calibration = (await faceBatches(calibFaces, pre)).map(({ pixels, count }) => ({ pixels, count }));
 const evaluation = await faceBatches(evalPicked, pre);
 console.log(`vit_faces.onnx on ${ctx.summary.vendor} ${ctx.summary.architecture}: calibrate on ${calibFaces.length} faces, evaluate on ${evalPicked.length}, ${iters} rounding iterations`);
+console.log(`rows evaluated by ${evalMode === 'ort' ? `exporting each to ONNX and running it in ${ORT_EVALUATION}` : 'the studio engine on the GPU simulation (fake-quant graph on Dawn)'}`);
 
 const cache: QuantizeCache = {};
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
-const fpModel = new GpuModel(ctx, model, OPS);
+const inputDims = [3, pre.size[0], pre.size[1]];
+const started = performance.now();
+const onProgress = values.progress
+  ? (e: { stage: string; step: number; total: number }) => console.error(`[${((performance.now() - started) / 1000).toFixed(1)} s] ${e.stage} ${e.step}/${e.total}`)
+  : undefined;
 let t0 = performance.now();
-const fp = await score(fpModel, evaluation);
-cache.fpScores = fp;
+let fp;
+if (evalMode === 'ort') {
+  fp = await ortScores(modelBytes, evaluation, inputDims);
+} else {
+  const fpModel = new GpuModel(ctx, model, OPS);
+  fp = await score(fpModel, evaluation);
+  cache.fpScores = fp;
+  fpModel.dispose();
+}
 const fpMs = performance.now() - t0;
-fpModel.dispose();
 const fpBytes = analyzeModel(model).totalParams * 4;
 
-interface Row { setting: string; method: string; auc?: number; accuracy?: number; agreement?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string }
+/** Largest |logit| difference between a file in onnxruntime and the GPU simulation, on the first evaluation batch. */
+async function simulationGap(simulated: typeof model, logits: number[][]): Promise<number> {
+  const g = new GpuModel(ctx, simulated, OPS);
+  try {
+    const batch = evaluation[0];
+    const out = (await g.run({ [simulated.graph.inputs[0].name]: batch.pixels }, batch.count)).outputs[simulated.graph.outputs[0].name].data;
+    const classes = out.length / batch.count;
+    let worst = 0;
+    for (let i = 0; i < batch.count; i++) for (let j = 0; j < classes; j++) worst = Math.max(worst, Math.abs(out[i * classes + j] - logits[i][j]));
+    return worst;
+  } finally {
+    g.dispose();
+  }
+}
+
+interface Row { setting: string; method: string; auc?: number; accuracy?: number; agreement?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number }
 const rows: Row[] = [{ setting: 'FP32', method: 'FP', auc: fp.auc, accuracy: fp.accuracy, agreement: 1, bytes: fpBytes, avgBits: 32, seconds: fpMs / 1000 }];
 
 const reconstruct = reconstructor(ctx);
 const format = (r: Row): string[] => r.failure
   ? [r.setting, r.method, 'failed', '', '', '', '', '', '', r.seconds.toFixed(1), r.failure]
   : [r.setting, r.method, r.auc!.toFixed(4), (r.auc! / fp.auc).toFixed(3), r.accuracy!.toFixed(4), r.agreement!.toFixed(3),
-      String(Math.round(r.bytes!)), (r.bytes! / fpBytes).toFixed(4), r.avgBits!.toFixed(3), r.seconds.toFixed(1)];
-const header = ['setting', 'method', 'AUC', 'AUC/FP', 'accuracy', 'agree', 'bytes', 'bytes/FP', 'bits/w', 'wall s'];
+      String(Math.round(r.bytes!)), (r.bytes! / fpBytes).toFixed(4), r.avgBits!.toFixed(3), r.seconds.toFixed(1),
+      r.gap === undefined ? '-' : r.gap.toExponential(1), r.stages ?? ''];
+const header = ['setting', 'method', 'AUC', 'AUC/FP', 'accuracy', 'agree', 'bytes', 'bytes/FP', 'bits/w', 'wall s', 'sim Δ', 'stage s'];
 console.log(header.join('  '));
 console.log(format(rows[0]).join('  '));
 
@@ -117,9 +160,18 @@ for (const c of configs) {
     t0 = performance.now();
     let row: Row;
     try {
-      const { report } = await quantizeModel(ctx, model, { calibration, evaluation, cache }, settings, { reconstruct });
-      const q = report.evaluation!.quantized;
-      row = { setting, method: m.name, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000 };
+      const result = await quantizeModel(ctx, model, { calibration, evaluation: evalMode === 'gpu' ? evaluation : undefined, cache }, settings, { reconstruct, onProgress });
+      const { report } = result;
+      const stages = Object.entries(report.timings).map(([k, ms]) => `${k.slice(0, 5)} ${(ms! / 1000).toFixed(0)}`).join(' ');
+      if (evalMode === 'ort') {
+        const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: 'vit_faces.onnx', sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
+        const q = await ortScores(file.bytes, evaluation, inputDims);
+        const gap = await simulationGap(result.simulated, q.logits);
+        row = { setting, method: m.name, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap };
+      } else {
+        const q = report.evaluation!.quantized;
+        row = { setting, method: m.name, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages };
+      }
     } catch (e) {
       row = { setting, method: m.name, seconds: (performance.now() - t0) / 1000, failure: (e as Error).message.slice(0, 80) };
     }
@@ -131,7 +183,7 @@ for (const c of configs) {
 const table = [header, ...rows.map(format)];
 const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
 console.log('');
-for (const r of table) console.log(r.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
+for (const r of table) console.log(r.map((v, i) => (i < 2 || i === header.length - 1 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
 
 // The issue's targets, checked on this run.
 console.log('');

@@ -12,6 +12,7 @@ import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
 import { layerImportance } from './importance.ts';
+import { QuantizedInputs } from './quantized-inputs.ts';
 import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
 import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
@@ -458,15 +459,15 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     layers.forEach((l, i) => groups.set(blockOf(l.name) || l.name, [...(groups.get(blockOf(l.name) || l.name) ?? []), i]));
     let done = 0;
     const finished = new Set<number>();
+    // Each block's quantized inputs are computed from the previous block's, not from the pixels.
+    const inputShape = model.graph.inputs[0].shape ?? [];
+    const quantized = new QuantizedInputs(ctx, OPS, input, { ...images, dims: [images.count, ...inputShape.slice(1).map(Number)] });
     for (const members of groups.values()) {
       let quantTaps = fpTaps;
+      let current = model;
       if (settings.reconInputs === 'quantized' && done > 0) {
-        const partial = new GpuModel(ctx, simulatedModel(model, layers.filter((_, i) => finished.has(i)), plan), OPS);
-        try {
-          quantTaps = (await partial.run({ [input]: images.pixels }, images.count, { taps: members.map((i) => layers[i].input) })).taps;
-        } finally {
-          partial.dispose();
-        }
+        current = simulatedModel(model, layers.filter((_, i) => finished.has(i)), plan);
+        quantTaps = await quantized.taps(current, members.map((i) => layers[i].input));
       }
       for (const i of members) {
         const l = layers[i];
@@ -491,6 +492,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         finished.add(i);
         stages.step(++done, layers.length);
       }
+      quantized.invalidate(current, members.map((i) => layers[i].node));
     }
     stages.end();
   }

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { GpuModel } from '../engine/session.ts';
+import { gpuForTests } from '../gpu/testing.ts';
+import { blockOf } from '../model/summary.ts';
+import { decodeModel } from '../onnx/decode.ts';
+import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
+import { DEFAULT_SETTINGS, quantizableLayers, quantizeModel, type Reconstructor } from './pipeline.ts';
+import { simulatedModel } from './simulate.ts';
+
+const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
+const model = decodeModel(new Uint8Array(await (await fetch('/tools/fixtures/vit_tiny_op17.onnx')).arrayBuffer()));
+const ref = (await (await fetch('/tools/fixtures/vit_tiny_op17.ref.json')).json()) as { inputs: Record<string, number[]> };
+const pixels = Float32Array.from(ref.inputs['3']);
+
+describe('quantized reconstruction inputs, block after block', () => {
+  it('equal a whole-model run of the model quantized so far, for every layer', async () => {
+    const ctx = await gpuForTests();
+    const seen = new Map<string, Float32Array>();
+    // A stand-in for learned rounding that visibly changes every layer, so each block's inputs differ from FP.
+    const reconstruct: Reconstructor = async ({ layer, weight, xIn }) => {
+      seen.set(layer.name, Float32Array.from(xIn.data));
+      return weight.map((v, i) => v * (0.8 + 0.01 * (i % 7)));
+    };
+    const { plan } = await quantizeModel(ctx, model, { calibration: [{ pixels, count: 3 }] }, {
+      ...DEFAULT_SETTINGS, method: 'adaround', candidates: [4], avgBits: 10, actBits: 6, reconImages: 3,
+    }, { reconstruct });
+    const layers = quantizableLayers(model);
+    const groups = [...new Set(layers.map((l) => blockOf(l.name) || l.name))];
+    let compared = 0;
+    for (const [g, group] of groups.entries()) {
+      if (g === 0) continue; // the first block reads the FP inputs
+      const upstream = layers.filter((l) => groups.indexOf(blockOf(l.name) || l.name) < g);
+      const whole = new GpuModel(ctx, simulatedModel(model, upstream, plan), OPS);
+      const members = layers.filter((l) => (blockOf(l.name) || l.name) === group);
+      const { taps } = await whole.run({ pixel_values: pixels }, 3, { taps: members.map((l) => l.input) });
+      whole.dispose();
+      for (const l of members) {
+        const want = taps.get(l.input)!.data;
+        const got = seen.get(l.name)!;
+        expect(got.length, l.name).toBe(want.length);
+        let worst = 0;
+        got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]))));
+        expect(worst, l.name).toBe(0);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(4);
+  });
+});
