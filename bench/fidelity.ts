@@ -152,7 +152,7 @@ console.log(header.join('  '));
 console.log(format(rows[0]).join('  '));
 
 for (const c of configs) {
-  const budget = values.stored ? c.bits : uniformBudget(model, c.bits);
+  const budget = values.stored ? c.bits : uniformBudget(model, c.bits, { floatParams: DEFAULT_SETTINGS.floatParams });
   const setting = values.stored ? c.label : `${c.label} (${budget.toFixed(3)} b/w)`;
   for (const key of methodKeys) {
     const m = METHODS[key];
