@@ -19,7 +19,9 @@ export interface QuantizeFlags {
   actBits: number | null;
   method: 'defakeq' | 'adaround' | 'rtn';
   solver: 'exact' | 'relaxed';
-  error: 'paper' | 'noise' | 'measured';
+  error: 'paper' | 'noise' | 'measured' | 'logits';
+  /** Calibration images the 'logits' error model measures on. */
+  errorImages: number;
   actRange: 'minmax' | 'percentile' | 'mse';
   weightRange: 'minmax' | 'mse';
   reconInputs: 'quantized' | 'fp';
@@ -80,7 +82,8 @@ commands:
   quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index 1]
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range percentile|minmax|mse]
-      [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error measured|paper|noise]
+      [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
+      [--error-images 16]            images the logits error model measures each width on
       [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
       [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
       [--iters 300] [--seed 0]
@@ -118,6 +121,7 @@ const OPTIONS = {
   method: { type: 'string' },
   solver: { type: 'string' },
   error: { type: 'string' },
+  'error-images': { type: 'string' },
   iters: { type: 'string' },
   seed: { type: 'string' },
   'calib-images': { type: 'string' },
@@ -133,7 +137,7 @@ const OPTIONS = {
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'float-params', 'target', 'format', 'storage'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'float-params', 'target', 'format', 'storage'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -248,7 +252,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           actBits,
           method: oneOf(values.method, '--method', ['defakeq', 'adaround', 'rtn'] as const, 'defakeq'),
           solver: oneOf(values.solver, '--solver', ['exact', 'relaxed'] as const, 'exact'),
-          error: oneOf(values.error, '--error', ['measured', 'paper', 'noise'] as const, 'measured'),
+          error: oneOf(values.error, '--error', ['logits', 'measured', 'paper', 'noise'] as const, 'logits'),
+          errorImages: values['error-images'] !== undefined ? positiveInt(values['error-images'], '--error-images') : 16,
           actRange: oneOf(values['act-range'], '--act-range', ['percentile', 'minmax', 'mse'] as const, 'percentile'),
           weightRange: oneOf(values['weight-range'], '--weight-range', ['minmax', 'mse'] as const, 'minmax'),
           reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),

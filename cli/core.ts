@@ -74,7 +74,7 @@ export const core: CliCore = {
       ...DEFAULT_SETTINGS,
       method: flags.method, avgBits: flags.avgBits, candidates: flags.bits, actBits: flags.actBits, actRange: flags.actRange,
       weightRange: flags.weightRange, reconInputs: flags.reconInputs,
-      solver: flags.solver, error: flags.error, iters: flags.iters, seed: flags.seed,
+      solver: flags.solver, error: flags.error, errorImages: flags.errorImages, iters: flags.iters, seed: flags.seed,
       actReparam: flags.actReparam, floatParams: flags.floatParams,
       storage: flags.storage, exportFormat: flags.format ?? TARGET_FORMAT[flags.target],
     };

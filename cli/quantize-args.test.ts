@@ -4,8 +4,11 @@ import { parseCommandLine } from './args.ts';
 describe('quantize flags', () => {
   const base = ['quantize', 'm.onnx', '--calib', 'c', '--report', 'r.json'];
 
-  it('default to the exact solver on measured errors, without reparameterisation', () => {
-    expect(parseCommandLine(base).command).toMatchObject({ kind: 'quantize', solver: 'exact', error: 'measured', actReparam: false });
+  it('default to the exact solver on logit errors over 16 images, without reparameterisation', () => {
+    expect(parseCommandLine(base).command).toMatchObject({ kind: 'quantize', solver: 'exact', error: 'logits', errorImages: 16, actReparam: false });
+    expect(parseCommandLine([...base, '--error', 'measured', '--error-images', '4']).command).toMatchObject({ error: 'measured', errorImages: 4 });
+    expect(() => parseCommandLine([...base, '--error', 'hessian'])).toThrow('--error must be one of logits, measured, paper, noise, got "hessian"');
+    expect(() => parseCommandLine([...base, '--error-images', '0'])).toThrow(/--error-images/);
   });
 
   it('select the paper variant and the post-LayerNorm reparameterisation', () => {

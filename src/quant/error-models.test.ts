@@ -57,6 +57,14 @@ describe('measured error model', () => {
     expect(() => measuredErrorModel({ candidates: [2, 4], errors: [[1]] })).toThrow(/layer 0 has 1 entries for 2 candidate widths/);
     expect(() => measuredErrorModel({ candidates: [2], errors: [[-1]] })).toThrow(/invalid error -1/);
     expect(() => errorModel('measured')).toThrow(/needs a measured error table/);
+    expect(() => errorModel('logits')).toThrow(/needs a table of logit errors/);
+  });
+
+  it('reads a table of logit errors under its own name, unweighted by score', () => {
+    const model = errorModel('logits', table);
+    expect(model.name).toBe('logits');
+    expect(model.weightByScore).toBe(false);
+    expect(model.error(1, 4)).toBe(4);
   });
 });
 

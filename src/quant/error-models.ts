@@ -8,12 +8,16 @@ import type { WeightLayout } from './importance.ts';
  * - 'noise':    E(b) = 4^-b, the noise power of a uniform b-bit quantizer (step^2 / 12).
  * - 'measured': E_l(b) = ||W X - Q_b(W) X||^2 on calibration inputs, one value per layer and
  *               candidate width.
+ * - 'logits':   E_l(b) = the mean squared change of the model's (centred) logits when layer l alone
+ *               is at b bits, on calibration images (logit-errors.ts). One unit for every layer.
  *
  * The objective is sum_l w_l E_l(b_l) with w_l = S_l for the analytic models (eq. 5). A measured
- * error is already the layer's output error, in which |W| and the input energy are included, so
- * by default it is not multiplied by S_l again (w_l = 1); `weightByScore: true` restores eq. 5's form.
+ * error (either kind) already includes |W| and the input energy, so by default it is not
+ * multiplied by S_l again (w_l = 1); `weightByScore: true` restores eq. 5's form.
  */
-export type ErrorModelName = 'paper' | 'noise' | 'measured';
+export type ErrorModelName = 'paper' | 'noise' | 'measured' | 'logits';
+/** The error models read from a table of measured values. */
+export type TabulatedErrorName = 'measured' | 'logits';
 
 export interface ErrorModel {
   readonly name: ErrorModelName;
@@ -47,7 +51,7 @@ export interface MeasuredErrorTable {
   errors: number[][];
 }
 
-export function measuredErrorModel(table: MeasuredErrorTable, options: { weightByScore?: boolean } = {}): ErrorModel {
+export function measuredErrorModel(table: MeasuredErrorTable, options: { weightByScore?: boolean; name?: TabulatedErrorName } = {}): ErrorModel {
   const { candidates, errors } = table;
   const order = candidates.map((b, i) => ({ b, i })).sort((x, y) => x.b - y.b);
   errors.forEach((row, l) => {
@@ -64,7 +68,7 @@ export function measuredErrorModel(table: MeasuredErrorTable, options: { weightB
     return row;
   };
   return {
-    name: 'measured',
+    name: options.name ?? 'measured',
     weightByScore: options.weightByScore ?? false,
     error(layer, bits) {
       const i = candidates.indexOf(bits);
@@ -104,8 +108,11 @@ export function errorModel(name: ErrorModelName, table?: MeasuredErrorTable): Er
     case 'measured':
       if (!table) throw new Error("error model 'measured' needs a measured error table (see measuredErrorTable)");
       return measuredErrorModel(table);
+    case 'logits':
+      if (!table) throw new Error("error model 'logits' needs a table of logit errors (see logitErrorTable)");
+      return measuredErrorModel(table, { name: 'logits' });
     default:
-      throw new RangeError(`unknown error model '${String(name)}' (expected paper, noise or measured)`);
+      throw new RangeError(`unknown error model '${String(name)}' (expected paper, noise, measured or logits)`);
   }
 }
 

@@ -12,6 +12,7 @@ import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
 import { layerImportance } from './importance.ts';
+import { jointLogitError, logitErrorTable } from './logit-errors.ts';
 import { QuantizedInputs } from './quantized-inputs.ts';
 import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
 import type { RangeMethod } from './observers.ts';
@@ -38,6 +39,8 @@ export interface QuantizeSettings {
   weightRange: WeightRange;
   solver: 'exact' | 'relaxed';
   error: ErrorModelName;
+  /** Calibration images the 'logits' error model runs every (layer, width) variant on (default 16). */
+  errorImages?: number;
   /** Reconstruction iterations per layer. */
   iters: number;
   /** Images whose activations feed the reconstruction. */
@@ -69,13 +72,13 @@ export interface QuantizeSettings {
 }
 
 /**
- * What a user gets without choosing: the exact allocator on measured output errors, the best
- * variant measured on the face detector (bench/fidelity.ts). The paper's own settings are
+ * What a user gets without choosing: the exact allocator on logit errors, the best variant
+ * measured on the face detector (bench/fidelity.ts). The paper's own settings are
  * `PAPER_SETTINGS` (relaxed solver of eq. 6 with E(b) = 2^-b).
  */
 export const DEFAULT_SETTINGS: QuantizeSettings = {
   method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'percentile', weightRange: 'minmax',
-  solver: 'exact', error: 'measured', iters: 300, reconImages: 32, reconInputs: 'quantized', seed: 0, floatParams: 'fp16',
+  solver: 'exact', error: 'logits', errorImages: 16, iters: 300, reconImages: 32, reconInputs: 'quantized', seed: 0, floatParams: 'fp16',
 };
 
 export const PAPER_SETTINGS: QuantizeSettings = { ...DEFAULT_SETTINGS, solver: 'relaxed', error: 'paper' };
@@ -166,7 +169,7 @@ export interface QuantizeInputs {
 export interface QuantizeCache {
   /** By seed and reparameterisation. */
   calibration?: Map<string, CalibrationResult>;
-  /** By seed, reparameterisation and candidate widths. */
+  /** By seed, reparameterisation, error model, candidate widths (and for 'logits' weight range and images). */
   measured?: Map<string, MeasuredErrorTable>;
   /** The FP model on the evaluation set (reparameterisation does not change it). */
   fpScores?: Scores;
@@ -412,13 +415,17 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   }
 
   async function allocateStage(): Promise<void> {
-    stages.begin('allocate', 1);
+    const tabulated = settings.method === 'defakeq' && (settings.error === 'measured' || settings.error === 'logits');
+    const variants = settings.method === 'defakeq' && settings.error === 'logits' ? layers.length * settings.candidates.length : 0;
+    stages.begin('allocate', variants + 1);
     if (settings.method === 'defakeq') {
+      const table = tabulated ? (settings.error === 'logits' ? await logitTable(variants) : measuredTable()) : undefined;
       allocation = allocateBits({
         layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams),
         cost: settings.storage === 'export' ? layerCostOf(model, layers, settings) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
-        candidates: settings.candidates, error: errorModel(settings.error, settings.error === 'measured' ? measuredTable() : undefined),
+        candidates: settings.candidates, error: errorModel(settings.error, table),
       }, settings.solver);
+      if (settings.error === 'logits') allocation = await checkedAgainstUniform(allocation, table!);
       bits = allocation.bits;
     } else {
       const b = uniformBits(layers, settings.candidates, settings.avgBits, layerCostOf(model, layers, settings));
@@ -426,12 +433,12 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     }
     bits.forEach((b, i) => (results[i].bits = b));
     setPlan();
-    stages.step(1, 1);
+    stages.step(variants + 1, variants + 1);
     stages.end();
   }
 
   function measuredTable(): MeasuredErrorTable {
-    const key = `${variant}:${settings.candidates.join(',')}`;
+    const key = `${variant}:measured:${settings.candidates.join(',')}`;
     const cached = cache.measured?.get(key);
     if (cached) return cached;
     const table = measuredErrorTable(layers.map((l) => ({
@@ -439,6 +446,58 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       inFeatures: l.inFeatures, outFeatures: l.outFeatures,
       input: calibration!.inputs.get(l.name)!.data, rows: calibration!.inputs.get(l.name)!.rows,
     })), settings.candidates);
+    (cache.measured ??= new Map()).set(key, table);
+    return table;
+  }
+
+  /**
+   * The table's sum assumes layers' errors add up. Checked jointly on the same images (activations
+   * quantized as planned) against the widest uniform width at the same budget, the allocation
+   * that moves the logits less is kept; the detail says which and by how much.
+   */
+  async function checkedAgainstUniform(mixed: Allocation, table: MeasuredErrorTable): Promise<Allocation> {
+    const cost = layerCostOf(model, layers, settings);
+    let width: number;
+    try {
+      width = uniformBits(layers, settings.candidates, settings.avgBits, cost);
+    } catch {
+      return mixed; // no uniform width fits: nothing to compare with
+    }
+    if (mixed.bits.every((b) => b === width)) return mixed;
+    const images = errorImages();
+    const jointError = async (widths: readonly number[]) => {
+      const simulated = simulatedModel(model, layers, {
+        layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: settings.weightRange }])), activations: plan.activations,
+      });
+      return jointLogitError(ctx, OPS, model, simulated, images);
+    };
+    const [ours, uniform] = [await jointError(mixed.bits), await jointError(layers.map(() => width))];
+    const measured = `jointly on ${images.count} images the logits move ${ours.toExponential(2)} at these widths, ${uniform.toExponential(2)} at uniform ${width} bits`;
+    if (ours <= uniform) return { ...mixed, detail: `${mixed.detail}; ${measured}` };
+    const column = table.candidates.indexOf(width);
+    const params = layers.reduce((s, l) => s + l.inFeatures * l.outFeatures, 0);
+    return {
+      ...mixed,
+      bits: layers.map(() => width),
+      objective: table.errors.reduce((s, row) => s + row[column], 0),
+      averageBits: layers.reduce((s, _, l) => s + cost(l, width), 0) / params,
+      detail: `${mixed.detail}; ${measured}, so uniform ${width} bits is kept`,
+    };
+  }
+
+  function errorImages(): { pixels: Float32Array; count: number; dims: number[] } {
+    const images = takeImages(inputs.calibration, settings.errorImages ?? 16);
+    return { ...images, dims: [images.count, ...(model.graph.inputs[0].shape ?? []).slice(1).map(Number)] };
+  }
+
+  async function logitTable(variants: number): Promise<MeasuredErrorTable> {
+    const images = errorImages();
+    const key = `${variant}:logits:${settings.candidates.join(',')}:${settings.weightRange}:${images.count}`;
+    const cached = cache.measured?.get(key);
+    if (cached) return cached;
+    const table = await logitErrorTable(ctx, OPS, model, layers, images, settings.candidates, {
+      range: settings.weightRange, signal: hooks.signal, onStep: (d) => stages.step(d, variants + 1),
+    });
     (cache.measured ??= new Map()).set(key, table);
     return table;
   }

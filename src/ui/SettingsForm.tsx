@@ -85,8 +85,8 @@ export function SettingsForm() {
       <Row id="q-solver" label="Solver" hint={uniform ? 'Only DeFakeQ allocates bits.' : 'Relaxed descends the paper’s loss; exact solves the knapsack.'}>
         <Choice id="q-solver" value={settings.solver} disabled={disabled || uniform} onChange={set('solver')} options={[['relaxed', 'relaxed (paper)'], ['exact', 'exact (dynamic programming)']]} />
       </Row>
-      <Row id="q-error" label="Error model" hint="What a layer is thought to lose at b bits: 2^-b, 4^-b, or measured on calibration data.">
-        <Choice id="q-error" value={settings.error} disabled={disabled || uniform} onChange={set('error')} options={[['paper', 'paper: 2^-b'], ['noise', 'quantizer noise: 4^-b'], ['measured', 'measured output error']]} />
+      <Row id="q-error" label="Error model" hint="What a layer is thought to lose at b bits: 2^-b, 4^-b, or measured on calibration data, at the model's logits or at the layer's own output.">
+        <Choice id="q-error" value={settings.error} disabled={disabled || uniform} onChange={set('error')} options={[['paper', 'paper: 2^-b'], ['noise', 'quantizer noise: 4^-b'], ['logits', 'measured change of the logits'], ['measured', 'measured layer output error']]} />
       </Row>
       <Row id="q-iters" label="Rounding iterations" hint="Learned-rounding steps per layer; more is slower and usually better.">
         <input id="q-iters" aria-describedby="q-iters-hint" type="number" min={1} step={10} disabled={disabled || settings.method === 'rtn'} value={settings.iters} onChange={(e) => update({ iters: Math.max(1, Math.round(num(e.target.value, settings.iters))) })} />
