@@ -21,11 +21,12 @@
  * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact[,measured] --stored --eval ort|gpu --progress]
+ *      --methods rtn,rtn-mse,adaround,paper,exact[,measured] --stored --eval ort|gpu --progress
+ *      --model OTHER.onnx]   (another detector on the same faces: tools/train_detectors.py makes one)
  * Skips politely when ../shared/data is not there.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evenly, faceBatches, loadFaces } from './faces.ts';
 import { GpuModel } from '../src/engine/session.ts';
@@ -55,14 +56,18 @@ const { values } = parseArgs({
     data: { type: 'string' },
     eval: { type: 'string' },
     progress: { type: 'boolean' },
+    model: { type: 'string' },
   },
 });
 const DATA = values.data ?? join(import.meta.dirname, '../../shared/data');
-const MODEL = join(DATA, 'models/vit_faces.onnx');
-if (!existsSync(MODEL) || !existsSync(join(DATA, 'faces'))) {
+// Another detector on the same faces and preprocessing, e.g. one tools/train_detectors.py made.
+const MODEL = values.model ?? join(DATA, 'models/vit_faces.onnx');
+if (!existsSync(join(DATA, 'models/vit_faces.onnx')) || !existsSync(join(DATA, 'faces'))) {
   console.log(`bench:fidelity skipped: ${DATA} (models/vit_faces.onnx and faces/) is not here.`);
   process.exit(0);
 }
+if (!existsSync(MODEL)) throw new Error(`--model ${MODEL}: no such file`);
+const modelName = basename(MODEL);
 
 const evalMode = values.eval ?? 'ort';
 if (evalMode !== 'ort' && evalMode !== 'gpu') throw new Error(`--eval takes ort or gpu, got "${evalMode}"`);
@@ -90,7 +95,7 @@ const methodKeys = (values.methods ?? 'rtn,rtn-mse,adaround,paper,exact').split(
 for (const k of methodKeys) if (!METHODS[k]) throw new Error(`unknown method ${k}; expected ${Object.keys(METHODS).join(',')}`);
 
 const modelBytes = new Uint8Array(readFileSync(MODEL));
-const model = decodeModel(modelBytes, { fileName: 'vit_faces.onnx' });
+const model = decodeModel(modelBytes, { fileName: modelName });
 const { faces, pre } = await loadFaces(DATA);
 // A fixed, class-balanced split: every k-th face calibrates, the rest evaluate.
 const stride = faces.length / calibCount;
@@ -102,7 +107,7 @@ const evalPicked = Number.isFinite(evalLimit) ? evenly(heldOut, evalLimit) : hel
 const ctx = await createGpuContext(await nodeGpu());
 const calibration = (await faceBatches(calibFaces, pre)).map(({ pixels, count }) => ({ pixels, count }));
 const evaluation = await faceBatches(evalPicked, pre);
-console.log(`vit_faces.onnx on ${ctx.summary.vendor} ${ctx.summary.architecture}: calibrate on ${calibFaces.length} faces, evaluate on ${evalPicked.length}, ${iters} rounding iterations`);
+console.log(`${modelName} on ${ctx.summary.vendor} ${ctx.summary.architecture}: calibrate on ${calibFaces.length} faces, evaluate on ${evalPicked.length}, ${iters} rounding iterations`);
 console.log(`rows evaluated by ${evalMode === 'ort' ? `exporting each to ONNX and running it in ${ORT_EVALUATION}` : 'the studio engine on the GPU simulation (fake-quant graph on Dawn)'}`);
 
 const cache: QuantizeCache = {};
@@ -180,7 +185,7 @@ for (const c of configs) {
       const widths = report.layers.map((l) => (l.bits >= 32 ? 'F' : String(l.bits))).join('');
       const stages = Object.entries(report.timings).map(([k, ms]) => `${k.slice(0, 5)} ${(ms! / 1000).toFixed(0)}`).join(' ');
       if (evalMode === 'ort') {
-        const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: 'vit_faces.onnx', sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
+        const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: modelName, sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
         const q = await ortScores(file.bytes, evaluation, inputDims);
         const gap = await simulationGap(result.simulated, q.logits);
         row = { setting, method: m.name, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths };
