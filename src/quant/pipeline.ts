@@ -14,6 +14,7 @@ import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from 
 import { layerImportance } from './importance.ts';
 import { jointLogitError, logitErrorTable } from './logit-errors.ts';
 import { QuantizedInputs } from './quantized-inputs.ts';
+import { takeImages } from './sample-images.ts';
 import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
 import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
@@ -616,23 +617,4 @@ function layerRows(layer: QuantLayer, weightDims: readonly number[]): ((t: HostT
   const padded = autoPad?.type === 'string' && autoPad.value !== 'NOTSET';
   if (group !== 1 || dilated || padded || weightDims.length !== 4) return undefined;
   return (t) => unfoldPatches(t.data as Float32Array, t.dims, layer, [...weightDims]);
-}
-
-function takeImages(batches: readonly { pixels: Float32Array; count: number }[], count: number): { pixels: Float32Array; count: number } {
-  const perImage = batches[0].pixels.length / batches[0].count;
-  const parts: Float32Array[] = [];
-  let n = 0;
-  for (const b of batches) {
-    if (n >= count) break;
-    const take = Math.min(count - n, b.count);
-    parts.push(b.pixels.subarray(0, take * perImage));
-    n += take;
-  }
-  const pixels = new Float32Array(n * perImage);
-  let at = 0;
-  for (const p of parts) {
-    pixels.set(p, at);
-    at += p.length;
-  }
-  return { pixels, count: n };
 }
