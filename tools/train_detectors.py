@@ -15,12 +15,12 @@ How they are made
 * Data: ../shared/data/faces/{real,fake} (index 0 real, 1 fake), every face except each 10th,
   which is the validation split printed at the end. Pixels scaled to [0,1] and normalised with
   mean 0.5, std 0.5, as ../shared/data/models/preprocessor_config.json says; random horizontal
-  flips. AdamW (lr 1e-3, weight decay 0.05, cosine schedule), batch 64, seeded (torch 0).
+  flips. AdamW (lr 1e-3, weight decay 0.05, cosine schedule), batch 64, 12 epochs, seeded (torch 0).
 * Export: torch.onnx.export at opset 17 with constant folding, input `pixel_values`
   [batch,3,128,128], output `logits` [batch,2], batch axis dynamic.
 
 Run, then benchmark:
-    /usr/bin/python3 tools/train_detectors.py [--out DIR] [--epochs 24]
+    /usr/bin/python3 tools/train_detectors.py [--out DIR] [--epochs 12]
     npm run bench:fidelity -- --model /tmp/defakeq-detectors/deit_faces.onnx
 """
 
@@ -87,7 +87,7 @@ def accuracy(model, x, y):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--out', default='/tmp/defakeq-detectors')
-    parser.add_argument('--epochs', type=int, default=24)
+    parser.add_argument('--epochs', type=int, default=12)
     parser.add_argument('--data', default=DATA)
     args = parser.parse_args()
     if not os.path.isdir(os.path.join(args.data, 'faces')):
