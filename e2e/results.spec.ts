@@ -29,6 +29,8 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await results.getByRole('tab', { name: 'Bits per layer' }).click();
   await expect(results.getByTestId('bits-chart').locator('canvas')).toBeVisible();
   await expect(results.getByRole('list', { name: 'Bar colours by bit width' })).toContainText('bits');
+  // How the widths were chosen: the studio's default, the exact solver on logit errors.
+  await expect(results.getByTestId('allocation-detail')).toContainText(/exact solver on each layer's measured change of the logits: optimal/);
   const bars = results.getByTestId('bits-chart');
   const box = (await bars.boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.36, box.y + box.height * 0.75);

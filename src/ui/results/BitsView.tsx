@@ -75,6 +75,13 @@ function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfig
   };
 }
 
+const ERROR_MODELS: Record<string, string> = {
+  paper: '2^-b weighted by importance (the paper)',
+  noise: '4^-b weighted by importance',
+  measured: "each layer's measured output error",
+  logits: "each layer's measured change of the logits",
+};
+
 export function BitsView({ report }: { report: QuantizeReport }) {
   const { inspectLayer, show } = useResults();
   const layers = report.layers as LayerRow[];
@@ -90,6 +97,11 @@ export function BitsView({ report }: { report: QuantizeReport }) {
         {' '}{(report.modelBytes / 1024).toFixed(1)} KiB ({((100 * report.modelBytes) / report.fpBytes).toFixed(1)}% of FP32).
         {' '}Each bar is labelled with its width; hover for details, click for the layer's weights.
       </p>
+      {report.allocation && (
+        <p className="results-lead" data-testid="allocation-detail">
+          Widths chosen by the {report.allocation.solver} solver on {ERROR_MODELS[report.allocation.error] ?? report.allocation.error}: {report.allocation.detail}.
+        </p>
+      )}
       <ul className="results-swatches" aria-label="Bar colours by bit width">
         {widths.map((b) => (
           <li key={b}><span className="swatch" style={{ background: bitColor(b) }} aria-hidden="true" />{bitsText(b)}{b < 32 ? ' bits' : ''}: {plural(layers.filter((l) => l.bits === b).length, 'layer')}</li>
