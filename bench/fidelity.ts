@@ -206,6 +206,15 @@ const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').le
 console.log('');
 for (const r of table) console.log(r.map((v, i) => (i < 2 || i === header.length - 1 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
 
+// How far apart two AUCs can be by chance on this many faces (Hanley & McNeil 1982, one model's).
+const fakes = evaluation.reduce((n, b) => n + b.isFake.filter(Boolean).length, 0);
+const reals = evaluation.reduce((n, b) => n + b.count, 0) - fakes;
+const q1 = fp.auc / (2 - fp.auc);
+const q2 = (2 * fp.auc ** 2) / (1 + fp.auc);
+const aucError = Math.sqrt((fp.auc * (1 - fp.auc) + (fakes - 1) * (q1 - fp.auc ** 2) + (reals - 1) * (q2 - fp.auc ** 2)) / (fakes * reals));
+console.log('');
+console.log(`AUC standard error at FP's AUC on ${fakes} fake and ${reals} real faces: ${aucError.toFixed(4)}; Δlogit² (mean squared change of the centred logits from FP's) is the steadier ranking between close rows.`);
+
 // The issue's targets, checked on this run.
 console.log('');
 const find = (setting: string, method: string) => rows.find((r) => r.setting.startsWith(setting) && r.method === METHODS[method]?.name && !r.failure);
