@@ -2,7 +2,9 @@ import { runReference } from '../engine/cpu/executor.ts';
 import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
 import { paramsForRange, type QuantParams } from '../quant/quantizer.ts';
-import { weightParams, type SimulationPlan } from '../quant/simulate.ts';
+import { onnxOps } from '../onnx/ops/index.ts';
+import { quantReferenceOps } from '../quant/fake-quant-op.ts';
+import { simulatedModel, weightParams, type SimulationPlan } from '../quant/simulate.ts';
 import { layerCodes, type LayerCodes } from './codes.ts';
 
 /**
@@ -58,4 +60,21 @@ export function syntheticQuantization(model: Model, input: Float64Array, dims: n
   }
   const codes = layers.map((l) => layerCodes(l, model.graph.initializers.get(l.weight)!, plan.layers.get(l.name)!, 'minmax'));
   return { plan, codes, activations };
+}
+
+/**
+ * A synthetic quantization of `model` (widths 2, 3, 4, 6, 8; 8-bit activations) on `pixels`, the
+ * simulated model it makes, and that model's float64 logits: flat, and one row per image.
+ */
+export function simulatedFixture(model: Model, pixels: Float32Array, dims: number[]): {
+  q: ReturnType<typeof syntheticQuantization>; simulated: Model; reference: Float64Array; rows: number[][];
+} {
+  const q = syntheticQuantization(model, Float64Array.from(pixels), dims, [2, 3, 4, 6, 8], 8);
+  const layers = analyzeModel(model).layers.filter((l) => model.graph.initializers.has(l.weight));
+  const simulated = simulatedModel(model, layers, q.plan);
+  const input = { [model.graph.inputs[0].name]: { dtype: 'float32' as const, dims, data: Float64Array.from(pixels) } };
+  const reference = runReference(simulated, input, { ops: { ...onnxOps, ...quantReferenceOps } }).outputs[model.graph.outputs[0].name].data as Float64Array;
+  const classes = reference.length / dims[0];
+  const rows = Array.from({ length: dims[0] }, (_, i) => Array.from(reference.subarray(i * classes, (i + 1) * classes)));
+  return { q, simulated, reference, rows };
 }

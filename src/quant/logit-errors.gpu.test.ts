@@ -4,7 +4,7 @@ import { gpuForTests } from '../gpu/testing.ts';
 import { decodeModel } from '../onnx/decode.ts';
 import type { Model } from '../onnx/ir.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
-import { jointLogitError, logitErrorTable } from './logit-errors.ts';
+import { jointLogitErrors, logitErrorTable } from './logit-errors.ts';
 import { DEFAULT_SETTINGS, quantizableLayers, quantizeModel } from './pipeline.ts';
 import { fakeQuantWeight, weightParams } from './simulate.ts';
 
@@ -76,7 +76,9 @@ describe('logit error table', () => {
     const rounded = { ...model, graph: { ...model.graph, initializers } };
     const want = centredError(await logitsOf(rounded), await logitsOf(model), 3);
     expect(want).toBeGreaterThan(0);
-    expect(await jointLogitError(ctx, OPS, model, rounded, images)).toBeCloseTo(want, 9);
+    const [joint, none] = await jointLogitErrors(ctx, OPS, model, [rounded, model], images);
+    expect(joint).toBeCloseTo(want, 9);
+    expect(none).toBe(0);
   });
 
   it('drives the default allocation, with progress over every variant, and cancels cleanly inside it', async () => {

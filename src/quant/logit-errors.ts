@@ -68,22 +68,28 @@ export async function logitErrorTable(
 }
 
 /**
- * E(b) of a whole allocation measured jointly, as above but with every layer at its width at once
- * (and the activations as the simulated model quantizes them): what the table's sum predicts.
+ * E(b) of whole allocations measured jointly, as above but with every layer at its width at once
+ * (and the activations as each simulated model quantizes them): what the table's sum predicts.
+ * The float model runs once for all of them.
  */
-export async function jointLogitError(
+export async function jointLogitErrors(
   ctx: GpuContext,
   ops: OpExtensions,
   reference: Model,
-  simulated: Model,
+  simulated: readonly Model[],
   images: { pixels: Float32Array; count: number; dims: number[] },
-): Promise<number> {
+): Promise<number[]> {
   const output = reference.graph.outputs[0].name;
-  const outputs = await Promise.all([reference, simulated].map((m) => outputOf(new QuantizedInputs(ctx, ops, m.graph.inputs[0].name, images), m, output)));
-  const [a, b] = outputs.map((y) => centred(y, images.count));
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
-  return sum / images.count;
+  const run = async (m: Model) => centred(await outputOf(new QuantizedInputs(ctx, ops, m.graph.inputs[0].name, images), m, output), images.count);
+  const a = await run(reference);
+  const errors: number[] = [];
+  for (const m of simulated) {
+    const b = await run(m);
+    let sum = 0;
+    for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+    errors.push(sum / images.count);
+  }
+  return errors;
 }
 
 async function outputOf(values: QuantizedInputs, model: Model, output: string): Promise<Float32Array> {

@@ -12,7 +12,7 @@ import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
 import { layerImportance } from './importance.ts';
-import { jointLogitError, logitErrorTable } from './logit-errors.ts';
+import { jointLogitErrors, logitErrorTable } from './logit-errors.ts';
 import { QuantizedInputs } from './quantized-inputs.ts';
 import { takeImages } from './sample-images.ts';
 import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
@@ -466,13 +466,10 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     }
     if (mixed.bits.every((b) => b === width)) return mixed;
     const images = errorImages();
-    const jointError = async (widths: readonly number[]) => {
-      const simulated = simulatedModel(model, layers, {
-        layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: settings.weightRange }])), activations: plan.activations,
-      });
-      return jointLogitError(ctx, OPS, model, simulated, images);
-    };
-    const [ours, uniform] = [await jointError(mixed.bits), await jointError(layers.map(() => width))];
+    const simulate = (widths: readonly number[]) => simulatedModel(model, layers, {
+      layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: settings.weightRange }])), activations: plan.activations,
+    });
+    const [ours, uniform] = await jointLogitErrors(ctx, OPS, model, [simulate(mixed.bits), simulate(layers.map(() => width))], images);
     const measured = `jointly on ${images.count} images the logits move ${ours.toExponential(2)} at these widths, ${uniform.toExponential(2)} at uniform ${width} bits`;
     if (ours <= uniform) return { ...mixed, detail: `${mixed.detail}; ${measured}` };
     const column = table.candidates.indexOf(width);
