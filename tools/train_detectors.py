@@ -12,15 +12,20 @@ How they are made
   cls token, learned position embedding, pre-LN blocks with one fused qkv Linear, GELU MLP), so
   its layout differs from vit_faces (Hugging Face, separate query/key/value):
     deit_faces   patch 16, dim 128, depth 6, 4 heads, MLP 3x, 128x128 input
+  and a Swin as written there too (patch embed with LayerNorm, shifted windows with their mask,
+  patch merging, mean-pooled head):
+    swin_faces   patch 8, embed dim 48, depths 2-2-2, heads 2-4-8, window 4, MLP 2x, 128x128 input
 * Data: ../shared/data/faces/{real,fake} (index 0 real, 1 fake), every face except each 10th,
   which is the validation split printed at the end. Pixels scaled to [0,1] and normalised with
   mean 0.5, std 0.5, as ../shared/data/models/preprocessor_config.json says; random horizontal
-  flips. AdamW (lr 1e-3, weight decay 0.05, cosine schedule), batch 64, 12 epochs, seeded (torch 0).
+  flips. AdamW (lr 1e-3, weight decay 0.05, cosine schedule), batch 64, 12 epochs by default
+  (30 gives deit_faces a validation accuracy of 0.725, 12 gives 0.64; swin_faces reaches
+  0.90 at 30), seeded (torch 0).
 * Export: torch.onnx.export at opset 17 with constant folding, input `pixel_values`
   [batch,3,128,128], output `logits` [batch,2], batch axis dynamic.
 
 Run, then benchmark:
-    /usr/bin/python3 tools/train_detectors.py [--out DIR] [--epochs 12]
+    /usr/bin/python3 tools/train_detectors.py [--out DIR] [--epochs 12] [--arch deit|swin]
     npm run bench:fidelity -- --model /tmp/defakeq-detectors/deit_faces.onnx
 """
 
@@ -89,6 +94,7 @@ def main():
     parser.add_argument('--out', default='/tmp/defakeq-detectors')
     parser.add_argument('--epochs', type=int, default=12)
     parser.add_argument('--data', default=DATA)
+    parser.add_argument('--arch', choices=('deit', 'swin'), default='deit')
     args = parser.parse_args()
     if not os.path.isdir(os.path.join(args.data, 'faces')):
         print(f'{args.data}/faces is not here: nothing to train on')
@@ -102,12 +108,16 @@ def main():
     x, y = load_faces(args.data)
     val = torch.arange(len(x)) % 10 == 0
     mf.IMG = SIZE  # make_fixtures' modules size their position embedding from it
-    model = mf.VisionTransformer(dim=128, depth=6, heads=4, mlp_ratio=3, patch=16)
+    if args.arch == 'deit':
+        model = mf.VisionTransformer(dim=128, depth=6, heads=4, mlp_ratio=3, patch=16)
+    else:
+        model = mf.SwinTransformer(embed_dim=48, depths=(2, 2, 2), num_heads=(2, 4, 8), patch=8, window_size=4, mlp_ratio=2.0)
+    name = f'{args.arch}_faces'
     train(model, x[~val], y[~val], args.epochs)
     model.eval()
-    print(f'deit_faces: validation accuracy {accuracy(model, x[val], y[val]):.4f} on {int(val.sum())} faces')
-    mf.export(model, os.path.join(out, 'deit_faces.onnx'), 17)
-    print(f'wrote {os.path.join(out, "deit_faces.onnx")}')
+    print(f'{name}: validation accuracy {accuracy(model, x[val], y[val]):.4f} on {int(val.sum())} faces')
+    mf.export(model, os.path.join(out, f'{name}.onnx'), 17)
+    print(f'wrote {os.path.join(out, name + ".onnx")}')
 
 
 if __name__ == '__main__':
