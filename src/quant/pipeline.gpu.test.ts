@@ -9,7 +9,7 @@ import { buildModel, valueInfo } from '../onnx/testing.ts';
 import { fakeQuantNode, quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { adaroundReconstructor } from './adaround/pipeline-adapter.ts';
 import { DEFAULT_SETTINGS, quantizeModel, STAGES, type QuantizeCache, type QuantizeSettings, type Reconstructor } from './pipeline.ts';
-import { analyzeModel } from '../model/summary.ts';
+import { analyzeModel, blockOf } from '../model/summary.ts';
 import { paramsForRange } from './quantizer.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
@@ -153,6 +153,53 @@ describe('the quantization pipeline on a fixture', () => {
     expect(layer.reconstructed).toBe(true);
     expect(report.layers.every((l) => l.reconstructed && l.roundedUp !== null && l.roundedDown !== null)).toBe(true);
     expect(report.layers.some((l) => (l.roundedUp ?? 0) + (l.roundedDown ?? 0) > 0)).toBe(true);
+  });
+
+  it('DeFakeQ keeps nearest rounding for a block whose learned rounding moves the logits more; AdaRound keeps what it learned', async () => {
+    const ctx = await gpuForTests();
+    const harmful = analyzeModel(model).layers.find((l) => l.name.includes('blocks.1') && l.name.includes('fc2'))!;
+    // Exact weights everywhere (better than any rounding), except one layer negated (far worse).
+    const reconstruct: Reconstructor = async ({ layer, weight }) => ({
+      weightQ: layer.name === harmful.name ? weight.map((v) => -v) : weight, roundedUp: 1, roundedDown: 1,
+    });
+    const run = (method: 'defakeq' | 'adaround') =>
+      quantizeModel(ctx, model, { calibration }, settings({ method, candidates: [3], avgBits: 10, iters: 1, actBits: null, errorImages: 4 }), { reconstruct });
+    const checked = await run('defakeq');
+    const block = (name: string) => blockOf(name) || name;
+    for (const l of checked.report.layers) {
+      const check = l.roundingCheck!;
+      expect(check, l.name).toBeDefined();
+      const reverted = block(l.name) === block(harmful.name);
+      expect(l.reconstructed, l.name).toBe(!reverted);
+      expect(check.learned > check.nearest, l.name).toBe(reverted);
+      if (reverted) expect(l.roundedUp).toBeNull();
+    }
+    const plain = await run('adaround');
+    expect(plain.report.layers.every((l) => l.reconstructed && l.roundingCheck === undefined)).toBe(true);
+    // The reverted block carries nearest rounding into the model: it matches RTN there, not the negated weight.
+    const rtn = await quantizeModel(ctx, model, { calibration }, settings({ candidates: [3], avgBits: 10, actBits: null }));
+    const w = (r: typeof rtn) => r.simulated.graph.initializers.get(harmful.weight)!.data as Float32Array;
+    expect(Array.from(w(checked))).toEqual(Array.from(w(rtn)));
+    expect(Array.from(w(plain))).not.toEqual(Array.from(w(rtn)));
+  });
+
+  it('learns the rounding on the activations a layer will see: its input through its activation quantizer', async () => {
+    const ctx = await gpuForTests();
+    const jobsAt = async (actBits: number | null) => {
+      const jobs: Parameters<Reconstructor>[0][] = [];
+      const reconstruct: Reconstructor = async (job) => (jobs.push(job), job.weight);
+      await quantizeModel(ctx, model, { calibration }, settings({ method: 'adaround', candidates: [4], avgBits: 10, iters: 1, actBits }), { reconstruct });
+      return jobs;
+    };
+    const a4 = await jobsAt(4);
+    const float = await jobsAt(null);
+    expect(a4).toHaveLength(10);
+    a4.forEach(({ layer, xIn, xFp }, i) => {
+      expect(new Set(xIn.data).size, layer.name).toBeLessThanOrEqual(16);
+      expect(new Set(float[i].xIn.data).size, layer.name).toBeGreaterThan(16);
+      // Eq. 7: the targets W·x are taken on the same inputs.
+      expect(xFp.data).toBe(xIn.data);
+    });
   });
 
   it('leaves up/down counts null for round-to-nearest, and runs the stages in STAGES order', async () => {

@@ -9,6 +9,7 @@ import { layerStoredBits, type LayerStorage, type StorageOptions } from './budge
 import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
 import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredErrorTable } from './error-models.ts';
 import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './evaluate.ts';
+import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
 import { layerImportance } from './importance.ts';
@@ -46,8 +47,18 @@ export interface QuantizeSettings {
   iters: number;
   /** Images whose activations feed the reconstruction. */
   reconImages: number;
-  /** Reconstruct from the quantized upstream model's activations (default) or from the FP model's. */
+  /**
+   * The inputs x of eq. 7's ||Wx - W~x||^2: the quantized upstream model's activations (default)
+   * or the FP model's, through the layer's own activation quantizer either way.
+   */
   reconInputs: 'quantized' | 'fp';
+  /**
+   * DeFakeQ only: after each block's learned rounding, keep nearest rounding for the block when the
+   * learned one moves the model's logits more on the error images (upstream as quantized so far,
+   * downstream in float). A layer's own output error can halve while the logits get worse (seen
+   * at 4 bits on the face detector). Absent: on. Plain AdaRound never checks.
+   */
+  roundingCheck?: boolean;
   seed: number;
   /**
    * Centre and rescale post-LayerNorm channels into one range before calibrating (reparam.ts),
@@ -97,7 +108,9 @@ export type Reconstructor = (job: {
   weight: Float32Array;
   bits: number;
   params: QuantParams[];
+  /** The rounding's inputs, as the quantized model computes them (see reconInputs). */
   xIn: { rows: number; data: Float32Array };
+  /** The inputs of the targets W·x; the pipeline passes xIn itself (eq. 7). */
   xFp: { rows: number; data: Float32Array };
   iterations: number;
   seed: number;
@@ -120,6 +133,11 @@ export interface LayerResult {
   score: number;
   sqnr: number | null;
   reconstructed: boolean;
+  /**
+   * The rounding check of the layer's block (DeFakeQ): the mean squared change of the logits with
+   * the block's learned rounding and with nearest rounding; `reconstructed` says which was kept.
+   */
+  roundingCheck?: { learned: number; nearest: number };
   /** Codes the learned rounding put above / below round-to-nearest's; null where the layer kept nearest rounding. */
   roundedUp: number | null;
   roundedDown: number | null;
@@ -500,9 +518,31 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     return table;
   }
 
+  /**
+   * The block's learned rounding against nearest rounding, on the logits: the model with every
+   * finished layer quantized as planned, once as learned and once with the block's layers at nearest
+   * rounding. The block keeps whichever moves the logits less.
+   */
+  async function keepBetterRounding(block: number[], finished: ReadonlySet<number>): Promise<void> {
+    if (block.length === 0) return;
+    const upstream = layers.filter((_, i) => finished.has(i));
+    const nearest: SimulationPlan = { ...plan, layers: new Map(plan.layers) };
+    for (const i of block) nearest.layers.set(layers[i].name, { bits: bits[i], range: settings.weightRange });
+    const [learnedError, nearestError] = await jointLogitErrors(ctx, OPS, model, [simulatedModel(model, upstream, plan), simulatedModel(model, upstream, nearest)], errorImages());
+    for (const i of block) {
+      results[i].roundingCheck = { learned: learnedError, nearest: nearestError };
+      if (learnedError <= nearestError) continue;
+      plan.layers.set(layers[i].name, nearest.layers.get(layers[i].name)!);
+      results[i].reconstructed = false;
+      results[i].roundedUp = null;
+      results[i].roundedDown = null;
+    }
+  }
+
   async function reconstructStage(): Promise<void> {
     if (!hooks.reconstruct) throw new Error(`method ${settings.method} needs a reconstructor for its learned rounding`);
     const reconstruct = hooks.reconstruct;
+    const checkRounding = settings.method === 'defakeq' && settings.roundingCheck !== false;
     stages.begin('reconstruct', layers.length);
     const images = takeImages(inputs.calibration, settings.reconImages);
     const input = model.graph.inputs[0].name;
@@ -535,9 +575,10 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
           // A grouped or dilated Conv is not one matmul over unfolded patches: it keeps nearest rounding.
           plan.layers.set(l.name, { bits: bits[i], range: settings.weightRange, weight: fakeQuantWeight(l, weight, params) });
         } else {
+          // Eq. 7, ||Wx - W~x||^2: the targets are the float weight on the same inputs as the rounding's.
+          const x = rows(asDeployed(quantTaps.get(l.input)!, plan.activations?.get(l.input)));
           const out = await reconstruct({
-            layer: l, weight: weight.data as Float32Array, bits: bits[i], params,
-            xIn: rows(quantTaps.get(l.input)!), xFp: rows(fpTaps.get(l.input)!),
+            layer: l, weight: weight.data as Float32Array, bits: bits[i], params, xIn: x, xFp: x,
             iterations: settings.iters, seed: settings.seed + i, signal: hooks.signal,
           });
           const result = out instanceof Float32Array ? { weightQ: out, roundedUp: null, roundedDown: null } : out;
@@ -549,6 +590,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         finished.add(i);
         stages.step(++done, layers.length);
       }
+      if (checkRounding) await keepBetterRounding(members.filter((i) => results[i].reconstructed), finished);
       quantized.invalidate(current, members.map((i) => layers[i].node));
     }
     stages.end();
@@ -595,6 +637,14 @@ function halfSummary(h: HalfFloats): NonNullable<QuantizeReport['halfFloats']> {
 
 function summaryOf(a: Allocation | null): QuantizeReport['allocation'] {
   return a && { objective: a.objective, averageBits: a.averageBits, solver: a.solver, error: a.error, detail: a.detail };
+}
+
+/**
+ * A layer's input as the quantized model computes with it: through its activation quantizer when it
+ * has one. The rounding is learned on what the layer will see, not on the float tap before it.
+ */
+function asDeployed(tap: HostTensor, act: QuantParams | undefined): HostTensor {
+  return act ? { ...tap, data: fakeQuantActivations(tap.data as Float32Array, act) } : tap;
 }
 
 /**
