@@ -58,6 +58,7 @@ function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfig
                 `Rounding: ${l.reconstructed ? 'learned (AdaRound)' : 'nearest'}`,
               ];
               if (l.roundedUp !== undefined && l.roundedDown !== undefined) lines.push(`Rounded up / down: ${l.roundedUp.toLocaleString()} / ${l.roundedDown.toLocaleString()}`);
+              if (l.roundingCheck) lines.push(`Block's logit change: ${l.roundingCheck.learned.toExponential(2)} learned, ${l.roundingCheck.nearest.toExponential(2)} nearest`);
               lines.push('Click for its weight histogram');
               return lines;
             },
@@ -116,7 +117,7 @@ export function BitsView({ report }: { report: QuantizeReport }) {
             {layers.map((l) => (
               <tr key={l.name}>
                 <td>{l.name}</td><td>{l.op}</td><td>{bitsText(l.bits)}</td><td>{l.score.toPrecision(3)}</td>
-                <td>{l.sqnr === null ? '–' : l.sqnr.toFixed(1)}</td><td>{l.reconstructed ? 'learned' : 'nearest'}</td>
+                <td>{l.sqnr === null ? '–' : l.sqnr.toFixed(1)}</td><td>{l.reconstructed ? 'learned' : l.roundingCheck ? 'nearest (kept by the check)' : 'nearest'}</td>
               </tr>
             ))}
           </tbody>
