@@ -25,6 +25,8 @@ export interface QuantizeFlags {
   actRange: 'minmax' | 'percentile' | 'mse';
   weightRange: 'minmax' | 'mse';
   reconInputs: 'quantized' | 'fp';
+  /** DeFakeQ: keep nearest rounding for a block whose learned rounding moves the logits more. */
+  roundingCheck: boolean;
   iters: number;
   seed: number;
   calibImages: number;
@@ -85,6 +87,7 @@ commands:
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
       [--error-images 16]            images the logits error model measures each width on
       [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
+      [--rounding-check on|off]      DeFakeQ: a block keeps nearest rounding if learned moves the logits more
       [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
       [--iters 300] [--seed 0]
       [--storage export|true-width]  what --avg-bits counts: the file's bytes (default with --out)
@@ -131,13 +134,14 @@ const OPTIONS = {
   format: { type: 'string' },
   model: { type: 'string' },
   'act-reparam': { type: 'boolean' },
+  'rounding-check': { type: 'string' },
   'float-params': { type: 'string' },
   storage: { type: 'string' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'float-params', 'target', 'format', 'storage'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'rounding-check', 'float-params', 'target', 'format', 'storage'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -257,6 +261,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           actRange: oneOf(values['act-range'], '--act-range', ['percentile', 'minmax', 'mse'] as const, 'percentile'),
           weightRange: oneOf(values['weight-range'], '--weight-range', ['minmax', 'mse'] as const, 'minmax'),
           reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),
+          roundingCheck: oneOf(values['rounding-check'], '--rounding-check', ['on', 'off'] as const, 'on') === 'on',
           iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,
           seed: values.seed !== undefined ? Number(values.seed) : 0,
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,

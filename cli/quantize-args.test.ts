@@ -16,6 +16,12 @@ describe('quantize flags', () => {
     expect(command).toMatchObject({ solver: 'relaxed', error: 'paper', actReparam: true, actBits: 4 });
   });
 
+  it('check each block\'s learned rounding unless told off, refusing other values', () => {
+    expect(parseCommandLine(base).command).toMatchObject({ roundingCheck: true });
+    expect(parseCommandLine([...base, '--rounding-check', 'off']).command).toMatchObject({ roundingCheck: false });
+    expect(() => parseCommandLine([...base, '--rounding-check', 'maybe'])).toThrow('--rounding-check must be one of on, off, got "maybe"');
+  });
+
   it('store the float parameters as float16 unless told float32, refusing other values', () => {
     expect(parseCommandLine(base).command).toMatchObject({ floatParams: 'fp16' });
     expect(parseCommandLine([...base, '--float-params', 'fp32']).command).toMatchObject({ floatParams: 'fp32' });
