@@ -3,6 +3,7 @@ import { GpuModel } from '../engine/session.ts';
 import { gpuForTests } from '../gpu/testing.ts';
 import { blockOf } from '../model/summary.ts';
 import { decodeModel } from '../onnx/decode.ts';
+import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { DEFAULT_SETTINGS, quantizableLayers, quantizeModel, type Reconstructor } from './pipeline.ts';
 import { simulatedModel } from './simulate.ts';
@@ -13,7 +14,7 @@ const ref = (await (await fetch('/tools/fixtures/vit_tiny_op17.ref.json')).json(
 const pixels = Float32Array.from(ref.inputs['3']);
 
 describe('quantized reconstruction inputs, block after block', () => {
-  it('equal a whole-model run of the model quantized so far, for every layer', async () => {
+  it('equal a whole-model run of the model quantized so far, through the layer\'s activation quantizer, for every layer', async () => {
     const ctx = await gpuForTests();
     const seen = new Map<string, Float32Array>();
     // A stand-in for learned rounding that visibly changes every layer, so each block's inputs differ from FP.
@@ -36,7 +37,9 @@ describe('quantized reconstruction inputs, block after block', () => {
       const { taps } = await whole.run({ pixel_values: pixels }, 3, { taps: members.map((l) => l.input) });
       whole.dispose();
       for (const l of members) {
-        const want = taps.get(l.input)!.data;
+        const act = plan.activations?.get(l.input);
+        expect(act, l.name).toBeDefined();
+        const want = fakeQuantActivations(taps.get(l.input)!.data as Float32Array, act!);
         const got = seen.get(l.name)!;
         expect(got.length, l.name).toBe(want.length);
         let worst = 0;
