@@ -5,7 +5,7 @@
  * adds the exact solver on each layer's own output error.
  *
  * Budgets are compared at equal bytes: budget "W4" means the stored bits per weight of every layer at
- * 4 bits, scales, zero points and biases included (e.g. 4.38 on vit_faces). Uniform methods then
+ * 4 bits, scales, zero points and biases included (e.g. 4.358 on vit_faces with float16 biases). Uniform methods then
  * land on exactly 4 bits and DeFakeQ mixes widths within the same bytes; the bytes column shows
  * it. `--stored` reads the budgets as stored bits per weight instead (then `--avg-bits 4` leaves a
  * uniform model at 3 bits, as `quantize --avg-bits 4` does).
