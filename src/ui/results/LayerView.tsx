@@ -80,6 +80,7 @@ export function LayerView({ report }: { report: QuantizeReport }) {
     if (name && layer.name === null) void inspectLayer(name);
   }, [name, layer.name, inspectLayer]);
   const d = layer.status?.ok ? layer.status : null;
+  const checked = d ? report.layers.find((l) => l.name === d.name)?.roundingCheck : undefined;
   const hist = useMemo(() => d && histogramConfig(d), [d]);
   const rounding = useMemo(() => d && roundingConfig(d), [d]);
   if (!name) return <p className="hint">No layer was quantized in the last run.</p>;
@@ -112,7 +113,9 @@ export function LayerView({ report }: { report: QuantizeReport }) {
             {d.learned
               ? <>Learned rounding sent <strong>{c.aboveNearest.toLocaleString()}</strong> weights ({pct(c.aboveNearest, c.total)}) one level above nearest rounding
                   and <strong>{c.belowNearest.toLocaleString()}</strong> ({pct(c.belowNearest, c.total)}) below; the other {(c.total - c.aboveNearest - c.belowNearest).toLocaleString()} kept the nearest level.</>
-              : <>This layer keeps nearest rounding (RTN, or the patch embedding, whose inputs are the images themselves).</>}
+              : checked
+                ? <>This layer keeps nearest rounding: the logits moved {checked.learned.toExponential(2)} with its block's learned rounding and {checked.nearest.toExponential(2)} with nearest, so the rounding check kept nearest.</>
+                : <>This layer keeps nearest rounding (RTN, or a layer the reconstruction does not cover).</>}
             {' '}Overall {c.up.toLocaleString()} weights were rounded up and {c.down.toLocaleString()} down{c.exact ? `, ${c.exact} were already on the grid` : ''}.
           </p>
           <ChartView config={rounding} height={150} label="Weights rounded up and down, nearest vs learned rounding" testId="rounding-chart" />
