@@ -55,8 +55,9 @@ export interface QuantizeSettings {
   /**
    * DeFakeQ only: after each block's learned rounding, keep nearest rounding for the block when the
    * learned one moves the model's logits more on the error images (upstream as quantized so far,
-   * downstream in float). A layer's own output error can halve while the logits get worse (seen
-   * at 4 bits on the face detector). Absent: on. Plain AdaRound never checks.
+   * downstream in float): a layer's own output error can halve while the logits get worse (seen
+   * at 4 bits on the face detector with upstream-compensating targets). Absent: on. Plain AdaRound
+   * never checks.
    */
   roundingCheck?: boolean;
   seed: number;
