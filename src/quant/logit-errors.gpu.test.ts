@@ -4,7 +4,7 @@ import { gpuForTests } from '../gpu/testing.ts';
 import { decodeModel } from '../onnx/decode.ts';
 import type { Model } from '../onnx/ir.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
-import { jointLogitErrors, logitErrorTable } from './logit-errors.ts';
+import { centredLogits, jointLogitErrors, logitErrorTable } from './logit-errors.ts';
 import { DEFAULT_SETTINGS, quantizableLayers, quantizeModel } from './pipeline.ts';
 import { fakeQuantWeight, weightParams } from './simulate.ts';
 
@@ -76,7 +76,7 @@ describe('logit error table', () => {
     const rounded = { ...model, graph: { ...model.graph, initializers } };
     const want = centredError(await logitsOf(rounded), await logitsOf(model), 3);
     expect(want).toBeGreaterThan(0);
-    const [joint, none] = await jointLogitErrors(ctx, OPS, model, [rounded, model], images);
+    const [joint, none] = await jointLogitErrors(ctx, OPS, await centredLogits(ctx, OPS, model, images), [rounded, model], images);
     expect(joint).toBeCloseTo(want, 9);
     expect(none).toBe(0);
   });

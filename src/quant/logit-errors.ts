@@ -67,26 +67,36 @@ export async function logitErrorTable(
   return { candidates: [...candidates], errors };
 }
 
+/** A model's centred outputs on the images: the reference `jointLogitErrors` measures against. */
+export async function centredLogits(
+  ctx: GpuContext,
+  ops: OpExtensions,
+  model: Model,
+  images: { pixels: Float32Array; count: number; dims: number[] },
+): Promise<Float64Array> {
+  const output = model.graph.outputs[0]?.name;
+  if (!output) throw new Error('logit errors: the model has no output');
+  return centred(await outputOf(new QuantizedInputs(ctx, ops, model.graph.inputs[0].name, images), model, output), images.count);
+}
+
 /**
  * E(b) of whole allocations measured jointly, as above but with every layer at its width at once
  * (and the activations as each simulated model quantizes them): what the table's sum predicts.
- * The float model runs once for all of them.
+ * The reference (the float model's `centredLogits` on the same images) is computed once by the caller.
  */
 export async function jointLogitErrors(
   ctx: GpuContext,
   ops: OpExtensions,
-  reference: Model,
+  reference: Float64Array,
   simulated: readonly Model[],
   images: { pixels: Float32Array; count: number; dims: number[] },
 ): Promise<number[]> {
-  const output = reference.graph.outputs[0].name;
-  const run = async (m: Model) => centred(await outputOf(new QuantizedInputs(ctx, ops, m.graph.inputs[0].name, images), m, output), images.count);
-  const a = await run(reference);
   const errors: number[] = [];
   for (const m of simulated) {
-    const b = await run(m);
+    const b = await centredLogits(ctx, ops, m, images);
+    if (b.length !== reference.length) throw new Error(`logit errors: ${b.length} outputs against a reference of ${reference.length}`);
     let sum = 0;
-    for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
+    for (let i = 0; i < reference.length; i++) sum += (reference[i] - b[i]) ** 2;
     errors.push(sum / images.count);
   }
   return errors;

@@ -13,7 +13,7 @@ import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
 import { layerImportance } from './importance.ts';
-import { jointLogitErrors, logitErrorTable } from './logit-errors.ts';
+import { centredLogits, jointLogitErrors, logitErrorTable } from './logit-errors.ts';
 import { QuantizedInputs } from './quantized-inputs.ts';
 import { takeImages } from './sample-images.ts';
 import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
@@ -193,8 +193,6 @@ export interface QuantizeCache {
   measured?: Map<string, MeasuredErrorTable>;
   /** The FP model on the evaluation set (reparameterisation does not change it). */
   fpScores?: Scores;
-  /** The FP model's layer inputs on the reconstruction images, by reparameterisation and image count. */
-  fpTaps?: Map<string, Map<string, HostTensor>>;
   /** The reparameterised model, by seed. */
   reparameterized?: Map<number, { model: Model; norms: string[] }>;
 }
@@ -311,6 +309,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   let evaluation: QuantizeReport['evaluation'] = null;
   let cancelled = false;
   let bits: number[] = [];
+  let floatReference: Float64Array | null = null;
 
   const weightOf = (l: QuantLayer) => model.graph.initializers.get(l.weight)!.data as Float32Array;
   const setPlan = () => {
@@ -488,7 +487,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     const simulate = (widths: readonly number[]) => simulatedModel(model, layers, {
       layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: settings.weightRange }])), activations: plan.activations,
     });
-    const [ours, uniform] = await jointLogitErrors(ctx, OPS, model, [simulate(mixed.bits), simulate(layers.map(() => width))], images);
+    const [ours, uniform] = await jointLogitErrors(ctx, OPS, await floatLogits(), [simulate(mixed.bits), simulate(layers.map(() => width))], images);
     const measured = `jointly on ${images.count} images the logits move ${ours.toExponential(2)} at these widths, ${uniform.toExponential(2)} at uniform ${width} bits`;
     if (ours <= uniform) return { ...mixed, detail: `${mixed.detail}; ${measured}` };
     const column = table.candidates.indexOf(width);
@@ -500,6 +499,12 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       averageBits: layers.reduce((s, _, l) => s + cost(l, width), 0) / params,
       detail: `${mixed.detail}; ${measured}, so uniform ${width} bits is kept`,
     };
+  }
+
+  /** The float model's centred logits on the error images, computed once per run for every joint check. */
+  async function floatLogits(): Promise<Float64Array> {
+    floatReference ??= await centredLogits(ctx, OPS, model, errorImages());
+    return floatReference;
   }
 
   function errorImages(): { pixels: Float32Array; count: number; dims: number[] } {
@@ -529,7 +534,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     const upstream = layers.filter((_, i) => finished.has(i));
     const nearest: SimulationPlan = { ...plan, layers: new Map(plan.layers) };
     for (const i of block) nearest.layers.set(layers[i].name, { bits: bits[i], range: settings.weightRange });
-    const [learnedError, nearestError] = await jointLogitErrors(ctx, OPS, model, [simulatedModel(model, upstream, plan), simulatedModel(model, upstream, nearest)], errorImages());
+    const [learnedError, nearestError] = await jointLogitErrors(ctx, OPS, await floatLogits(), [simulatedModel(model, upstream, plan), simulatedModel(model, upstream, nearest)], errorImages());
     for (const i of block) {
       results[i].roundingCheck = { learned: learnedError, nearest: nearestError };
       if (learnedError <= nearestError) continue;
@@ -547,26 +552,19 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     stages.begin('reconstruct', layers.length);
     const images = takeImages(inputs.calibration, settings.reconImages);
     const input = model.graph.inputs[0].name;
-    let fpTaps = cache.fpTaps?.get(`${variant}:${images.count}`);
-    if (!fpTaps) {
-      fpTaps = (await fp.run({ [input]: images.pixels }, images.count, { taps: layers.map((l) => l.input) })).taps;
-      (cache.fpTaps ??= new Map()).set(`${variant}:${images.count}`, fpTaps);
-    }
-    // Layers are reconstructed block by block; a block's inputs come from the model quantized so far.
+    // Layers are reconstructed block by block; a block's inputs come from the model quantized so far
+    // ('quantized') or from the float model ('fp').
     const groups = new Map<string, number[]>();
     layers.forEach((l, i) => groups.set(blockOf(l.name) || l.name, [...(groups.get(blockOf(l.name) || l.name) ?? []), i]));
     let done = 0;
     const finished = new Set<number>();
-    // Each block's quantized inputs are computed from the previous block's, not from the pixels.
+    const fromQuantized = settings.reconInputs === 'quantized';
+    // Each block's inputs are computed from the previous block's, not from the pixels.
     const inputShape = model.graph.inputs[0].shape ?? [];
-    const quantized = new QuantizedInputs(ctx, OPS, input, { ...images, dims: [images.count, ...inputShape.slice(1).map(Number)] });
+    const layerInputs = new QuantizedInputs(ctx, OPS, input, { ...images, dims: [images.count, ...inputShape.slice(1).map(Number)] });
     for (const members of groups.values()) {
-      let quantTaps = fpTaps;
-      let current = model;
-      if (settings.reconInputs === 'quantized' && done > 0) {
-        current = simulatedModel(model, layers.filter((_, i) => finished.has(i)), plan);
-        quantTaps = await quantized.taps(current, members.map((i) => layers[i].input));
-      }
+      const current = fromQuantized && finished.size > 0 ? simulatedModel(model, layers.filter((_, i) => finished.has(i)), plan) : model;
+      const taps = await layerInputs.taps(current, members.map((i) => layers[i].input));
       for (const i of members) {
         const l = layers[i];
         const weight = model.graph.initializers.get(l.weight)!;
@@ -577,7 +575,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
           plan.layers.set(l.name, { bits: bits[i], range: settings.weightRange, weight: fakeQuantWeight(l, weight, params) });
         } else {
           // Eq. 7, ||Wx - W~x||^2: the targets are the float weight on the same inputs as the rounding's.
-          const x = rows(asDeployed(quantTaps.get(l.input)!, plan.activations?.get(l.input)));
+          const x = rows(asDeployed(taps.get(l.input)!, plan.activations?.get(l.input)));
           const out = await reconstruct({
             layer: l, weight: weight.data as Float32Array, bits: bits[i], params, xIn: x, xFp: x,
             iterations: settings.iters, seed: settings.seed + i, signal: hooks.signal,
@@ -592,7 +590,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         stages.step(++done, layers.length);
       }
       if (checkRounding) await keepBetterRounding(members.filter((i) => results[i].reconstructed), finished);
-      quantized.invalidate(current, members.map((i) => layers[i].node));
+      if (fromQuantized) layerInputs.invalidate(current, members.map((i) => layers[i].node));
     }
     stages.end();
   }
