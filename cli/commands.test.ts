@@ -3,15 +3,19 @@
  * from the pixels it receives, so we can check what reaches the engine and what gets printed.
  */
 import pngjs from 'pngjs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeImageNode } from '../src/data/decode-node.ts';
-import type { GpuContext } from '../src/gpu/device.ts';
+import { GpuDeviceLostError, type GpuContext } from '../src/gpu/device.ts';
+import { decodeModel } from '../src/onnx/decode.ts';
+import { DEFAULT_SETTINGS, QuantizeFailure, quantizableLayers, type QuantizeReport } from '../src/quant/pipeline.ts';
 import { parseCommandLine } from './args.ts';
 import { execute } from './commands.ts';
 import type { CliCore, InputBatch } from './core.ts';
+import { describeFailure } from './errors.ts';
 
 const { PNG } = pngjs;
 const MODEL = 'tools/fixtures/vit_tiny_op13.onnx'; // input [batch, 3, 32, 32]; config beside it: mean = std = 0.5
@@ -124,5 +128,51 @@ describe('inspect', () => {
     expect(JSON.parse(json.out).nodes).toBeGreaterThan(10);
     const text = await runCli(['inspect', MODEL], recordingCore([]));
     expect(text.out).toMatch(/^nodes \d+\n$/);
+  });
+});
+
+describe('quantize that fails mid-run', () => {
+  const fixture = decodeModel(new Uint8Array(readFileSync(MODEL)));
+  const layers = quantizableLayers(fixture);
+  /** A run that lost its device in reconstruction, after choosing `planned` layers' widths. */
+  function failingCore(planned: number): { core: CliCore; cause: Error } {
+    const cause = new GpuDeviceLostError('The GPU device was lost (destroyed); the work in progress was abandoned.');
+    const plan = { layers: new Map(layers.slice(0, planned).map((l) => [l.name, { bits: 4, range: 'minmax' as const }])) };
+    const report = {
+      settings: { ...DEFAULT_SETTINGS, method: 'adaround' as const }, avgBits: 4, modelBytes: 1, fpBytes: 4, layers: [], allocation: null, timings: {},
+      completed: ['calibrate', 'score', 'allocate'], cancelled: false, failed: { stage: 'reconstruct', message: cause.message }, evaluation: null, reparameterized: [],
+    } as QuantizeReport;
+    const core = { ...recordingCore([]), quantize: async () => Promise.reject(new QuantizeFailure(cause, { report, plan, model: fixture, simulated: fixture })) };
+    return { core, cause };
+  }
+
+  it('writes the partial report with the finished layers\' codes, then fails with the cause', async () => {
+    const calib = await imageDir({ 'a.png': solidPng(32, [10, 20, 30]) });
+    const out = join(await mkdtemp(join(tmpdir(), 'cli-failed-')), 'r.json');
+    const { core, cause } = failingCore(2);
+    const notes: string[] = [];
+    const run = execute(parseCommandLine(['quantize', MODEL, '--calib', calib, '--method', 'adaround', '--report', out]).command, {
+      core, decodeImage: decodeImageNode, openGpu: async () => ({ ctx: {} as GpuContext, close: () => undefined }), out: () => undefined, note: (t) => notes.push(t),
+    });
+    await expect(run).rejects.toBe(cause);
+    const saved = JSON.parse(readFileSync(out, 'utf8'));
+    expect(saved.failed).toEqual({ stage: 'reconstruct', message: cause.message });
+    expect(saved.completed).toEqual(['calibrate', 'score', 'allocate']);
+    expect(saved.export.layers.map((l: { name: string }) => l.name)).toEqual(layers.slice(0, 2).map((l) => l.name));
+    expect(notes.at(-1)).toBe(`the run failed in its reconstruct stage; the stages that finished (calibrate, score, allocate) are in ${out}`);
+    expect(describeFailure(cause).line).toBe(`error: ${cause.message}`);
+  });
+
+  it('writes no codes when no width was chosen yet', async () => {
+    const calib = await imageDir({ 'a.png': solidPng(32, [10, 20, 30]) });
+    const out = join(await mkdtemp(join(tmpdir(), 'cli-failed-')), 'r.json');
+    const { core, cause } = failingCore(0);
+    const run = execute(parseCommandLine(['quantize', MODEL, '--calib', calib, '--report', out]).command, {
+      core, decodeImage: decodeImageNode, openGpu: async () => ({ ctx: {} as GpuContext, close: () => undefined }), out: () => undefined, note: () => undefined,
+    });
+    await expect(run).rejects.toBe(cause);
+    const saved = JSON.parse(readFileSync(out, 'utf8'));
+    expect(saved.failed.stage).toBe('reconstruct');
+    expect(saved.export).toBeUndefined();
   });
 });

@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { assembleExport, type ModelSidecars } from '../src/export/assemble.ts';
 import { bundleFiles } from '../src/export/bundle.ts';
 import { ExportError } from '../src/export/errors.ts';
-import { parseSource, serializeSource, sha256Hex, exportSourceOf } from '../src/export/source.ts';
+import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSource } from '../src/export/source.ts';
+import { QuantizeFailure, type QuantizeReport, type QuantizeResult } from '../src/quant/pipeline.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { USAGE, type Command } from './args.ts';
@@ -54,6 +55,21 @@ function checkLogits(logits: number[][], batches: InputBatch[]): void {
   });
 }
 
+/** R.json: the report, with the codes `export` rebuilds the model from when there are any. */
+function reportFile(report: QuantizeReport, source: ExportSource | null): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ ...report, ...(source ? { export: serializeSource(source) } : {}) }, null, 2) + '\n');
+}
+
+/** A failed run's codes; none when it failed before choosing any width. */
+function partialSource(result: QuantizeResult, file: ExportSource['model']): ExportSource | null {
+  try {
+    return exportSourceOf(result.model, result, file);
+  } catch (e) {
+    if (e instanceof ExportError) return null;
+    throw e;
+  }
+}
+
 export async function execute(command: Command, deps: CliDeps): Promise<number> {
   switch (command.kind) {
     case 'help':
@@ -98,13 +114,25 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const evaluation = command.evalData ? await loadLabelledBatches(command.evalData, options, command.batch, deps.decodeImage, command.fakeIndex) : undefined;
       const bytes = readUserFile(command.model, 'model file');
       const file = { fileName: model.fileName, path: resolve(command.model), sha256: await sha256Hex(bytes), bytes: bytes.length };
-      const { report, result } = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex: command.fakeIndex }, command, (line) => deps.note(line)));
+      let outcome: Awaited<ReturnType<CliCore['quantize']>>;
+      try {
+        outcome = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex: command.fakeIndex }, command, (line) => deps.note(line)));
+      } catch (e) {
+        if (!(e instanceof QuantizeFailure)) throw e;
+        // What finished is kept: the partial report (and its codes, once widths were chosen), then the failure itself.
+        if (command.report) {
+          await writeWhole(command.report, reportFile(e.partial.report, partialSource(e.partial, file)));
+          deps.note(`the run failed in its ${e.partial.report.failed?.stage} stage; the stages that finished (${e.partial.report.completed.join(', ')}) are in ${command.report}`);
+        }
+        throw e.cause;
+      }
+      const { report, result } = outcome;
       // The plan belongs to result.model: the input model, or its reparameterised equivalent.
       const exportSource = exportSourceOf(result.model, result, file);
       // Everything is made in memory first: a refused export writes neither file.
       const exported = command.out ? assembleExport(result.model, exportSource, report, command, sidecarsOf(command.model, options, command.fakeIndex)) : null;
       if (command.report) {
-        await writeWhole(command.report, new TextEncoder().encode(JSON.stringify({ ...report, export: serializeSource(exportSource) }, null, 2) + '\n'));
+        await writeWhole(command.report, reportFile(report, exportSource));
         deps.note(`report written to ${command.report}`);
       }
       if (exported && command.out) {

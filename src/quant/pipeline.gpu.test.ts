@@ -8,7 +8,7 @@ import { onnxOps } from '../onnx/ops/index.ts';
 import { buildModel, valueInfo } from '../onnx/testing.ts';
 import { fakeQuantNode, quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { adaroundReconstructor } from './adaround/pipeline-adapter.ts';
-import { DEFAULT_SETTINGS, quantizeModel, STAGES, type QuantizeCache, type QuantizeSettings, type Reconstructor } from './pipeline.ts';
+import { DEFAULT_SETTINGS, QuantizeFailure, quantizeModel, STAGES, type QuantizeCache, type QuantizeSettings, type Reconstructor } from './pipeline.ts';
 import { analyzeModel, blockOf } from '../model/summary.ts';
 import { paramsForRange } from './quantizer.ts';
 
@@ -104,6 +104,28 @@ describe('the quantization pipeline on a fixture', () => {
     expect(report.completed).toEqual(['calibrate', 'score', 'allocate']);
     expect(report.layers.every((l) => l.bits === 4)).toBe(true);
     const q = await logitsOf(simulated);
+    expect(q.every(Number.isFinite)).toBe(true);
+  });
+
+  it('failing mid-reconstruction (an engine error), throws the cause with what finished: a partial report and a usable model', async () => {
+    const ctx = await gpuForTests();
+    const cause = new Error('the adapter gave up');
+    let calls = 0;
+    const reconstruct: Reconstructor = async ({ weight }) => {
+      if (++calls === 3) throw cause;
+      return weight.map((v) => v * 0.9);
+    };
+    const run = quantizeModel(ctx, model, { calibration, evaluation }, settings({ method: 'adaround', candidates: [4], avgBits: 10, iters: 1 }), { reconstruct });
+    const failure = await run.then(() => null, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(QuantizeFailure);
+    const { partial } = failure as QuantizeFailure;
+    expect((failure as QuantizeFailure).cause).toBe(cause);
+    expect(partial.report.failed).toEqual({ stage: 'reconstruct', message: 'the adapter gave up' });
+    expect(partial.report.cancelled).toBe(false);
+    expect(partial.report.completed).toEqual(['calibrate', 'score', 'allocate']);
+    expect(partial.report.layers.map((l) => l.reconstructed).slice(0, 3)).toEqual([true, true, false]);
+    expect(partial.report.layers.every((l) => l.bits === 4)).toBe(true);
+    const q = await logitsOf(partial.simulated);
     expect(q.every(Number.isFinite)).toBe(true);
   });
 

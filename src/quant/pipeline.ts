@@ -155,6 +155,8 @@ export interface QuantizeReport {
   timings: Partial<Record<StageName, number>>;
   completed: StageName[];
   cancelled: boolean;
+  /** A run that failed after finishing some stages: where and why. Its report and model hold what finished. */
+  failed?: { stage: StageName; message: string };
   evaluation: { fp: Omit<Scores, 'logits'>; quantized: Omit<Scores, 'logits'>; agreement: number } | null;
   /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
   reparameterized: string[];
@@ -280,6 +282,22 @@ class Stages {
     this.timings[this.stage] = performance.now() - this.started;
     this.completed.push(this.stage);
   }
+
+  /** The stage running now (or the last one begun). */
+  get current(): StageName {
+    return this.stage;
+  }
+}
+
+/**
+ * A run that failed (a device lost, an engine error) after finishing some stages. `partial` holds
+ * what finished, as a cancelled run would: its report carries `failed`, and its model is usable.
+ */
+export class QuantizeFailure extends Error {
+  override name = 'QuantizeFailure';
+  constructor(cause: unknown, readonly partial: QuantizeResult) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
 }
 
 const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';
@@ -310,6 +328,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   let cancelled = false;
   let bits: number[] = [];
   let floatReference: Float64Array | null = null;
+  let failure: { cause: unknown; stage: StageName } | undefined;
 
   const weightOf = (l: QuantLayer) => model.graph.initializers.get(l.weight)!.data as Float32Array;
   const setPlan = () => {
@@ -337,46 +356,51 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       if (stage.needed()) await stage.run();
     }
   } catch (error) {
-    if (!isAbort(error)) {
-      fp.dispose();
-      throw error;
-    }
-    cancelled = true;
+    if (!isAbort(error) && stages.completed.length === 0) throw error;
+    if (isAbort(error)) cancelled = true;
+    else failure = { cause: error, stage: stages.current };
     if (bits.length === 0) {
-      // Cancelled before any width was chosen: the usable state is the FP model itself.
+      // Stopped before any width was chosen: the usable state is the FP model itself.
       bits = layers.map(() => 32);
     }
+  } finally {
+    fp.dispose();
   }
-  fp.dispose();
+  const result = resultOf();
+  if (failure) throw new QuantizeFailure(failure.cause, result);
+  return result;
 
-  const quantized = layers.map((l, i) => ({ storage: storageOf(l, settings.floatParams), bits: bits[i] }));
-  const cost = layerCostOf(model, layers, settings);
-  const storedBits = quantized.reduce((s, q, l) => s + (q.bits >= 32 ? layers[l].params * 32 : cost(l, q.bits)), 0);
-  const quantizedParams = layers.reduce((s, l) => s + l.params, 0);
-  const fpBytes = structure.totalParams * 4;
-  const layerBiases = new Set(layers.map((l) => l.bias));
-  const halvedOther = (halfFloats as HalfFloats | null)?.rounded.filter((t) => !layerBiases.has(t.name)).reduce((s, t) => s + t.count, 0) ?? 0;
-  const modelBytes = storedBits / 8 + (structure.totalParams - quantizedParams) * 4 - halvedOther * 2;
-  const simulated = bits.every((b) => b >= 32) ? model : simulatedModel(model, layers, plan);
-  return {
-    plan,
-    simulated,
-    model,
-    report: {
-      settings,
-      avgBits: storedBits / quantized.reduce((s, q) => s + q.storage.params, 0),
-      modelBytes,
-      fpBytes,
-      layers: results,
-      allocation: summaryOf(allocation as Allocation | null),
-      timings: stages.timings,
-      completed: stages.completed,
-      cancelled,
-      evaluation,
-      reparameterized,
-      ...(halfFloats ? { halfFloats: halfSummary(halfFloats) } : {}),
-    },
-  };
+  function resultOf(): QuantizeResult {
+    const quantized = layers.map((l, i) => ({ storage: storageOf(l, settings.floatParams), bits: bits[i] }));
+    const cost = layerCostOf(model, layers, settings);
+    const storedBits = quantized.reduce((s, q, l) => s + (q.bits >= 32 ? layers[l].params * 32 : cost(l, q.bits)), 0);
+    const quantizedParams = layers.reduce((s, l) => s + l.params, 0);
+    const fpBytes = structure.totalParams * 4;
+    const layerBiases = new Set(layers.map((l) => l.bias));
+    const halvedOther = (halfFloats as HalfFloats | null)?.rounded.filter((t) => !layerBiases.has(t.name)).reduce((s, t) => s + t.count, 0) ?? 0;
+    const modelBytes = storedBits / 8 + (structure.totalParams - quantizedParams) * 4 - halvedOther * 2;
+    const simulated = bits.every((b) => b >= 32) ? model : simulatedModel(model, layers, plan);
+    return {
+      plan,
+      simulated,
+      model,
+      report: {
+        settings,
+        avgBits: storedBits / quantized.reduce((s, q) => s + q.storage.params, 0),
+        modelBytes,
+        fpBytes,
+        layers: results,
+        allocation: summaryOf(allocation as Allocation | null),
+        timings: stages.timings,
+        completed: stages.completed,
+        cancelled,
+        ...(failure ? { failed: { stage: failure.stage, message: failure.cause instanceof Error ? failure.cause.message : String(failure.cause) } } : {}),
+        evaluation,
+        reparameterized,
+        ...(halfFloats ? { halfFloats: halfSummary(halfFloats) } : {}),
+      },
+    };
+  }
 
   async function reparameterizeStage(): Promise<void> {
     stages.begin('reparameterize', inputs.calibration.length);

@@ -34,6 +34,11 @@ function Summary() {
   const r = result.report;
   return (
     <div data-testid="quantize-report" className="report-summary">
+      {r.failed && (
+        <p className="error" role="alert" data-testid="quantize-error">
+          <strong>The run failed</strong> in its {r.failed.stage} stage: {r.failed.message.replace(/\.?$/, '.')} Kept the stages that finished ({r.completed.join(', ') || 'none'}); layers not reconstructed keep nearest rounding.
+        </p>
+      )}
       {r.cancelled && (
         <p className="notice" role="status">
           <strong>Cancelled;</strong> kept the stages that finished ({r.completed.join(', ') || 'none'}). Layers not reconstructed keep nearest rounding.

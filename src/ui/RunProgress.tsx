@@ -34,7 +34,7 @@ export function RunProgress({ report }: { report: QuantizeReport | null }) {
     <div className="run-progress">
       {/* Announces each stage once, not every step. */}
       <p className="sr-only" aria-live="polite">
-        {running ? (current ? `${current[1]} running` : 'Starting') : report ? (report.cancelled ? 'Run cancelled' : 'Run finished') : ''}
+        {running ? (current ? `${current[1]} running` : 'Starting') : report ? (report.cancelled ? 'Run cancelled' : report.failed ? 'Run failed' : 'Run finished') : ''}
       </p>
       <ol className="stages" aria-label="Progress by stage" data-testid="stages">
         {STAGES.map(([stage, title]) => {
@@ -45,7 +45,7 @@ export function RunProgress({ report }: { report: QuantizeReport | null }) {
           if (done && ms !== undefined) state = `done in ${seconds(ms)}`;
           else if (done) state = `${p!.step}/${p!.total}, finished`;
           else if (p && running) state = `${p.step}/${p.total}${p.etaSeconds != null && p.step < p.total ? `, ${eta(p.etaSeconds)}` : ''}`;
-          else if (report?.cancelled) state = p ? `stopped at ${p.step}/${p.total}` : 'not reached';
+          else if (report?.cancelled || report?.failed) state = p ? `stopped at ${p.step}/${p.total}` : 'not reached';
           else if (report) state = 'skipped';
           else if (p) state = `stopped at ${p.step}/${p.total}`;
           else state = running ? 'waiting' : 'not reached';

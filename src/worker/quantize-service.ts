@@ -2,7 +2,7 @@ import { explainGpuFailure, GpuDeviceLostError } from '../gpu/device.ts';
 import { fixedBatch } from '../model/input.ts';
 import { restoreResult } from '../export/restore.ts';
 import { exportSourceOf, parseSource, serializeSource, type SerializedSource } from '../export/source.ts';
-import { quantizeModel, type QuantizeResult } from '../quant/pipeline.ts';
+import { QuantizeFailure, quantizeModel, type QuantizeResult } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
 import type { QuantizeStatus, StudioApi } from './api.ts';
 import { liveSession } from './gpu-context.ts';
@@ -49,13 +49,18 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'r
         workerState.lastResult = result;
         return { ok: true, report: result.report, saved: savedCodes(result, opened.fileName) };
       } catch (error) {
-        const explained = await explainGpuFailure(ctx, error);
+        const partial = error instanceof QuantizeFailure ? error.partial : null;
+        const explained = await explainGpuFailure(ctx, partial ? (error as QuantizeFailure).cause : error);
+        let text = message(explained);
         if (explained instanceof GpuDeviceLostError || session.isLost) {
-          // A fresh device for the next run; this one's work is gone.
+          // A fresh device for the next run; the finished stages live on the host and are kept.
           await session.recover().catch(() => undefined);
-          throw new Error(`${message(explained)} A new GPU device is ready: run again to start over.`);
+          text = `${text} A new GPU device is ready: run again for a complete result.`;
         }
-        throw explained;
+        if (!partial) throw new Error(text);
+        workerState.lastResult = partial;
+        const report = { ...partial.report, failed: { stage: partial.report.failed!.stage, message: text } };
+        return { ok: true, report, saved: savedCodes(partial, opened.fileName) };
       }
     } catch (error) {
       return { ok: false, message: message(error) };
