@@ -22,7 +22,7 @@ export interface QuantizeFlags {
   error: 'paper' | 'noise' | 'measured' | 'logits';
   /** Calibration images the 'logits' error model measures on. */
   errorImages: number;
-  actRange: 'minmax' | 'percentile' | 'mse';
+  actRange: 'minmax' | 'percentile' | 'mse' | 'auto';
   weightRange: 'minmax' | 'mse';
   reconInputs: 'quantized' | 'fp';
   /** DeFakeQ: keep nearest rounding for a block whose learned rounding moves the logits more. */
@@ -83,11 +83,11 @@ commands:
       [preprocessing flags as run] [--fake-index 1] [--json]   ({"auc": x, "accuracy": y, "n": z})
   quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index 1]
-      [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range percentile|minmax|mse]
+      [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range auto|percentile|minmax|mse]
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
       [--error-images 16]            images the logits error model measures each width on
       [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
-      [--rounding-check on|off]      DeFakeQ: a block keeps nearest rounding if learned moves the logits more
+      [--rounding-check on|off]      DeFakeQ: a block keeps nearest rounding if learned moves the logits more (default off)
       [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
       [--iters 300] [--seed 0]
       [--storage export|true-width]  what --avg-bits counts: the file's bytes (default with --out)
@@ -258,10 +258,10 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           solver: oneOf(values.solver, '--solver', ['exact', 'relaxed'] as const, 'exact'),
           error: oneOf(values.error, '--error', ['logits', 'measured', 'paper', 'noise'] as const, 'logits'),
           errorImages: values['error-images'] !== undefined ? positiveInt(values['error-images'], '--error-images') : 16,
-          actRange: oneOf(values['act-range'], '--act-range', ['percentile', 'minmax', 'mse'] as const, 'percentile'),
+          actRange: oneOf(values['act-range'], '--act-range', ['auto', 'percentile', 'minmax', 'mse'] as const, 'auto'),
           weightRange: oneOf(values['weight-range'], '--weight-range', ['minmax', 'mse'] as const, 'minmax'),
           reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),
-          roundingCheck: oneOf(values['rounding-check'], '--rounding-check', ['on', 'off'] as const, 'on') === 'on',
+          roundingCheck: oneOf(values['rounding-check'], '--rounding-check', ['on', 'off'] as const, 'off') === 'on',
           iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,
           seed: values.seed !== undefined ? Number(values.seed) : 0,
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,

@@ -16,9 +16,9 @@ describe('quantize flags', () => {
     expect(command).toMatchObject({ solver: 'relaxed', error: 'paper', actReparam: true, actBits: 4 });
   });
 
-  it('check each block\'s learned rounding unless told off, refusing other values', () => {
-    expect(parseCommandLine(base).command).toMatchObject({ roundingCheck: true });
-    expect(parseCommandLine([...base, '--rounding-check', 'off']).command).toMatchObject({ roundingCheck: false });
+  it('check each block\'s learned rounding only when told on, refusing other values', () => {
+    expect(parseCommandLine(base).command).toMatchObject({ roundingCheck: false });
+    expect(parseCommandLine([...base, '--rounding-check', 'on']).command).toMatchObject({ roundingCheck: true });
     expect(() => parseCommandLine([...base, '--rounding-check', 'maybe'])).toThrow('--rounding-check must be one of on, off, got "maybe"');
   });
 

@@ -1,6 +1,7 @@
 import { fakeQuantize, paramsForRange, type QuantParams } from './quantizer.ts';
 
-export type RangeMethod = 'minmax' | 'percentile' | 'mse';
+/** 'auto': percentile at 7 and 8 bits, least squared error at 6 bits and below, where clipping matters more than outliers. */
+export type RangeMethod = 'minmax' | 'percentile' | 'mse' | 'auto';
 
 /** Deterministic PRNG (mulberry32) so a seed makes a run reproducible. */
 export function rng(seed: number): () => number {
@@ -50,6 +51,7 @@ export class RangeObserver {
 
   params(bits: number, method: RangeMethod = 'minmax', percentile = 99.99): QuantParams {
     if (this.seen === 0) throw new Error('no calibration data reached this tensor');
+    if (method === 'auto') method = bits <= 6 ? 'mse' : 'percentile';
     if (method === 'minmax') return paramsForRange(this.min, this.max, bits);
     const sorted = Float32Array.from(this.samples()).sort();
     if (method === 'percentile') {

@@ -184,9 +184,9 @@ describe('the quantization pipeline on a fixture', () => {
     const reconstruct: Reconstructor = async ({ layer, weight }) => ({
       weightQ: layer.name === harmful.name ? weight.map((v) => -v) : weight, roundedUp: 1, roundedDown: 1,
     });
-    const run = (method: 'defakeq' | 'adaround') =>
-      quantizeModel(ctx, model, { calibration }, settings({ method, candidates: [3], avgBits: 10, iters: 1, actBits: null, errorImages: 4 }), { reconstruct });
-    const checked = await run('defakeq');
+    const run = (method: 'defakeq' | 'adaround', roundingCheck?: boolean) =>
+      quantizeModel(ctx, model, { calibration }, settings({ method, candidates: [3], avgBits: 10, iters: 1, actBits: null, errorImages: 4, roundingCheck }), { reconstruct });
+    const checked = await run('defakeq', true);
     const block = (name: string) => blockOf(name) || name;
     for (const l of checked.report.layers) {
       const check = l.roundingCheck!;
@@ -196,8 +196,11 @@ describe('the quantization pipeline on a fixture', () => {
       expect(check.learned > check.nearest, l.name).toBe(reverted);
       if (reverted) expect(l.roundedUp).toBeNull();
     }
-    const plain = await run('adaround');
+    const plain = await run('adaround', true);
     expect(plain.report.layers.every((l) => l.reconstructed && l.roundingCheck === undefined)).toBe(true);
+    // Off by default: DeFakeQ keeps what it learned, harmful or not.
+    const unchecked = await run('defakeq');
+    expect(unchecked.report.layers.every((l) => l.reconstructed && l.roundingCheck === undefined)).toBe(true);
     // The reverted block carries nearest rounding into the model: it matches RTN there, not the negated weight.
     const rtn = await quantizeModel(ctx, model, { calibration }, settings({ candidates: [3], avgBits: 10, actBits: null }));
     const w = (r: typeof rtn) => r.simulated.graph.initializers.get(harmful.weight)!.data as Float32Array;

@@ -63,4 +63,12 @@ describe('activation range observers', () => {
     const err = (p: ReturnType<typeof obs.params>) => values.reduce((s, v) => s + (v - fakeQuantize(v, p)) ** 2, 0);
     expect(err(obs.params(4, 'mse'))).toBeLessThanOrEqual(err(obs.params(4, 'minmax')));
   });
+
+  it("'auto' is the percentile at 7-8 bits and the MSE search at 6 bits and below", () => {
+    const obs = new RangeObserver(4096, 5);
+    obs.add(Float32Array.from({ length: 4000 }, (_, i) => Math.sin(i) * (i % 97 === 0 ? 20 : 1)));
+    for (const bits of [8, 7]) expect(obs.params(bits, 'auto')).toEqual(obs.params(bits, 'percentile'));
+    for (const bits of [6, 4]) expect(obs.params(bits, 'auto')).toEqual(obs.params(bits, 'mse'));
+    expect(obs.params(4, 'mse')).not.toEqual(obs.params(4, 'percentile'));
+  });
 });

@@ -71,7 +71,7 @@ export function SettingsForm() {
         <Choice id="q-act" value={String(settings.actBits ?? 'none')} disabled={disabled} onChange={(v) => update({ actBits: v === 'none' ? null : Number(v) })} options={[['none', 'float (weights only)'], ['4', '4'], ['6', '6'], ['8', '8']]} />
       </Row>
       <Row id="q-actrange" label="Activation range" hint="How calibration picks each activation's clipping range.">
-        <Choice id="q-actrange" value={settings.actRange} disabled={disabled || settings.actBits === null} onChange={set('actRange')} options={[['percentile', 'percentile (ignores rare outliers)'], ['minmax', 'min/max'], ['mse', 'least squared error']]} />
+        <Choice id="q-actrange" value={settings.actRange} disabled={disabled || settings.actBits === null} onChange={set('actRange')} options={[['auto', 'auto (percentile at 8 bits, least squared error at 6 and below)'], ['percentile', 'percentile (ignores rare outliers)'], ['minmax', 'min/max'], ['mse', 'least squared error']]} />
       </Row>
       <Row id="q-reparam" label="Outlier channels" hint="Rescale post-LayerNorm channels into one range first (same function; helps 4-bit activations).">
         <Choice id="q-reparam" value={settings.actReparam ? 'on' : 'off'} disabled={disabled || settings.actBits === null} onChange={(v) => update({ actReparam: v === 'on' })} options={[['off', 'leave as they are'], ['on', 'reparameterize (RepQ-ViT style)']]} />
