@@ -50,7 +50,7 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'r
         return { ok: true, report: result.report, saved: savedCodes(result, opened.fileName) };
       } catch (error) {
         const partial = error instanceof QuantizeFailure ? error.partial : null;
-        const explained = await explainGpuFailure(ctx, partial ? (error as QuantizeFailure).cause : error);
+        const explained = await explainGpuFailure(ctx, error instanceof QuantizeFailure ? error.cause : error);
         let text = message(explained);
         if (explained instanceof GpuDeviceLostError || session.isLost) {
           // A fresh device for the next run; the finished stages live on the host and are kept.
