@@ -18,7 +18,8 @@ test('a reload reopens the project: model, images, settings, edited preprocessin
   const layerSummary = async () => {
     await results.getByRole('tab', { name: 'Layer weights' }).click();
     await results.getByLabel('Layer', { exact: true }).selectOption('blocks.0.mlp.fc1');
-    await expect(results.getByTestId('layer-histogram').locator('canvas')).toBeVisible({ timeout: 60_000 });
+    await expect(results.getByTestId('layer-lead')).toContainText('blocks.0.mlp.fc1:', { timeout: 60_000 });
+    await expect(results.getByTestId('layer-histogram').locator('canvas')).toBeVisible();
     return results.getByTestId('rounding-summary').textContent();
   };
   const before = await layerSummary();

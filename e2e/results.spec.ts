@@ -43,6 +43,7 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   // One layer's weights against its grid, and the rounding directions.
   await results.getByRole('tab', { name: 'Layer weights' }).click();
   await results.getByLabel('Layer', { exact: true }).selectOption('blocks.0.mlp.fc1');
+  await expect(results.getByTestId('layer-lead')).toContainText('blocks.0.mlp.fc1:');
   await expect(results.getByTestId('layer-histogram').locator('canvas')).toBeVisible();
   await expect(results.getByTestId('rounding-summary')).toContainText(/Learned rounding sent \d+ weights/);
   await results.screenshot({ path: 'e2e/screenshots/results-layer.png' });

@@ -79,7 +79,8 @@ export function LayerView({ report }: { report: QuantizeReport }) {
   useEffect(() => {
     if (name && layer.name === null) void inspectLayer(name);
   }, [name, layer.name, inspectLayer]);
-  const d = layer.status?.ok ? layer.status : null;
+  // Another layer's detail stays hidden while this one loads; a channel change keeps the layer's.
+  const d = layer.status?.ok && layer.status.name === name ? layer.status : null;
   const checked = d ? report.layers.find((l) => l.name === d.name)?.roundingCheck : undefined;
   const hist = useMemo(() => d && histogramConfig(d), [d]);
   const rounding = useMemo(() => d && roundingConfig(d), [d]);
@@ -102,7 +103,7 @@ export function LayerView({ report }: { report: QuantizeReport }) {
       {layer.status && !layer.status.ok && <p className="error" role="alert">{layer.status.message}</p>}
       {d && hist && rounding && c && (
         <>
-          <p className="results-lead">
+          <p className="results-lead" data-testid="layer-lead">
             {d.name}: {d.bits}-bit weights, {c.total.toLocaleString()} values in {d.channels} channels, each with its own scale and zero point.
             {d.channel === null ? ' Dividing by the scale puts every channel on the same integer grid.' : ''}
             {d.grid.length === 0 ? ` The ${d.gridLevels} grid levels are too dense to draw.` : ''}
