@@ -21,7 +21,7 @@
  * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact[,measured] --stored --eval ort|gpu --progress
+ *      --methods rtn,rtn-mse,adaround,paper,exact[,measured] --weight-range minmax|mse --stored --eval ort|gpu --progress
  *      --model OTHER.onnx]   (another detector on the same faces: tools/train_detectors.py makes one)
  * Skips politely when ../shared/data is not there.
  */
@@ -57,6 +57,7 @@ const { values } = parseArgs({
     eval: { type: 'string' },
     progress: { type: 'boolean' },
     model: { type: 'string' },
+    'weight-range': { type: 'string' },
   },
 });
 const DATA = values.data ?? join(import.meta.dirname, '../../shared/data');
@@ -91,6 +92,12 @@ const METHODS: Record<string, { name: string; settings: QuantizeSettings }> = {
   exact: { name: 'DeFakeQ (exact, logits)', settings: DEFAULT_SETTINGS },
   measured: { name: 'DeFakeQ (exact, layer output)', settings: { ...DEFAULT_SETTINGS, error: 'measured' } },
 };
+// Overrides the weight ranges of every row but the two RTN baselines, which name their own.
+const weightRange = values['weight-range'];
+if (weightRange !== undefined) {
+  if (weightRange !== 'minmax' && weightRange !== 'mse') throw new Error(`--weight-range takes minmax or mse, got "${weightRange}"`);
+  for (const k of ['adaround', 'paper', 'exact', 'measured']) METHODS[k].settings = { ...METHODS[k].settings, weightRange };
+}
 const methodKeys = (values.methods ?? 'rtn,rtn-mse,adaround,paper,exact').split(',');
 for (const k of methodKeys) if (!METHODS[k]) throw new Error(`unknown method ${k}; expected ${Object.keys(METHODS).join(',')}`);
 

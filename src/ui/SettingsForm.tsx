@@ -94,6 +94,12 @@ export function SettingsForm() {
       <Row id="q-recon" label="Reconstruction images" hint="Calibration images whose activations the rounding is fitted on.">
         <input id="q-recon" aria-describedby="q-recon-hint" type="number" min={1} disabled={disabled || settings.method === 'rtn'} value={settings.reconImages} onChange={(e) => update({ reconImages: Math.max(1, Math.round(num(e.target.value, settings.reconImages))) })} />
       </Row>
+      <Row id="q-recon-inputs" label="Reconstruction inputs" hint="What each layer's rounding is fitted on: the activations of the model quantized so far, or the float model's.">
+        <Choice id="q-recon-inputs" value={settings.reconInputs} disabled={disabled || settings.method === 'rtn'} onChange={set('reconInputs')} options={[['quantized', 'quantized upstream (default)'], ['fp', 'float model']]} />
+      </Row>
+      <Row id="q-check" label="Rounding check" hint="DeFakeQ: keep nearest rounding for a block whose learned rounding moves the logits more. Off by default: on the face detector it reverted blocks the quantized model needed.">
+        <Choice id="q-check" value={settings.roundingCheck === true ? 'on' : 'off'} disabled={disabled || settings.method !== 'defakeq'} onChange={(v) => update({ roundingCheck: v === 'on' })} options={[['off', 'off'], ['on', 'on: check each block against nearest']]} />
+      </Row>
       <Row id="q-seed" label="Seed" hint="The same seed and inputs give the same result.">
         <input id="q-seed" aria-describedby="q-seed-hint" type="number" min={0} step={1} disabled={disabled} value={settings.seed} onChange={(e) => update({ seed: Math.round(num(e.target.value, settings.seed)) })} />
       </Row>
