@@ -21,7 +21,7 @@
  * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact[,measured] --weight-range minmax|mse --stored --eval ort|gpu --progress
+ *      --methods rtn,rtn-mse,adaround,paper,exact[,measured] --weight-range auto|minmax|mse --stored --eval ort|gpu --progress
  *      --model OTHER.onnx]   (another detector on the same faces: tools/train_detectors.py makes one)
  * Skips politely when ../shared/data is not there.
  */
@@ -85,7 +85,7 @@ const configs = (values.budgets ?? '3,4,6,4a4').split(',').map((token) => {
 });
 
 const METHODS: Record<string, { name: string; settings: QuantizeSettings }> = {
-  rtn: { name: 'RTN (min/max)', settings: { ...DEFAULT_SETTINGS, method: 'rtn', actRange: 'minmax' } },
+  rtn: { name: 'RTN (min/max)', settings: { ...DEFAULT_SETTINGS, method: 'rtn', actRange: 'minmax', weightRange: 'minmax' } },
   'rtn-mse': { name: 'RTN (MSE ranges)', settings: { ...DEFAULT_SETTINGS, method: 'rtn', actRange: 'mse', weightRange: 'mse' } },
   adaround: { name: 'AdaRound (uniform)', settings: { ...DEFAULT_SETTINGS, method: 'adaround' } },
   paper: { name: 'DeFakeQ (paper: relaxed, 2^-b)', settings: PAPER_SETTINGS },
@@ -95,7 +95,7 @@ const METHODS: Record<string, { name: string; settings: QuantizeSettings }> = {
 // Overrides the weight ranges of every row but the two RTN baselines, which name their own.
 const weightRange = values['weight-range'];
 if (weightRange !== undefined) {
-  if (weightRange !== 'minmax' && weightRange !== 'mse') throw new Error(`--weight-range takes minmax or mse, got "${weightRange}"`);
+  if (weightRange !== 'auto' && weightRange !== 'minmax' && weightRange !== 'mse') throw new Error(`--weight-range takes auto, minmax or mse, got "${weightRange}"`);
   for (const k of ['adaround', 'paper', 'exact', 'measured']) METHODS[k].settings = { ...METHODS[k].settings, weightRange };
 }
 const methodKeys = (values.methods ?? 'rtn,rtn-mse,adaround,paper,exact').split(',');
@@ -189,7 +189,8 @@ for (const c of configs) {
     try {
       const result = await quantizeModel(ctx, model, { calibration, evaluation: evalMode === 'gpu' ? evaluation : undefined, cache }, settings, { reconstruct, onProgress });
       const { report } = result;
-      const widths = report.layers.map((l) => (l.bits >= 32 ? 'F' : String(l.bits))).join('');
+      const mse = report.layers.filter((l) => l.bits < 32 && l.range === 'mse').length;
+      const widths = report.layers.map((l) => (l.bits >= 32 ? 'F' : String(l.bits))).join('') + (mse > 0 ? ` (${mse} MSE ranges)` : '');
       const stages = Object.entries(report.timings).map(([k, ms]) => `${k.slice(0, 5)} ${(ms! / 1000).toFixed(0)}`).join(' ');
       if (evalMode === 'ort') {
         const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: modelName, sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });

@@ -23,7 +23,7 @@ export interface QuantizeFlags {
   /** Calibration images the 'logits' error model measures on. */
   errorImages: number;
   actRange: 'minmax' | 'percentile' | 'mse' | 'auto';
-  weightRange: 'minmax' | 'mse';
+  weightRange: 'auto' | 'minmax' | 'mse';
   reconInputs: 'quantized' | 'fp';
   /** DeFakeQ: keep nearest rounding for a block whose learned rounding moves the logits more. */
   roundingCheck: boolean;
@@ -86,7 +86,7 @@ commands:
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range auto|percentile|minmax|mse]
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
       [--error-images 16]            images the logits error model measures each width on
-      [--weight-range minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
+      [--weight-range auto|minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
       [--rounding-check on|off]      DeFakeQ: a block keeps nearest rounding if learned moves the logits more (default off)
       [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
       [--iters 300] [--seed 0]
@@ -259,7 +259,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           error: oneOf(values.error, '--error', ['logits', 'measured', 'paper', 'noise'] as const, 'logits'),
           errorImages: values['error-images'] !== undefined ? positiveInt(values['error-images'], '--error-images') : 16,
           actRange: oneOf(values['act-range'], '--act-range', ['auto', 'percentile', 'minmax', 'mse'] as const, 'auto'),
-          weightRange: oneOf(values['weight-range'], '--weight-range', ['minmax', 'mse'] as const, 'minmax'),
+          weightRange: oneOf(values['weight-range'], '--weight-range', ['auto', 'minmax', 'mse'] as const, 'auto'),
           reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),
           roundingCheck: oneOf(values['rounding-check'], '--rounding-check', ['on', 'off'] as const, 'off') === 'on',
           iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,

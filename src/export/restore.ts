@@ -3,6 +3,7 @@ import { elementCount, type Model } from '../onnx/ir.ts';
 import { floatModelFor } from '../quant/half-floats.ts';
 import type { QuantizeReport, QuantizeResult } from '../quant/pipeline.ts';
 import { simulatedModel, type SimulationPlan } from '../quant/simulate.ts';
+import { reportedRange } from '../quant/weight-ranges.ts';
 import { dequantizedWeight } from './codes.ts';
 import { ExportError } from './errors.ts';
 import type { ExportSource } from './source.ts';
@@ -28,7 +29,7 @@ export function restoreResult(input: Model, source: ExportSource, report: Quanti
     if (!layer || !weight || elementCount(weight.dims) !== codes.N * codes.K) {
       throw new ExportError(`the saved codes of layer ${codes.name} do not fit this model`, [codes.name]);
     }
-    plan.layers.set(codes.name, { bits: codes.bits, weight: dequantizedWeight(layer, weight.dims, codes) });
+    plan.layers.set(codes.name, { bits: codes.bits, range: reportedRange({ settings: source.settings, layers: report.layers }, codes.name), weight: dequantizedWeight(layer, weight.dims, codes) });
   }
   const quantized = layers.filter((l) => plan.layers.has(l.name));
   return { report, model, plan, simulated: simulatedModel(model, quantized, plan) };

@@ -2,6 +2,7 @@ import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
 import type { QuantizeResult, QuantizeSettings } from '../quant/pipeline.ts';
 import type { QuantParams } from '../quant/quantizer.ts';
+import { reportedRange } from '../quant/weight-ranges.ts';
 import { layerCodes, type LayerCodes } from './codes.ts';
 import { ExportError } from './errors.ts';
 import { packBits, unpackBits } from './packing.ts';
@@ -38,7 +39,7 @@ export function exportSourceOf(model: Model, result: QuantizeResult, file: Expor
     method: report.settings.method,
     settings: report.settings,
     cancelled: report.cancelled,
-    layers: layers.map((l) => layerCodes(l, model.graph.initializers.get(l.weight)!, plan.layers.get(l.name)!, report.settings.weightRange)),
+    layers: layers.map((l) => layerCodes(l, model.graph.initializers.get(l.weight)!, plan.layers.get(l.name)!, reportedRange(report, l.name))),
     activations: new Map(plan.activations ?? []),
   };
 }

@@ -91,6 +91,27 @@ describe('the quantization pipeline on a fixture', () => {
     expect(report.allocation?.averageBits).toBeCloseTo(report.avgBits, 6);
   });
 
+  it("with 'auto' weight ranges, DeFakeQ gives each layer the range whose logit error at its width is lower; uniform runs use min/max", async () => {
+    const ctx = await gpuForTests();
+    const cache: QuantizeCache = {};
+    const hooks = { reconstruct: (async ({ weight }) => weight) satisfies Reconstructor };
+    const { report, plan } = await quantizeModel(ctx, model, { calibration, cache }, settings({ method: 'defakeq', avgBits: 4, weightRange: 'auto', errorImages: 2 }), hooks);
+    const tables = new Map([...(cache.measured ?? [])].map(([key, t]) => [key.includes(':mse:') ? 'mse' : 'minmax', t]));
+    expect([...tables.keys()].sort()).toEqual(['minmax', 'mse']);
+    const minmax = tables.get('minmax')!;
+    const mse = tables.get('mse')!;
+    report.layers.forEach((l, i) => {
+      const b = minmax.candidates.indexOf(l.bits);
+      expect(l.range).toBe(mse.errors[i][b] < minmax.errors[i][b] ? 'mse' : 'minmax');
+      expect(plan.layers.get(l.name)?.range).toBe(l.range);
+    });
+    // The allocation's objective is the sum of the lower errors at the chosen widths.
+    const lower = report.layers.reduce((s, l, i) => s + Math.min(minmax.errors[i][minmax.candidates.indexOf(l.bits)], mse.errors[i][mse.candidates.indexOf(l.bits)]), 0);
+    expect(report.allocation?.objective).toBeCloseTo(lower, 10);
+    const uniform = await quantizeModel(ctx, model, { calibration }, settings({ method: 'rtn', avgBits: 4, weightRange: 'auto' }), hooks);
+    expect(uniform.report.layers.every((l) => l.range === 'minmax' && uniform.plan.layers.get(l.name)?.range === 'minmax')).toBe(true);
+  });
+
   it('cancelled mid-run, returns what it finished and a usable model', async () => {
     const ctx = await gpuForTests();
     const controller = new AbortController();

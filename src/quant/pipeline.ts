@@ -20,6 +20,7 @@ import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
 import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
 import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan, type WeightRange } from './simulate.ts';
+import { fixedRange, lowerErrors, type RangedErrorTable, type WeightRangeSetting } from './weight-ranges.ts';
 
 export type Method = 'defakeq' | 'adaround' | 'rtn';
 /**
@@ -37,8 +38,11 @@ export interface QuantizeSettings {
   /** Activation bits on every quantized layer's input; null keeps activations in float. */
   actBits: number | null;
   actRange: RangeMethod;
-  /** Per-channel weight ranges: min/max, or searched for the least squared rounding error. */
-  weightRange: WeightRange;
+  /**
+   * Per-channel weight ranges: min/max, searched for the least squared rounding error, or 'auto':
+   * per layer the one whose logit error is lower (DeFakeQ on logit errors; min/max otherwise).
+   */
+  weightRange: WeightRangeSetting;
   solver: 'exact' | 'relaxed';
   error: ErrorModelName;
   /** Calibration images the 'logits' error model runs every (layer, width) variant on (default 16). */
@@ -91,7 +95,7 @@ export interface QuantizeSettings {
  * `PAPER_SETTINGS` (relaxed solver of eq. 6 with E(b) = 2^-b).
  */
 export const DEFAULT_SETTINGS: QuantizeSettings = {
-  method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'auto', weightRange: 'minmax',
+  method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'auto', weightRange: 'auto',
   solver: 'exact', error: 'logits', errorImages: 16, iters: 300, reconImages: 32, reconInputs: 'quantized', seed: 0, floatParams: 'fp16',
 };
 
@@ -135,6 +139,8 @@ export interface LayerResult {
   score: number;
   sqnr: number | null;
   reconstructed: boolean;
+  /** The weight range the layer's scales and zero points come from. */
+  range: WeightRange;
   /**
    * The rounding check of the layer's block (DeFakeQ): the mean squared change of the logits with
    * the block's learned rounding and with nearest rounding; `reconstructed` says which was kept.
@@ -321,7 +327,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   let fp = new GpuModel(ctx, model, OPS);
   const plan: SimulationPlan = { layers: new Map() };
   const results: LayerResult[] = layers.map((l) => ({
-    name: l.name, op: l.kind, bits: 32, params: l.params, score: 0, sqnr: null, reconstructed: false, roundedUp: null, roundedDown: null,
+    name: l.name, op: l.kind, bits: 32, params: l.params, score: 0, sqnr: null, reconstructed: false, range: fixedRange(settings.weightRange), roundedUp: null, roundedDown: null,
   }));
   let allocation: Allocation | null = null;
   let calibration: CalibrationResult | null = null;
@@ -332,8 +338,9 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   let failure: { cause: unknown; stage: StageName } | undefined;
 
   const weightOf = (l: QuantLayer) => model.graph.initializers.get(l.weight)!.data as Float32Array;
+  const rangeOf = (i: number) => results[i].range;
   const setPlan = () => {
-    plan.layers = new Map(layers.map((l, i) => [l.name, { bits: bits[i], range: settings.weightRange, weight: plan.layers.get(l.name)?.weight }]));
+    plan.layers = new Map(layers.map((l, i) => [l.name, { bits: bits[i], range: rangeOf(i), weight: plan.layers.get(l.name)?.weight }]));
   };
   const cache = inputs.cache ?? {};
   const reparam = settings.actReparam === true && settings.actBits !== null;
@@ -460,7 +467,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
 
   async function allocateStage(): Promise<void> {
     const tabulated = settings.method === 'defakeq' && (settings.error === 'measured' || settings.error === 'logits');
-    const variants = settings.method === 'defakeq' && settings.error === 'logits' ? layers.length * settings.candidates.length : 0;
+    const variants = settings.method === 'defakeq' && settings.error === 'logits' ? layers.length * settings.candidates.length * measuredRanges().length : 0;
     stages.begin('allocate', variants + 1);
     if (settings.method === 'defakeq') {
       const table = tabulated ? (settings.error === 'logits' ? await logitTable(variants) : measuredTable()) : undefined;
@@ -469,8 +476,9 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         cost: settings.storage === 'export' ? layerCostOf(model, layers, settings) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
         candidates: settings.candidates, error: errorModel(settings.error, table),
       }, settings.solver);
-      if (settings.error === 'logits') allocation = await checkedAgainstUniform(allocation, table!);
+      if (settings.error === 'logits') allocation = await checkedAgainstUniform(allocation, table as RangedErrorTable);
       bits = allocation.bits;
+      if (table && 'ranges' in table) bits.forEach((b, i) => (results[i].range = (table as RangedErrorTable).ranges[i][table.candidates.indexOf(b)]));
     } else {
       const b = uniformBits(layers, settings.candidates, settings.avgBits, layerCostOf(model, layers, settings));
       bits = layers.map(() => b);
@@ -499,7 +507,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
    * quantized as planned) against the widest uniform width at the same budget, the allocation
    * that moves the logits less is kept; the detail says which and by how much.
    */
-  async function checkedAgainstUniform(mixed: Allocation, table: MeasuredErrorTable): Promise<Allocation> {
+  async function checkedAgainstUniform(mixed: Allocation, table: RangedErrorTable): Promise<Allocation> {
     const cost = layerCostOf(model, layers, settings);
     let width: number;
     try {
@@ -510,7 +518,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     if (mixed.bits.every((b) => b === width)) return mixed;
     const images = errorImages();
     const simulate = (widths: readonly number[]) => simulatedModel(model, layers, {
-      layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: settings.weightRange }])), activations: plan.activations,
+      layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: table.ranges[i][table.candidates.indexOf(widths[i])] }])), activations: plan.activations,
     });
     const [ours, uniform] = await jointLogitErrors(ctx, OPS, await floatLogits(), [simulate(mixed.bits), simulate(layers.map(() => width))], images);
     const measured = `jointly on ${images.count} images the logits move ${ours.toExponential(2)} at these widths, ${uniform.toExponential(2)} at uniform ${width} bits`;
@@ -537,16 +545,27 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     return { ...images, dims: [images.count, ...(model.graph.inputs[0].shape ?? []).slice(1).map(Number)] };
   }
 
-  async function logitTable(variants: number): Promise<MeasuredErrorTable> {
+  /** The weight ranges the logit table measures: both for 'auto', else the one asked for. */
+  function measuredRanges(): WeightRange[] {
+    return settings.weightRange === 'auto' ? ['minmax', 'mse'] : [settings.weightRange];
+  }
+
+  async function logitTable(variants: number): Promise<RangedErrorTable> {
     const images = errorImages();
-    const key = `${variant}:logits:${settings.candidates.join(',')}:${settings.weightRange}:${images.count}`;
-    const cached = cache.measured?.get(key);
-    if (cached) return cached;
-    const table = await logitErrorTable(ctx, OPS, model, layers, images, settings.candidates, {
-      range: settings.weightRange, signal: hooks.signal, onStep: (d) => stages.step(d, variants + 1),
-    });
-    (cache.measured ??= new Map()).set(key, table);
-    return table;
+    const tables: { range: WeightRange; table: MeasuredErrorTable }[] = [];
+    for (const range of measuredRanges()) {
+      const key = `${variant}:logits:${settings.candidates.join(',')}:${range}:${images.count}`;
+      const done = tables.length * layers.length * settings.candidates.length;
+      let table = cache.measured?.get(key);
+      if (!table) {
+        table = await logitErrorTable(ctx, OPS, model, layers, images, settings.candidates, {
+          range, signal: hooks.signal, onStep: (d) => stages.step(done + d, variants + 1),
+        });
+        (cache.measured ??= new Map()).set(key, table);
+      }
+      tables.push({ range, table });
+    }
+    return lowerErrors(tables);
   }
 
   /**
@@ -558,7 +577,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     if (block.length === 0) return;
     const upstream = layers.filter((_, i) => finished.has(i));
     const nearest: SimulationPlan = { ...plan, layers: new Map(plan.layers) };
-    for (const i of block) nearest.layers.set(layers[i].name, { bits: bits[i], range: settings.weightRange });
+    for (const i of block) nearest.layers.set(layers[i].name, { bits: bits[i], range: rangeOf(i) });
     const [learnedError, nearestError] = await jointLogitErrors(ctx, OPS, await floatLogits(), [simulatedModel(model, upstream, plan), simulatedModel(model, upstream, nearest)], errorImages());
     for (const i of block) {
       results[i].roundingCheck = { learned: learnedError, nearest: nearestError };
@@ -593,11 +612,11 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       for (const i of members) {
         const l = layers[i];
         const weight = model.graph.initializers.get(l.weight)!;
-        const params = weightParams(l, weight, bits[i], settings.weightRange);
+        const params = weightParams(l, weight, bits[i], rangeOf(i));
         const rows = layerRows(l, weight.dims);
         if (!rows) {
           // A grouped or dilated Conv is not one matmul over unfolded patches: it keeps nearest rounding.
-          plan.layers.set(l.name, { bits: bits[i], range: settings.weightRange, weight: fakeQuantWeight(l, weight, params) });
+          plan.layers.set(l.name, { bits: bits[i], range: rangeOf(i), weight: fakeQuantWeight(l, weight, params) });
         } else {
           // Eq. 7, ||Wx - W~x||^2: the targets are the float weight on the same inputs as the rounding's.
           const x = rows(asDeployed(taps.get(l.input)!, plan.activations?.get(l.input)));
@@ -606,7 +625,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
             iterations: settings.iters, seed: settings.seed + i, signal: hooks.signal,
           });
           const result = out instanceof Float32Array ? { weightQ: out, roundedUp: null, roundedDown: null } : out;
-          plan.layers.set(l.name, { bits: bits[i], weight: result.weightQ });
+          plan.layers.set(l.name, { bits: bits[i], range: rangeOf(i), weight: result.weightQ });
           results[i].reconstructed = true;
           results[i].roundedUp = result.roundedUp;
           results[i].roundedDown = result.roundedDown;

@@ -79,8 +79,8 @@ export function SettingsForm() {
       <Row id="q-floats" label="Float parameters" hint="Norms, biases and embeddings, which stay in float: stored as float16 (rounded before calibrating, so the export is still exact) or float32.">
         <Choice id="q-floats" value={settings.floatParams ?? 'fp32'} disabled={disabled} onChange={(v) => update({ floatParams: v === 'fp16' ? 'fp16' : 'fp32' })} options={[['fp16', 'float16 (smaller file)'], ['fp32', 'float32']]} />
       </Row>
-      <Row id="q-wrange" label="Weight range" hint="Per output channel: min/max, or searched for the least rounding error.">
-        <Choice id="q-wrange" value={settings.weightRange} disabled={disabled} onChange={set('weightRange')} options={[['minmax', 'min/max'], ['mse', 'least squared error']]} />
+      <Row id="q-wrange" label="Weight range" hint="Per output channel: min/max, or searched for the least rounding error; auto lets DeFakeQ measure both on the logits and pick per layer.">
+        <Choice id="q-wrange" value={settings.weightRange} disabled={disabled} onChange={set('weightRange')} options={[['auto', 'auto (DeFakeQ: per layer, the one that moves the logits less; else min/max)'], ['minmax', 'min/max'], ['mse', 'least squared error']]} />
       </Row>
       <Row id="q-solver" label="Solver" hint={uniform ? 'Only DeFakeQ allocates bits.' : 'Relaxed descends the paper’s loss; exact solves the knapsack.'}>
         <Choice id="q-solver" value={settings.solver} disabled={disabled || uniform} onChange={set('solver')} options={[['relaxed', 'relaxed (paper)'], ['exact', 'exact (dynamic programming)']]} />

@@ -6,6 +6,7 @@ import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
 import { layerWeights } from '../quant/inspect/layer-weights.ts';
 import { quantizeModel } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
+import { reportedRange } from '../quant/weight-ranges.ts';
 import { listImages } from '../data/dataset.ts';
 import type { AnalysisApi, AttentionStatus, ImageNamesStatus, LayerDetailStatus, SweepPoint, SweepStatus } from './analysis-api.ts';
 import { liveSession } from './gpu-context.ts';
@@ -52,7 +53,7 @@ export const analysisService: AnalysisApi = {
       if (!layer) throw new Error(`the model has no layer named ${name}`);
       if (!quant || quant.bits >= 32) throw new Error(`layer ${name} was not quantized in the last run (it stopped before the bits were chosen)`);
       const learned = result.report.layers.find((l) => l.name === name)?.reconstructed ?? false;
-      const weights = layerWeights(layer, model.graph.initializers.get(layer.weight)!, quant, result.report.settings.weightRange, channel);
+      const weights = layerWeights(layer, model.graph.initializers.get(layer.weight)!, quant, reportedRange(result.report, name), channel);
       return { ok: true, name, learned, ...weights };
     } catch (error) {
       return { ok: false, message: errorMessage(error) };
