@@ -39,11 +39,13 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await results.getByText('The same as a table').click();
   await expect(results.getByTestId('results-bits').locator('tbody tr')).toHaveCount(10);
   await expect(results.getByTestId('results-bits').locator('tbody tr').first()).toContainText('patch_embed.proj');
+  await expect(results.getByTestId('results-bits').locator('tbody tr').first()).toContainText(/min\/max|least sq\. error/);
 
   // One layer's weights against its grid, and the rounding directions.
   await results.getByRole('tab', { name: 'Layer weights' }).click();
   await results.getByLabel('Layer', { exact: true }).selectOption('blocks.0.mlp.fc1');
   await expect(results.getByTestId('layer-lead')).toContainText('blocks.0.mlp.fc1:');
+  await expect(results.getByTestId('layer-lead')).toContainText(/zero point, from the (range with the least squared error|channel's min\/max)\./);
   await expect(results.getByTestId('layer-histogram').locator('canvas')).toBeVisible();
   await expect(results.getByTestId('rounding-summary')).toContainText(/Learned rounding sent \d+ weights/);
   await results.screenshot({ path: 'e2e/screenshots/results-layer.png' });

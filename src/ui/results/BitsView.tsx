@@ -53,6 +53,7 @@ function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfig
               const lines = [
                 `${l.op}, ${l.params.toLocaleString()} parameters`,
                 `Bits: ${bitsText(l.bits)}`,
+                ...(l.range ? [`Weight range: ${l.range === 'mse' ? 'least squared error' : 'min/max'}`] : []),
                 `Importance S_l: ${l.score.toPrecision(3)}`,
                 `SQNR: ${l.sqnr === null ? 'not measured' : `${l.sqnr.toFixed(1)} dB`}`,
                 `Rounding: ${l.reconstructed ? 'learned (AdaRound)' : 'nearest'}`,
@@ -112,11 +113,11 @@ export function BitsView({ report }: { report: QuantizeReport }) {
       <details className="results-table">
         <summary>The same as a table</summary>
         <table className="results-data">
-          <thead><tr><th scope="col">Layer</th><th scope="col">Op</th><th scope="col">Bits</th><th scope="col">Importance S_l</th><th scope="col">SQNR (dB)</th><th scope="col">Rounding</th></tr></thead>
+          <thead><tr><th scope="col">Layer</th><th scope="col">Op</th><th scope="col">Bits</th><th scope="col">Weight range</th><th scope="col">Importance S_l</th><th scope="col">SQNR (dB)</th><th scope="col">Rounding</th></tr></thead>
           <tbody>
             {layers.map((l) => (
               <tr key={l.name}>
-                <td>{l.name}</td><td>{l.op}</td><td>{bitsText(l.bits)}</td><td>{l.score.toPrecision(3)}</td>
+                <td>{l.name}</td><td>{l.op}</td><td>{bitsText(l.bits)}</td><td>{l.bits >= 32 || !l.range ? '–' : l.range === 'mse' ? 'least sq. error' : 'min/max'}</td><td>{l.score.toPrecision(3)}</td>
                 <td>{l.sqnr === null ? '–' : l.sqnr.toFixed(1)}</td><td>{l.reconstructed ? 'learned' : l.roundingCheck ? 'nearest (kept by the check)' : 'nearest'}</td>
               </tr>
             ))}

@@ -72,6 +72,12 @@ function roundingConfig(d: Detail): ChartConfiguration<'bar'> {
   };
 }
 
+/** Which range the scales came from; reports saved before layers carried one say nothing. */
+function rangeText(report: QuantizeReport, name: string): string {
+  const range = report.layers.find((l) => l.name === name)?.range;
+  return range === 'mse' ? ', from the range with the least squared error' : range === 'minmax' ? ', from the channel\'s min/max' : '';
+}
+
 export function LayerView({ report }: { report: QuantizeReport }) {
   const { layer, inspectLayer } = useResults();
   const quantized = report.layers.filter((l) => l.bits < 32);
@@ -104,7 +110,7 @@ export function LayerView({ report }: { report: QuantizeReport }) {
       {d && hist && rounding && c && (
         <>
           <p className="results-lead" data-testid="layer-lead">
-            {d.name}: {d.bits}-bit weights, {c.total.toLocaleString()} values in {d.channels} channels, each with its own scale and zero point.
+            {d.name}: {d.bits}-bit weights, {c.total.toLocaleString()} values in {d.channels} channels, each with its own scale and zero point{rangeText(report, d.name)}.
             {d.channel === null ? ' Dividing by the scale puts every channel on the same integer grid.' : ''}
             {d.grid.length === 0 ? ` The ${d.gridLevels} grid levels are too dense to draw.` : ''}
           </p>
