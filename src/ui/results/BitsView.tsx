@@ -53,7 +53,7 @@ function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfig
               const lines = [
                 `${l.op}, ${l.params.toLocaleString()} parameters`,
                 `Bits: ${bitsText(l.bits)}`,
-                ...(l.range ? [`Weight range: ${l.range === 'mse' ? 'least squared error' : 'min/max'}`] : []),
+                ...(l.range && l.bits < 32 ? [`Weight range: ${l.range === 'mse' ? 'least squared error' : 'min/max'}`] : []),
                 `Importance S_l: ${l.score.toPrecision(3)}`,
                 `SQNR: ${l.sqnr === null ? 'not measured' : `${l.sqnr.toFixed(1)} dB`}`,
                 `Rounding: ${l.reconstructed ? 'learned (AdaRound)' : 'nearest'}`,
