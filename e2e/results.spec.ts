@@ -39,7 +39,7 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await results.getByText('The same as a table').click();
   await expect(results.getByTestId('results-bits').locator('tbody tr')).toHaveCount(10);
   await expect(results.getByTestId('results-bits').locator('tbody tr').first()).toContainText('patch_embed.proj');
-  await expect(results.getByTestId('results-bits').locator('tbody tr').first()).toContainText(/min\/max|least sq\. error/);
+  await expect(results.getByTestId('results-bits').locator('tbody tr').first()).toContainText(/min\/max|least squared error/);
 
   // One layer's weights against its grid, and the rounding directions.
   await results.getByRole('tab', { name: 'Layer weights' }).click();

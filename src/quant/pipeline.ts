@@ -20,7 +20,7 @@ import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
 import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
 import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan, type WeightRange } from './simulate.ts';
-import { fixedRange, lowerErrors, type RangedErrorTable, type WeightRangeSetting } from './weight-ranges.ts';
+import { fixedRange, lowerErrors, rangeAt, type RangedErrorTable, type WeightRangeSetting } from './weight-ranges.ts';
 
 export type Method = 'defakeq' | 'adaround' | 'rtn';
 /**
@@ -470,15 +470,16 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     const variants = settings.method === 'defakeq' && settings.error === 'logits' ? layers.length * settings.candidates.length * measuredRanges().length : 0;
     stages.begin('allocate', variants + 1);
     if (settings.method === 'defakeq') {
-      const table = tabulated ? (settings.error === 'logits' ? await logitTable(variants) : measuredTable()) : undefined;
+      const logits = settings.error === 'logits' ? await logitTable(variants) : undefined;
+      const table = logits ?? (tabulated ? measuredTable() : undefined);
       allocation = allocateBits({
         layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams),
         cost: settings.storage === 'export' ? layerCostOf(model, layers, settings) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
         candidates: settings.candidates, error: errorModel(settings.error, table),
       }, settings.solver);
-      if (settings.error === 'logits') allocation = await checkedAgainstUniform(allocation, table as RangedErrorTable);
+      if (logits) allocation = await checkedAgainstUniform(allocation, logits);
       bits = allocation.bits;
-      if (table && 'ranges' in table) bits.forEach((b, i) => (results[i].range = (table as RangedErrorTable).ranges[i][table.candidates.indexOf(b)]));
+      if (logits) bits.forEach((b, i) => (results[i].range = rangeAt(logits, i, b)));
     } else {
       const b = uniformBits(layers, settings.candidates, settings.avgBits, layerCostOf(model, layers, settings));
       bits = layers.map(() => b);
@@ -518,7 +519,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     if (mixed.bits.every((b) => b === width)) return mixed;
     const images = errorImages();
     const simulate = (widths: readonly number[]) => simulatedModel(model, layers, {
-      layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: table.ranges[i][table.candidates.indexOf(widths[i])] }])), activations: plan.activations,
+      layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: rangeAt(table, i, widths[i]) }])), activations: plan.activations,
     });
     const [ours, uniform] = await jointLogitErrors(ctx, OPS, await floatLogits(), [simulate(mixed.bits), simulate(layers.map(() => width))], images);
     const measured = `jointly on ${images.count} images the logits move ${ours.toExponential(2)} at these widths, ${uniform.toExponential(2)} at uniform ${width} bits`;

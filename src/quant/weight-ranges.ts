@@ -19,6 +19,9 @@ export interface RangedErrorTable extends MeasuredErrorTable {
 /** The range a run without per-layer measurements uses. */
 export const fixedRange = (setting: WeightRangeSetting): WeightRange => (setting === 'mse' ? 'mse' : 'minmax');
 
+/** The range a table's entry for layer `layer` at `bits` was measured with. */
+export const rangeAt = (table: RangedErrorTable, layer: number, bits: number): WeightRange => table.ranges[layer][table.candidates.indexOf(bits)];
+
 /** A reported layer's range; reports saved before layers carried one used the setting's. */
 export function reportedRange(report: { settings: { weightRange: WeightRangeSetting }; layers?: ReadonlyArray<{ name: string; range?: WeightRange }> }, name: string): WeightRange {
   return report.layers?.find((l) => l.name === name)?.range ?? fixedRange(report.settings.weightRange);

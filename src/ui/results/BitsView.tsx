@@ -10,6 +10,8 @@ type LayerRow = LayerResult & { roundedUp?: number; roundedDown?: number };
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const bitsText = (bits: number) => (bits >= 32 ? 'FP32' : `${bits}`);
+/** A quantized layer's weight range; null for a float layer or a report from before layers carried one. */
+const rangeText = (l: LayerRow) => (l.bits >= 32 || !l.range ? null : l.range === 'mse' ? 'least squared error' : 'min/max');
 
 function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfiguration<'bar' | 'line'> {
   const top = Math.max(8, ...layers.map((l) => (l.bits >= 32 ? 8 : l.bits)));
@@ -53,7 +55,7 @@ function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfig
               const lines = [
                 `${l.op}, ${l.params.toLocaleString()} parameters`,
                 `Bits: ${bitsText(l.bits)}`,
-                ...(l.range && l.bits < 32 ? [`Weight range: ${l.range === 'mse' ? 'least squared error' : 'min/max'}`] : []),
+                ...(rangeText(l) ? [`Weight range: ${rangeText(l)}`] : []),
                 `Importance S_l: ${l.score.toPrecision(3)}`,
                 `SQNR: ${l.sqnr === null ? 'not measured' : `${l.sqnr.toFixed(1)} dB`}`,
                 `Rounding: ${l.reconstructed ? 'learned (AdaRound)' : 'nearest'}`,
@@ -117,7 +119,7 @@ export function BitsView({ report }: { report: QuantizeReport }) {
           <tbody>
             {layers.map((l) => (
               <tr key={l.name}>
-                <td>{l.name}</td><td>{l.op}</td><td>{bitsText(l.bits)}</td><td>{l.bits >= 32 || !l.range ? '–' : l.range === 'mse' ? 'least sq. error' : 'min/max'}</td><td>{l.score.toPrecision(3)}</td>
+                <td>{l.name}</td><td>{l.op}</td><td>{bitsText(l.bits)}</td><td>{rangeText(l) ?? '–'}</td><td>{l.score.toPrecision(3)}</td>
                 <td>{l.sqnr === null ? '–' : l.sqnr.toFixed(1)}</td><td>{l.reconstructed ? 'learned' : l.roundingCheck ? 'nearest (kept by the check)' : 'nearest'}</td>
               </tr>
             ))}
