@@ -21,7 +21,7 @@
  * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact[,measured] --weight-range auto|minmax|mse --stored --eval ort|gpu --progress
+ *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse] --weight-range auto|minmax|mse --stored --eval ort|gpu --progress
  *      --model OTHER.onnx]   (another detector on the same faces: tools/train_detectors.py makes one)
  * Skips politely when ../shared/data is not there.
  */
@@ -43,6 +43,7 @@ import { nodeGpu } from '../cli/node-gpu.ts';
 import { exportOnnx } from '../src/export/export.ts';
 import { exportSourceOf } from '../src/export/source.ts';
 import { agreement, type Scores } from '../src/quant/evaluate.ts';
+import { fakeScore, pairedAucDifference } from '../src/data/metrics.ts';
 import { ORT_EVALUATION, ortScores } from './ort-eval.ts';
 
 const { values } = parseArgs({
@@ -91,8 +92,11 @@ const METHODS: Record<string, { name: string; settings: QuantizeSettings }> = {
   paper: { name: 'DeFakeQ (paper: relaxed, 2^-b)', settings: PAPER_SETTINGS },
   exact: { name: 'DeFakeQ (exact, logits)', settings: DEFAULT_SETTINGS },
   measured: { name: 'DeFakeQ (exact, layer output)', settings: { ...DEFAULT_SETTINGS, error: 'measured' } },
+  // The default with one weight range everywhere; their logit tables are the ones 'auto' chooses from (cached).
+  'exact-minmax': { name: 'DeFakeQ (exact, logits, min/max)', settings: { ...DEFAULT_SETTINGS, weightRange: 'minmax' } },
+  'exact-mse': { name: 'DeFakeQ (exact, logits, MSE)', settings: { ...DEFAULT_SETTINGS, weightRange: 'mse' } },
 };
-// Overrides the weight ranges of every row but the two RTN baselines, which name their own.
+// Overrides the weight ranges of every row but those that name their own (RTN, exact-minmax, exact-mse).
 const weightRange = values['weight-range'];
 if (weightRange !== undefined) {
   if (weightRange !== 'auto' && weightRange !== 'minmax' && weightRange !== 'mse') throw new Error(`--weight-range takes auto, minmax or mse, got "${weightRange}"`);
@@ -164,8 +168,9 @@ function logitError(logits: number[][]): number {
   return sum / logits.length;
 }
 
-interface Row { setting: string; method: string; auc?: number; accuracy?: number; agreement?: number; dlogit?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number; widths?: string }
+interface Row { setting: string; method: string; auc?: number; accuracy?: number; agreement?: number; dlogit?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number; widths?: string; fakeScores?: number[] }
 const rows: Row[] = [{ setting: 'FP32', method: 'FP', auc: fp.auc, accuracy: fp.accuracy, agreement: 1, dlogit: 0, bytes: fpBytes, avgBits: 32, seconds: fpMs / 1000 }];
+const isFake = evaluation.flatMap((b) => b.isFake);
 
 const reconstruct = reconstructor(ctx);
 const format = (r: Row): string[] => r.failure
@@ -196,7 +201,7 @@ for (const c of configs) {
         const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: modelName, sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
         const q = await ortScores(file.bytes, evaluation, inputDims);
         const gap = await simulationGap(result.simulated, q.logits);
-        row = { setting, method: m.name, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths };
+        row = { setting, method: m.name, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths, fakeScores: q.logits.map((l) => fakeScore(l)) };
       } else {
         const q = report.evaluation!.quantized;
         row = { setting, method: m.name, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, widths };
@@ -223,9 +228,23 @@ const aucError = Math.sqrt((fp.auc * (1 - fp.auc) + (fakes - 1) * (q1 - fp.auc *
 console.log('');
 console.log(`AUC standard error at FP's AUC on ${fakes} fake and ${reals} real faces: ${aucError.toFixed(4)}; Δlogit² (mean squared change of the centred logits from FP's) is the steadier ranking between close rows.`);
 
+// Close rows compared on the same faces: the difference from uniform AdaRound and its paired error.
+const find = (setting: string, method: string) => rows.find((r) => r.setting.startsWith(setting) && r.method === METHODS[method]?.name && !r.failure);
+const versusAdaRound = (r: Row) => {
+  const ada = rows.find((a) => a.setting === r.setting && a.method === METHODS.adaround.name && a.fakeScores);
+  return ada && r.fakeScores && r !== ada ? pairedAucDifference(r.fakeScores, ada.fakeScores!, isFake) : undefined;
+};
+const paired = rows.flatMap((r) => {
+  const d = versusAdaRound(r);
+  if (!d) return [];
+  // Below one pair in a billion, a difference is float noise in the means.
+  const difference = Math.abs(d.difference) < 1e-9 ? 0 : d.difference;
+  return [`  ${r.setting.padEnd(22)} ${r.method.padEnd(34)} ${difference >= 0 ? '+' : ''}${difference.toExponential(1)} ± ${d.standardError.toExponential(1)} (z ${(difference / (d.standardError || Infinity)).toFixed(1)})`];
+});
+if (paired.length) console.log(`\nAUC minus uniform AdaRound's on the same faces, ± its paired (DeLong) standard error:\n${paired.join('\n')}`);
+
 // The issue's targets, checked on this run.
 console.log('');
-const find = (setting: string, method: string) => rows.find((r) => r.setting.startsWith(setting) && r.method === METHODS[method]?.name && !r.failure);
 const check = (what: string, ok: boolean | undefined) => console.log(`${ok === undefined ? 'n/a ' : ok ? 'yes ' : 'NO  '} ${what}`);
 const relative = (r: Row | undefined) => (r ? r.auc! / fp.auc : undefined);
 check('W4A8 DeFakeQ (exact, logits) AUC >= 99% of FP', relative(find('W4A8', 'exact')) !== undefined ? relative(find('W4A8', 'exact'))! >= 0.99 : undefined);
@@ -234,7 +253,9 @@ for (const c of configs) {
   const ada = find(c.label, 'adaround');
   for (const variant of ['paper', 'exact']) {
     const d = find(c.label, variant);
-    check(`${c.label} ${METHODS[variant].name} AUC >= AdaRound's at <= its bytes`, d && ada ? d.auc! >= ada.auc! && d.bytes! <= ada.bytes! + 1 : undefined);
+    const gap = d && versusAdaRound(d);
+    const noise = gap && d!.auc! < ada!.auc! ? ` (by ${(-gap.difference).toExponential(1)}, ${(-gap.difference / (gap.standardError || Infinity)).toFixed(1)} paired standard errors)` : '';
+    check(`${c.label} ${METHODS[variant].name} AUC >= AdaRound's at <= its bytes${noise}`, d && ada ? d.auc! >= ada.auc! && d.bytes! <= ada.bytes! + 1 : undefined);
   }
   const learned = rows.filter((r) => r.setting.startsWith(c.label) && !r.failure && !r.method.startsWith('RTN'));
   const rtn = rows.filter((r) => r.setting.startsWith(c.label) && !r.failure && r.method.startsWith('RTN'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, fakeProbability, fakeScore, MetricsError, rocAuc, rocAucFromLogits } from './metrics.ts';
+import { accuracy, fakeProbability, fakeScore, MetricsError, pairedAucDifference, rocAuc, rocAucFromLogits } from './metrics.ts';
 
 /** The definition: P(fake score > real score) + ½ P(equal), over every fake/real pair. */
 function bruteForceAuc(scores: number[], isFake: boolean[]): number {
@@ -71,5 +71,57 @@ describe('fake scores from logits', () => {
 
   it('computes accuracy by argmax', () => {
     expect(accuracy([[1, 0], [0, 1], [0, 1], [2, 1]], [false, true, false, true])).toBe(0.5);
+  });
+});
+
+describe('pairedAucDifference', () => {
+  const gaussian = (rnd: () => number) => () => Math.sqrt(-2 * Math.log(rnd() || 1e-12)) * Math.cos(2 * Math.PI * rnd());
+
+  it('is the difference of the two AUCs, ties included', () => {
+    const rnd = random(5);
+    const isFake = Array.from({ length: 90 }, () => rnd() < 0.5);
+    const a = isFake.map((f) => Math.floor(rnd() * 5 + (f ? 1.5 : 0)));
+    const b = isFake.map((f) => rnd() + (f ? 0.3 : 0));
+    expect(pairedAucDifference(a, b, isFake).difference).toBeCloseTo(rocAuc(a, isFake) - rocAuc(b, isFake), 12);
+  });
+
+  it('is exactly zero, with no error, for the same scores', () => {
+    const rnd = random(9);
+    const isFake = Array.from({ length: 40 }, (_, i) => i % 2 === 0);
+    const a = isFake.map((f) => rnd() + (f ? 0.5 : 0));
+    expect(pairedAucDifference(a, a, isFake)).toEqual({ difference: 0, standardError: 0 });
+  });
+
+  it('predicts how far the difference spreads over independent samples of faces', () => {
+    // Two correlated detectors (a shared signal, small private noise), as a model and its quantized copy are.
+    const normal = gaussian(random(17));
+    const differences: number[] = [];
+    const errors: number[] = [];
+    const aucs: number[] = [];
+    for (let rep = 0; rep < 300; rep++) {
+      const isFake = Array.from({ length: 120 }, (_, i) => i % 2 === 0);
+      const shared = isFake.map((f) => normal() + (f ? 1.2 : 0));
+      const a = shared.map((s) => s + 0.3 * normal());
+      const b = shared.map((s) => s + 0.3 * normal());
+      const r = pairedAucDifference(a, b, isFake);
+      differences.push(r.difference);
+      aucs.push(rocAuc(a, isFake));
+      errors.push(r.standardError);
+    }
+    const spreadOf = (v: number[]) => {
+      const mean = v.reduce((s, d) => s + d, 0) / v.length;
+      return Math.sqrt(v.reduce((s, d) => s + (d - mean) ** 2, 0) / (v.length - 1));
+    };
+    const spread = spreadOf(differences);
+    const predicted = Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length);
+    expect(predicted / spread).toBeGreaterThan(0.8);
+    expect(predicted / spread).toBeLessThan(1.25);
+    // Well below one AUC's own spread over the same samples: the pairing is what it measures.
+    expect(predicted).toBeLessThan(0.7 * spreadOf(aucs));
+  });
+
+  it('needs two images of each class and matching lengths', () => {
+    expect(() => pairedAucDifference([1, 2, 3], [1, 2, 3], [true, false, false])).toThrow(/two real and two fake/);
+    expect(() => pairedAucDifference([1, 2], [1], [true, false])).toThrow('got 1 predictions but 2 labels');
   });
 });

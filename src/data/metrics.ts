@@ -70,3 +70,35 @@ function checkPairs(n: number, labels: number): void {
   if (n !== labels) throw new MetricsError(`got ${n} predictions but ${labels} labels`);
   if (n === 0) throw new MetricsError('no predictions to score');
 }
+
+/**
+ * Two models' ROC-AUCs on the same images, compared (DeLong, DeLong & Clarke-Pearson 1988): the
+ * difference a − b and its standard error, which accounts for both models scoring the same faces,
+ * so it is far smaller than either AUC's own error when the models mostly agree.
+ */
+export function pairedAucDifference(a: readonly number[], b: readonly number[], isFake: readonly boolean[]): { difference: number; standardError: number } {
+  checkPairs(a.length, isFake.length);
+  checkPairs(b.length, isFake.length);
+  const fakes = isFake.flatMap((f, i) => (f ? [i] : []));
+  const reals = isFake.flatMap((f, i) => (f ? [] : [i]));
+  if (fakes.length < 2 || reals.length < 2) throw new MetricsError(`comparing ROC-AUCs needs two real and two fake images; got ${reals.length} real and ${fakes.length} fake`);
+  // Each image's share of its model's AUC: a fake's against every real, a real's against every fake.
+  const components = (s: readonly number[]) => {
+    const win = (f: number, r: number) => (s[f]! > s[r]! ? 1 : s[f] === s[r] ? 0.5 : 0);
+    return {
+      fake: fakes.map((f) => reals.reduce((sum, r) => sum + win(f, r), 0) / reals.length),
+      real: reals.map((r) => fakes.reduce((sum, f) => sum + win(f, r), 0) / fakes.length),
+    };
+  };
+  const ca = components(a);
+  const cb = components(b);
+  const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  // Variance of the per-image differences = var(a) + var(b) − 2 cov(a, b).
+  const varianceOfDifference = (x: readonly number[], y: readonly number[]) => {
+    const d = x.map((v, i) => v - y[i]!);
+    const m = mean(d);
+    return d.reduce((s, v) => s + (v - m) ** 2, 0) / (d.length - 1);
+  };
+  const variance = varianceOfDifference(ca.fake, cb.fake) / fakes.length + varianceOfDifference(ca.real, cb.real) / reals.length;
+  return { difference: mean(ca.fake) - mean(cb.fake), standardError: Math.sqrt(variance) };
+}
