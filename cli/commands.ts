@@ -127,6 +127,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
         throw e.cause;
       }
       const { report, result } = outcome;
+      if (report.evaluation) deps.note(evaluationLine(report.evaluation));
       // The plan belongs to result.model: the input model, or its reparameterised equivalent.
       const exportSource = exportSourceOf(result.model, result, file);
       // Everything is made in memory first: a refused export writes neither file.
@@ -224,4 +225,10 @@ function formatSummary(layers: readonly { format: string }[]): string {
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   return counts.size <= 1 ? ([...counts.keys()][0] ?? 'float') : [...counts].map(([k, n]) => `${k} (${n} layers)`).join(' + ');
+}
+
+/** The quantized model against FP on the labelled set, in one line. */
+function evaluationLine(e: NonNullable<QuantizeReport['evaluation']>): string {
+  const change = e.aucChange ? ` (${e.aucChange.difference >= 0 ? '+' : ''}${e.aucChange.difference.toFixed(4)} ± ${e.aucChange.standardError.toFixed(4)}, paired)` : '';
+  return `evaluation on ${e.fp.n} images: AUC ${e.fp.auc.toFixed(4)} → ${e.quantized.auc.toFixed(4)}${change}, accuracy ${e.fp.accuracy.toFixed(4)} → ${e.quantized.accuracy.toFixed(4)}, same prediction on ${(100 * e.agreement).toFixed(1)}%`;
 }

@@ -57,6 +57,10 @@ describe('cli quantize --out, export, and the exported file everywhere', () => {
     expect(q.stderr).toMatch(/(DequantizeLinear|MatMulNBits).* export written to/);
     expect(q.code).toBe(0);
     const saved = JSON.parse(await readFile(report, 'utf8'));
+    // The evaluation in one line: both AUCs and their paired change, the one the report keeps.
+    const { fp, quantized, aucChange } = saved.evaluation;
+    expect(aucChange.difference).toBeCloseTo(quantized.auc - fp.auc, 12);
+    expect(q.stderr).toContain(`evaluation on 6 images: AUC ${fp.auc.toFixed(4)} → ${quantized.auc.toFixed(4)} (${aucChange.difference >= 0 ? '+' : ''}${aucChange.difference.toFixed(4)} ± ${aucChange.standardError.toFixed(4)}, paired)`);
     expect(Object.keys(saved)).toEqual(expect.arrayContaining(['avgBits', 'modelBytes', 'layers', 'settings', 'timings', 'export']));
     const exported = decodeModel(new Uint8Array(await readFile(onnx)));
     expect(exported.graph.nodes.some((n) => n.opType === 'DequantizeLinear' || n.opType === 'MatMulNBits')).toBe(true);

@@ -29,9 +29,16 @@ test('the one-click demo runs the whole pipeline on the shipped detector, all fr
     await expect(page.getByTestId(`stage-${stage}`)).toHaveText(/^done in /);
   }
   // The trained detector separates the demo's real and fake faces, before and after quantization.
-  const auc = (await page.getByTestId('auc').textContent())!.split('→').map((s) => Number(s.trim()));
-  expect(auc[0]).toBeGreaterThan(0.9);
-  expect(auc[1]).toBeGreaterThan(0.8);
+  const aucFigures = /^([\d.]+) → ([\d.]+) \(([+−])([\d.]+) ± ([\d.]+)/.exec((await page.getByTestId('auc').textContent())!);
+  expect(aucFigures).not.toBeNull();
+  const [fpAuc, quantizedAuc, change, changeError] = [aucFigures![1], aucFigures![2], aucFigures![4], aucFigures![5]].map(Number);
+  const sign = aucFigures![3];
+  expect(fpAuc).toBeGreaterThan(0.9);
+  expect(quantizedAuc).toBeGreaterThan(0.8);
+  // The change shown is the two AUCs' difference (to their rounding), with a paired error on 32 faces.
+  expect(Math.abs((sign === '−' ? -change : change) - (quantizedAuc - fpAuc))).toBeLessThanOrEqual(0.0011);
+  expect(changeError).toBeGreaterThanOrEqual(0);
+  expect(changeError).toBeLessThan(0.2);
   await expect(page.getByTestId('project-state')).toHaveText(/Demo project/);
   await page.screenshot({ path: 'e2e/screenshots/demo.png', fullPage: true });
 

@@ -67,6 +67,8 @@ describe('the quantization pipeline on a fixture', () => {
     expect(report.modelBytes).toBeLessThan(report.fpBytes / 2.5);
     expect(report.completed).toEqual(['calibrate', 'score', 'allocate', 'evaluate']);
     expect(report.evaluation?.agreement).toBe(1);
+    // Two fake faces and one real are too few to pair the AUCs.
+    expect(report.evaluation?.aucChange).toBeNull();
     const fp = await logitsOf(model);
     const q = await logitsOf(simulated);
     fp.forEach((v, i) => expect(Math.abs(v - q[i])).toBeLessThan(0.05));

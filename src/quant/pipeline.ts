@@ -9,6 +9,7 @@ import { layerStoredBits, type LayerStorage, type StorageOptions } from './budge
 import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
 import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredErrorTable } from './error-models.ts';
 import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './evaluate.ts';
+import { fakeScore, pairedAucDifference } from '../data/metrics.ts';
 import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
@@ -164,7 +165,16 @@ export interface QuantizeReport {
   cancelled: boolean;
   /** A run that failed after finishing some stages: where and why. Its report and model hold what finished. */
   failed?: { stage: StageName; message: string };
-  evaluation: { fp: Omit<Scores, 'logits'>; quantized: Omit<Scores, 'logits'>; agreement: number } | null;
+  evaluation: {
+    fp: Omit<Scores, 'logits'>;
+    quantized: Omit<Scores, 'logits'>;
+    agreement: number;
+    /**
+     * Quantized AUC minus FP's on the same images, with its paired (DeLong) standard error: whether
+     * a change is more than chance on this set. Null with fewer than two images of a class.
+     */
+    aucChange: { difference: number; standardError: number } | null;
+  } | null;
   /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
   reparameterized: string[];
   /** With floatParams 'fp16': the float tensors rounded to float16, and those kept in float32 (beyond its range). */
@@ -654,7 +664,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         stages.step(1 + inputs.evaluation.length, total);
         const b = await score(q, inputs.evaluation, inputs.fakeIndex, hooks.signal);
         const strip = ({ logits: _l, ...rest }: Scores) => rest;
-        evaluation = { fp: strip(a), quantized: strip(b), agreement: agreement(a.logits, b.logits) };
+        evaluation = { fp: strip(a), quantized: strip(b), agreement: agreement(a.logits, b.logits), aucChange: aucChange(b, a, inputs.evaluation, inputs.fakeIndex) };
       }
       stages.step(total, total);
     } finally {
@@ -673,6 +683,14 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       baseline.dispose();
     }
   }
+}
+
+function aucChange(quantized: Scores, fp: Scores, batches: readonly LabelledBatch[], fakeIndex = 1): NonNullable<QuantizeReport['evaluation']>['aucChange'] {
+  const isFake = batches.flatMap((b) => b.isFake);
+  const fakes = isFake.filter(Boolean).length;
+  if (fakes < 2 || isFake.length - fakes < 2) return null;
+  const scores = (s: Scores) => s.logits.map((l) => fakeScore(l, fakeIndex));
+  return pairedAucDifference(scores(quantized), scores(fp), isFake);
 }
 
 function halfSummary(h: HalfFloats): NonNullable<QuantizeReport['halfFloats']> {
