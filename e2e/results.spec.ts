@@ -78,6 +78,9 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await results.getByRole('button', { name: 'Run the sweep (6 runs)' }).click();
   await expect(results.getByTestId('comparison-table')).toBeVisible({ timeout: 300_000 });
   await expect(results.getByTestId('comparison-table').locator('tbody tr')).toHaveCount(4);
+  // Each method's AUC carries its paired change from FP on the 6 labelled images.
+  await expect(results.getByTestId('comparison-table').getByTestId('auc-change')).toHaveCount(3);
+  await expect(results.getByTestId('comparison-table').getByTestId('auc-change').first()).toHaveText(/^ ?\([+−]\d\.\d{4} ± \d\.\d{4}/);
   await expect(results.getByTestId('pareto-chart').locator('canvas')).toBeVisible();
   await results.screenshot({ path: 'e2e/screenshots/results-pareto.png' });
 

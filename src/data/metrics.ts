@@ -71,12 +71,15 @@ function checkPairs(n: number, labels: number): void {
   if (n === 0) throw new MetricsError('no predictions to score');
 }
 
+/** One AUC minus another on the same images, with the paired (DeLong) standard error of that difference. */
+export interface AucDifference { difference: number; standardError: number }
+
 /**
  * Two models' ROC-AUCs on the same images, compared (DeLong, DeLong & Clarke-Pearson 1988): the
  * difference a − b and its standard error, which accounts for both models scoring the same faces,
  * so it is far smaller than either AUC's own error when the models mostly agree.
  */
-export function pairedAucDifference(a: readonly number[], b: readonly number[], isFake: readonly boolean[]): { difference: number; standardError: number } {
+export function pairedAucDifference(a: readonly number[], b: readonly number[], isFake: readonly boolean[]): AucDifference {
   checkPairs(a.length, isFake.length);
   checkPairs(b.length, isFake.length);
   const fakes = isFake.flatMap((f, i) => (f ? [i] : []));

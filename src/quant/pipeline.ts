@@ -9,7 +9,7 @@ import { layerStoredBits, type LayerStorage, type StorageOptions } from './budge
 import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
 import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredErrorTable } from './error-models.ts';
 import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './evaluate.ts';
-import { fakeScore, pairedAucDifference } from '../data/metrics.ts';
+import { fakeScore, pairedAucDifference, type AucDifference } from '../data/metrics.ts';
 import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
@@ -173,7 +173,7 @@ export interface QuantizeReport {
      * Quantized AUC minus FP's on the same images, with its paired (DeLong) standard error: whether
      * a change is more than chance on this set. Null with fewer than two images of a class.
      */
-    aucChange: { difference: number; standardError: number } | null;
+    aucChange: AucDifference | null;
   } | null;
   /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
   reparameterized: string[];
@@ -685,7 +685,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   }
 }
 
-function aucChange(quantized: Scores, fp: Scores, batches: readonly LabelledBatch[], fakeIndex = 1): NonNullable<QuantizeReport['evaluation']>['aucChange'] {
+function aucChange(quantized: Scores, fp: Scores, batches: readonly LabelledBatch[], fakeIndex = 1): AucDifference | null {
   const isFake = batches.flatMap((b) => b.isFake);
   const fakes = isFake.filter(Boolean).length;
   if (fakes < 2 || isFake.length - fakes < 2) return null;

@@ -2,6 +2,7 @@ import { dataReady, useData } from '../store/data.ts';
 import { useGpu } from '../store/gpu.ts';
 import { useModel } from '../store/model.ts';
 import { useQuantize } from '../store/quantize.ts';
+import { AucChange } from './AucChange.tsx';
 import { RunProgress } from './RunProgress.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 
@@ -81,21 +82,6 @@ function Summary() {
       </dl>
       <p className="hint">{r.avgBits.toFixed(2)} bits per weight on average, {r.settings.method}, {r.layers.length} layers.</p>
     </div>
-  );
-}
-
-/** The AUC's change from FP with its paired standard error; more than two errors away is more than chance on this set. */
-function AucChange({ change }: { change: { difference: number; standardError: number } }) {
-  const beyondChance = Math.abs(change.difference) > 2 * change.standardError;
-  const signed = `${change.difference >= 0 ? '+' : '−'}${Math.abs(change.difference).toFixed(4)}`;
-  return (
-    <span
-      className="hint"
-      data-testid="auc-change"
-      title="Quantized AUC minus FP32's on the same images, ± its paired (DeLong) standard error. Within two errors, the change is what chance alone gives on this many images."
-    >
-      {' '}({signed} ± {change.standardError.toFixed(4)}{beyondChance ? '' : ', within chance'})
-    </span>
   );
 }
 

@@ -1,3 +1,4 @@
+import type { AucDifference } from '../data/metrics.ts';
 import type { BlockAttention } from '../model/attention-maps.ts';
 import type { Method, QuantizeSettings, StageName } from '../quant/pipeline.ts';
 import type { LayerWeights } from '../quant/inspect/layer-weights.ts';
@@ -39,7 +40,11 @@ export interface SweepPoint {
   method: Method;
   budget: number;
   /** Null when the budget cannot be met by this method (the message says why). */
-  result: { avgBits: number; modelBytes: number; auc: number; accuracy: number; agreement: number; ms: number } | null;
+  result: {
+    avgBits: number; modelBytes: number; auc: number; accuracy: number; agreement: number; ms: number;
+    /** AUC minus FP's on the same images, with its paired error; null with fewer than two images of a class. */
+    aucChange: AucDifference | null;
+  } | null;
   message?: string;
 }
 

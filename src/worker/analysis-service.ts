@@ -124,7 +124,7 @@ export const analysisService: AnalysisApi = {
             fp ??= { auc: e.fp.auc, accuracy: e.fp.accuracy, bytes: report.fpBytes, images: e.fp.n };
             points.push({
               method, budget,
-              result: { avgBits: report.avgBits, modelBytes: report.modelBytes, auc: e.quantized.auc, accuracy: e.quantized.accuracy, agreement: e.agreement, ms: performance.now() - t0 },
+              result: { avgBits: report.avgBits, modelBytes: report.modelBytes, auc: e.quantized.auc, accuracy: e.quantized.accuracy, agreement: e.agreement, aucChange: e.aucChange, ms: performance.now() - t0 },
             });
           } catch (error) {
             if (isAbort(error)) break;

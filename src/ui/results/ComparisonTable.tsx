@@ -1,5 +1,6 @@
 import { SWEEP_METHODS } from '../../store/results.ts';
 import type { SweepStatus } from '../../worker/analysis-api.ts';
+import { AucChange } from '../AucChange.tsx';
 import { METHOD_LABELS } from './colors.ts';
 
 type Sweep = Extract<SweepStatus, { ok: true }>;
@@ -37,7 +38,8 @@ export function ComparisonTable({ sweep, budget }: { sweep: Sweep; budget: numbe
                 <>
                   <td>{point.result.avgBits.toFixed(2)}</td><td>{(point.result.modelBytes / 1024).toFixed(1)} KiB</td>
                   <td>{pct(point.result.modelBytes / sweep.fp.bytes)}</td><td>{pct(point.result.accuracy)}</td>
-                  <td>{point.result.auc.toFixed(3)}</td><td>{pct(point.result.agreement)}</td>
+                  <td>{point.result.auc.toFixed(3)}{point.result.aucChange && <AucChange change={point.result.aucChange} />}</td>
+                  <td>{pct(point.result.agreement)}</td>
                 </>
               ) : (
                 <td colSpan={6} className="hint">{point?.message ?? 'not in this sweep'}</td>
