@@ -81,6 +81,13 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   // Each method's AUC carries its paired change from FP on the 6 labelled images.
   await expect(results.getByTestId('comparison-table').getByTestId('auc-change')).toHaveCount(3);
   await expect(results.getByTestId('comparison-table').getByTestId('auc-change').first()).toHaveText(/^ ?\([+−]\d\.\d{4} ± \d\.\d{4}/);
+  // RTN and DeFakeQ are also compared with uniform AdaRound at the same budget, paired on the same images.
+  const table = results.getByTestId('comparison-table');
+  await expect(table.getByTestId('versus-adaround')).toHaveCount(2);
+  const aucOf = async (row: string) => Number((await table.getByRole('row', { name: new RegExp(`^${row}`) }).locator('td').nth(4).textContent())!.match(/^\d\.\d+/)![0]);
+  const versus = (await table.getByRole('row', { name: /^RTN/ }).getByTestId('versus-adaround').textContent())!.match(/([+−])(\d\.\d{4})/)!;
+  const rtnMinusAdaRound = (versus[1] === '−' ? -1 : 1) * Number(versus[2]);
+  expect(Math.abs(rtnMinusAdaRound - ((await aucOf('RTN')) - (await aucOf('AdaRound'))))).toBeLessThanOrEqual(0.0011);
   await expect(results.getByTestId('pareto-chart').locator('canvas')).toBeVisible();
   await results.screenshot({ path: 'e2e/screenshots/results-pareto.png' });
 

@@ -1,4 +1,4 @@
-import { accuracy, fakeScore, rocAuc } from '../data/metrics.ts';
+import { accuracy, fakeScore, pairedAucDifference, rocAuc, type AucDifference } from '../data/metrics.ts';
 import type { GpuModel } from '../engine/session.ts';
 import type { QuantLayer } from '../model/layers.ts';
 
@@ -34,6 +34,18 @@ export async function score(model: GpuModel, batches: readonly LabelledBatch[], 
     auc: rocAuc(logits.map((l) => fakeScore(l, fakeIndex)), labels),
     logits,
   };
+}
+
+/**
+ * AUC(a) minus AUC(b) on the same labelled images, with its paired (DeLong) standard error; null
+ * with fewer than two images of a class, where the error is not defined.
+ */
+export function pairedAucChange(a: Scores, b: Scores, batches: readonly LabelledBatch[], fakeIndex = 1): AucDifference | null {
+  const isFake = batches.flatMap((batch) => batch.isFake);
+  const fakes = isFake.filter(Boolean).length;
+  if (fakes < 2 || isFake.length - fakes < 2) return null;
+  const scores = (s: Scores) => s.logits.map((l) => fakeScore(l, fakeIndex));
+  return pairedAucDifference(scores(a), scores(b), isFake);
 }
 
 /** The share of images on which two models predict the same class. */

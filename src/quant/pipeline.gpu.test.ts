@@ -60,7 +60,7 @@ describe('activation fake quantization', () => {
 describe('the quantization pipeline on a fixture', () => {
   it('at 8 bits keeps the model close to FP, and reports every layer', async () => {
     const ctx = await gpuForTests();
-    const { report, simulated } = await quantizeModel(ctx, model, { calibration, evaluation }, settings({ candidates: [8], avgBits: 10, actBits: null }));
+    const { report, simulated, scores } = await quantizeModel(ctx, model, { calibration, evaluation }, settings({ candidates: [8], avgBits: 10, actBits: null }));
     expect(report.layers).toHaveLength(10);
     expect(report.layers.every((l) => l.bits === 8 && l.score > 0 && (l.sqnr ?? 0) > 25)).toBe(true);
     expect(report.avgBits).toBeLessThanOrEqual(10);
@@ -72,6 +72,9 @@ describe('the quantization pipeline on a fixture', () => {
     const fp = await logitsOf(model);
     const q = await logitsOf(simulated);
     fp.forEach((v, i) => expect(Math.abs(v - q[i])).toBeLessThan(0.05));
+    // The result keeps the logits the report's figures were computed from, one row per labelled image.
+    expect(scores?.logits).toHaveLength(report.evaluation!.quantized.n);
+    expect(scores?.auc).toBe(report.evaluation!.quantized.auc);
   });
 
   it('hurts more at 2 bits with 4-bit activations', async () => {

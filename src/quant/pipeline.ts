@@ -8,8 +8,8 @@ import { exportCost, layerShapes, type WeightFormat } from '../export/layout.ts'
 import { layerStoredBits, type LayerStorage, type StorageOptions } from './budget.ts';
 import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
 import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredErrorTable } from './error-models.ts';
-import { agreement, layerSqnr, score, type LabelledBatch, type Scores } from './evaluate.ts';
-import { fakeScore, pairedAucDifference, type AucDifference } from '../data/metrics.ts';
+import { agreement, layerSqnr, pairedAucChange, score, type LabelledBatch, type Scores } from './evaluate.ts';
+import type { AucDifference } from '../data/metrics.ts';
 import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
@@ -191,6 +191,8 @@ export interface QuantizeResult {
   plan: SimulationPlan;
   /** The simulated quantized model (fake-quant weights and activations), runnable by GpuModel. */
   simulated: Model;
+  /** The simulated model's scores on the evaluation set, logits included (the report keeps only the figures); absent without one. */
+  scores?: Scores;
 }
 
 export interface QuantizeInputs {
@@ -342,6 +344,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   let allocation: Allocation | null = null;
   let calibration: CalibrationResult | null = null;
   let evaluation: QuantizeReport['evaluation'] = null;
+  let quantizedScores: Scores | undefined;
   let cancelled = false;
   let bits: number[] = [];
   let floatReference: Float64Array | null = null;
@@ -402,6 +405,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       plan,
       simulated,
       model,
+      ...(quantizedScores && { scores: quantizedScores }),
       report: {
         settings,
         avgBits: storedBits / quantized.reduce((s, q) => s + q.storage.params, 0),
@@ -663,8 +667,9 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         cache.fpScores = a;
         stages.step(1 + inputs.evaluation.length, total);
         const b = await score(q, inputs.evaluation, inputs.fakeIndex, hooks.signal);
+        quantizedScores = b;
         const strip = ({ logits: _l, ...rest }: Scores) => rest;
-        evaluation = { fp: strip(a), quantized: strip(b), agreement: agreement(a.logits, b.logits), aucChange: aucChange(b, a, inputs.evaluation, inputs.fakeIndex) };
+        evaluation = { fp: strip(a), quantized: strip(b), agreement: agreement(a.logits, b.logits), aucChange: pairedAucChange(b, a, inputs.evaluation, inputs.fakeIndex) };
       }
       stages.step(total, total);
     } finally {
@@ -683,14 +688,6 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       baseline.dispose();
     }
   }
-}
-
-function aucChange(quantized: Scores, fp: Scores, batches: readonly LabelledBatch[], fakeIndex = 1): AucDifference | null {
-  const isFake = batches.flatMap((b) => b.isFake);
-  const fakes = isFake.filter(Boolean).length;
-  if (fakes < 2 || isFake.length - fakes < 2) return null;
-  const scores = (s: Scores) => s.logits.map((l) => fakeScore(l, fakeIndex));
-  return pairedAucDifference(scores(quantized), scores(fp), isFake);
 }
 
 function halfSummary(h: HalfFloats): NonNullable<QuantizeReport['halfFloats']> {

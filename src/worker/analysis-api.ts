@@ -44,6 +44,8 @@ export interface SweepPoint {
     avgBits: number; modelBytes: number; auc: number; accuracy: number; agreement: number; ms: number;
     /** AUC minus FP's on the same images, with its paired error; null with fewer than two images of a class. */
     aucChange: AucDifference | null;
+    /** AUC minus uniform AdaRound's at this budget on the same images, paired; null for AdaRound itself or without its run. */
+    versusAdaRound: AucDifference | null;
   } | null;
   message?: string;
 }

@@ -4,7 +4,7 @@ import { fixedBatch } from '../model/input.ts';
 import { analyzeModel } from '../model/summary.ts';
 import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
 import { layerWeights } from '../quant/inspect/layer-weights.ts';
-import { quantizeModel } from '../quant/pipeline.ts';
+import { quantizeModel, type QuantizeCache } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
 import { reportedRange } from '../quant/weight-ranges.ts';
 import { listImages } from '../data/dataset.ts';
@@ -12,6 +12,7 @@ import type { AnalysisApi, AttentionStatus, ImageNamesStatus, LayerDetailStatus,
 import { liveSession } from './gpu-context.ts';
 import { imageBatches, labelledBatches, modelImage } from './image-batches.ts';
 import { sourcesOf } from './inputs.ts';
+import { versusAdaRound, type ScoredRun } from './sweep-pairs.ts';
 import { BATCH } from './quantize-service.ts';
 import { errorMessage, workerState } from './state.ts';
 
@@ -107,6 +108,9 @@ export const analysisService: AnalysisApi = {
       const labelled = await labelledBatches(await sourcesOf(evaluation), options, size, 'the evaluation set');
       const { ctx } = await liveSession();
       const points: SweepPoint[] = [];
+      const scored: { point: SweepPoint; run: ScoredRun }[] = [];
+      // Calibration, the error tables and the FP scores are the same for every run: computed once.
+      const cache: QuantizeCache = {};
       let fp: Extract<SweepStatus, { ok: true }>['fp'] | null = null;
       const total = methods.length * budgets.length;
       for (const method of methods) {
@@ -114,7 +118,7 @@ export const analysisService: AnalysisApi = {
           if (controller.signal.aborted) break;
           const t0 = performance.now();
           try {
-            const { report } = await quantizeModel(ctx, model, { calibration: calib, evaluation: labelled }, { ...settings, method, avgBits: budget }, {
+            const { report, scores } = await quantizeModel(ctx, model, { calibration: calib, evaluation: labelled, cache }, { ...settings, method, avgBits: budget }, {
               signal: controller.signal,
               reconstruct: reconstructor(ctx),
               onProgress: (e) => onProgress({ done: points.length, total, method, budget, stage: e.stage, step: e.step, stageTotal: e.total }),
@@ -122,10 +126,15 @@ export const analysisService: AnalysisApi = {
             if (report.cancelled || !report.evaluation) break;
             const e = report.evaluation;
             fp ??= { auc: e.fp.auc, accuracy: e.fp.accuracy, bytes: report.fpBytes, images: e.fp.n };
-            points.push({
+            const point: SweepPoint = {
               method, budget,
-              result: { avgBits: report.avgBits, modelBytes: report.modelBytes, auc: e.quantized.auc, accuracy: e.quantized.accuracy, agreement: e.agreement, aucChange: e.aucChange, ms: performance.now() - t0 },
-            });
+              result: {
+                avgBits: report.avgBits, modelBytes: report.modelBytes, auc: e.quantized.auc, accuracy: e.quantized.accuracy, agreement: e.agreement,
+                aucChange: e.aucChange, versusAdaRound: null, ms: performance.now() - t0,
+              },
+            };
+            points.push(point);
+            if (scores) scored.push({ point, run: { method, budget, scores } });
           } catch (error) {
             if (isAbort(error)) break;
             // A budget a method cannot meet is a point of the sweep, not its end.
@@ -138,6 +147,7 @@ export const analysisService: AnalysisApi = {
         if (controller.signal.aborted) return { ok: false, message: 'The sweep was cancelled before its first point finished.' };
         throw new Error(`No method could meet any of the budgets: ${points.map((p) => p.message).filter(Boolean)[0] ?? ''}`);
       }
+      versusAdaRound(scored.map((s) => s.run), labelled).forEach((d, i) => (scored[i].point.result!.versusAdaRound = d));
       return { ok: true, fp, points, cancelled: controller.signal.aborted };
     } catch (error) {
       return { ok: false, message: errorMessage(error) };

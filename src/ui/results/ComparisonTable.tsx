@@ -23,13 +23,13 @@ export function ComparisonTable({ sweep, budget }: { sweep: Sweep; budget: numbe
         <thead>
           <tr>
             <th scope="col">Model</th><th scope="col">Bits / weight</th><th scope="col">Size</th><th scope="col">of FP32</th>
-            <th scope="col">Accuracy</th><th scope="col">ROC-AUC</th><th scope="col">Agreement with FP</th>
+            <th scope="col">Accuracy</th><th scope="col">ROC-AUC</th><th scope="col">AUC vs uniform AdaRound</th><th scope="col">Agreement with FP</th>
           </tr>
         </thead>
         <tbody>
           <tr>
             <th scope="row">FP32</th><td>32</td><td>{(sweep.fp.bytes / 1024).toFixed(1)} KiB</td><td>100%</td>
-            <td>{pct(sweep.fp.accuracy)}</td><td>{sweep.fp.auc.toFixed(3)}</td><td>–</td>
+            <td>{pct(sweep.fp.accuracy)}</td><td>{sweep.fp.auc.toFixed(3)}</td><td>–</td><td>–</td>
           </tr>
           {rows.map(({ m, point }) => (
             <tr key={m}>
@@ -39,10 +39,11 @@ export function ComparisonTable({ sweep, budget }: { sweep: Sweep; budget: numbe
                   <td>{point.result.avgBits.toFixed(2)}</td><td>{(point.result.modelBytes / 1024).toFixed(1)} KiB</td>
                   <td>{pct(point.result.modelBytes / sweep.fp.bytes)}</td><td>{pct(point.result.accuracy)}</td>
                   <td>{point.result.auc.toFixed(3)}{point.result.aucChange && <AucChange change={point.result.aucChange} />}</td>
+                  <td>{point.result.versusAdaRound ? <AucChange change={point.result.versusAdaRound} against="uniform AdaRound" testId="versus-adaround" /> : '–'}</td>
                   <td>{pct(point.result.agreement)}</td>
                 </>
               ) : (
-                <td colSpan={6} className="hint">{point?.message ?? 'not in this sweep'}</td>
+                <td colSpan={7} className="hint">{point?.message ?? 'not in this sweep'}</td>
               )}
             </tr>
           ))}
