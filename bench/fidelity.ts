@@ -21,7 +21,7 @@
  * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse] --weight-range auto|minmax|mse --stored --eval ort|gpu --progress
+ *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse] --weight-range auto|minmax|mse --seeds 0,1 --stored --eval ort|gpu --progress
  *      --model OTHER.onnx]   (another detector on the same faces: tools/train_detectors.py makes one)
  * Skips politely when ../shared/data is not there.
  */
@@ -43,7 +43,7 @@ import { nodeGpu } from '../cli/node-gpu.ts';
 import { exportOnnx } from '../src/export/export.ts';
 import { exportSourceOf } from '../src/export/source.ts';
 import { agreement, type Scores } from '../src/quant/evaluate.ts';
-import { fakeScore, pairedAucDifference } from '../src/data/metrics.ts';
+import { fakeScore, pairedAucDifference, type AucDifference } from '../src/data/metrics.ts';
 import { ORT_EVALUATION, ortScores } from './ort-eval.ts';
 
 const { values } = parseArgs({
@@ -59,6 +59,7 @@ const { values } = parseArgs({
     progress: { type: 'boolean' },
     model: { type: 'string' },
     'weight-range': { type: 'string' },
+    seeds: { type: 'string' },
   },
 });
 const DATA = values.data ?? join(import.meta.dirname, '../../shared/data');
@@ -104,6 +105,12 @@ if (weightRange !== undefined) {
 }
 const methodKeys = (values.methods ?? 'rtn,rtn-mse,adaround,paper,exact').split(',');
 for (const k of methodKeys) if (!METHODS[k]) throw new Error(`unknown method ${k}; expected ${Object.keys(METHODS).join(',')}`);
+// Each seed reruns every row (its own observer samples and reconstruction batches): how far a method moves between runs.
+const seeds = (values.seeds ?? String(DEFAULT_SETTINGS.seed)).split(',').map((t) => {
+  const seed = Number(t);
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seeds takes non-negative integers, got "${t}"`);
+  return seed;
+});
 
 const modelBytes = new Uint8Array(readFileSync(MODEL));
 const model = decodeModel(modelBytes, { fileName: modelName });
@@ -168,7 +175,7 @@ function logitError(logits: number[][]): number {
   return sum / logits.length;
 }
 
-interface Row { setting: string; method: string; auc?: number; accuracy?: number; agreement?: number; dlogit?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number; widths?: string; fakeScores?: number[] }
+interface Row { setting: string; method: string; seed?: number; auc?: number; accuracy?: number; agreement?: number; dlogit?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number; widths?: string; fakeScores?: number[] }
 const rows: Row[] = [{ setting: 'FP32', method: 'FP', auc: fp.auc, accuracy: fp.accuracy, agreement: 1, dlogit: 0, bytes: fpBytes, avgBits: 32, seconds: fpMs / 1000 }];
 const isFake = evaluation.flatMap((b) => b.isFake);
 
@@ -186,9 +193,10 @@ console.log(format(rows[0]).join('  '));
 for (const c of configs) {
   const budget = values.stored ? c.bits : uniformBudget(model, c.bits, { floatParams: DEFAULT_SETTINGS.floatParams });
   const setting = values.stored ? c.label : `${c.label} (${budget.toFixed(3)} b/w)`;
-  for (const key of methodKeys) {
+  for (const seed of seeds) for (const key of methodKeys) {
     const m = METHODS[key];
-    const settings: QuantizeSettings = { ...m.settings, avgBits: budget, actBits: c.actBits, iters };
+    const settings: QuantizeSettings = { ...m.settings, avgBits: budget, actBits: c.actBits, iters, seed };
+    const method = seeds.length > 1 ? `${m.name} seed ${seed}` : m.name;
     t0 = performance.now();
     let row: Row;
     try {
@@ -201,13 +209,13 @@ for (const c of configs) {
         const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: modelName, sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
         const q = await ortScores(file.bytes, evaluation, inputDims);
         const gap = await simulationGap(result.simulated, q.logits);
-        row = { setting, method: m.name, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths, fakeScores: q.logits.map((l) => fakeScore(l)) };
+        row = { setting, method, seed, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths, fakeScores: q.logits.map((l) => fakeScore(l)) };
       } else {
         const q = report.evaluation!.quantized;
-        row = { setting, method: m.name, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, widths };
+        row = { setting, method, seed, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, widths };
       }
     } catch (e) {
-      row = { setting, method: m.name, seconds: (performance.now() - t0) / 1000, failure: (e as Error).message.slice(0, 80) };
+      row = { setting, method, seed, seconds: (performance.now() - t0) / 1000, failure: (e as Error).message.slice(0, 80) };
     }
     rows.push(row);
     console.log(format(row).join('  '));
@@ -229,19 +237,35 @@ console.log('');
 console.log(`AUC standard error at FP's AUC on ${fakes} fake and ${reals} real faces: ${aucError.toFixed(4)}; Δlogit² (mean squared change of the centred logits from FP's) is the steadier ranking between close rows.`);
 
 // Close rows compared on the same faces: the difference from uniform AdaRound and its paired error.
-const find = (setting: string, method: string) => rows.find((r) => r.setting.startsWith(setting) && r.method === METHODS[method]?.name && !r.failure);
+const isMethod = (r: Row, key: string) => r.method === METHODS[key]?.name || r.method === `${METHODS[key]?.name} seed ${r.seed}`;
+const find = (setting: string, method: string, seed = seeds[0]) => rows.find((r) => r.setting.startsWith(setting) && isMethod(r, method) && r.seed === seed && !r.failure);
 const versusAdaRound = (r: Row) => {
-  const ada = rows.find((a) => a.setting === r.setting && a.method === METHODS.adaround.name && a.fakeScores);
+  const ada = rows.find((a) => a.setting === r.setting && a.seed === r.seed && isMethod(a, 'adaround') && a.fakeScores);
   return ada && r.fakeScores && r !== ada ? pairedAucDifference(r.fakeScores, ada.fakeScores!, isFake) : undefined;
 };
+/** One row's paired AUC difference, as printed: below one pair in a billion, a difference is float noise in the means. */
+function pairLine(r: Row, d: AucDifference, note = ''): string {
+  const difference = Math.abs(d.difference) < 1e-9 ? 0 : d.difference;
+  return `  ${r.setting.padEnd(22)} ${r.method.padEnd(40)} ${difference >= 0 ? '+' : ''}${difference.toExponential(1)} ± ${d.standardError.toExponential(1)} (z ${(difference / (d.standardError || Infinity)).toFixed(1)})${note}`;
+}
+// Each quantized row against FP on the same faces: whether quantizing moved the AUC beyond chance at all.
+const fpScores = fp.logits.map((l) => fakeScore(l));
+const versusFp = rows.flatMap((r) => (r.fakeScores ? [pairLine(r, pairedAucDifference(r.fakeScores, fpScores, isFake), `; agreement ${r.agreement!.toFixed(3)}`)] : []));
+if (versusFp.length) console.log(`\nAUC minus FP's on the same faces, ± its paired (DeLong) standard error:\n${versusFp.join('\n')}`);
 const paired = rows.flatMap((r) => {
   const d = versusAdaRound(r);
-  if (!d) return [];
-  // Below one pair in a billion, a difference is float noise in the means.
-  const difference = Math.abs(d.difference) < 1e-9 ? 0 : d.difference;
-  return [`  ${r.setting.padEnd(22)} ${r.method.padEnd(34)} ${difference >= 0 ? '+' : ''}${difference.toExponential(1)} ± ${d.standardError.toExponential(1)} (z ${(difference / (d.standardError || Infinity)).toFixed(1)})`];
+  return d ? [pairLine(r, d)] : [];
 });
-if (paired.length) console.log(`\nAUC minus uniform AdaRound's on the same faces, ± its paired (DeLong) standard error:\n${paired.join('\n')}`);
+if (paired.length) console.log(`\nAUC minus uniform AdaRound's (same seed) on the same faces, ± its paired (DeLong) standard error:\n${paired.join('\n')}`);
+
+// Run to run: the same method and budget at another seed, against the first seed's run.
+const rerun = rows.flatMap((r) => {
+  const first = r.seed !== seeds[0] && r.fakeScores
+    ? rows.find((a) => a.setting === r.setting && a.seed === seeds[0] && a.fakeScores && a.method === r.method.replace(` seed ${r.seed}`, ` seed ${seeds[0]}`))
+    : undefined;
+  return first ? [pairLine(r, pairedAucDifference(r.fakeScores!, first.fakeScores!, isFake), `; Δlogit² ${r.dlogit?.toExponential(2)} vs ${first.dlogit?.toExponential(2)}`)] : [];
+});
+if (rerun.length) console.log(`\nAUC at another seed minus at seed ${seeds[0]} (same method and budget), ± its paired standard error:\n${rerun.join('\n')}`);
 
 // The issue's targets, checked on this run.
 console.log('');
