@@ -88,6 +88,10 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   const versus = (await table.getByRole('row', { name: /^RTN/ }).getByTestId('versus-adaround').textContent())!.match(/([+−])(\d\.\d{4})/)!;
   const rtnMinusAdaRound = (versus[1] === '−' ? -1 : 1) * Number(versus[2]);
   expect(Math.abs(rtnMinusAdaRound - ((await aucOf('RTN')) - (await aucOf('AdaRound'))))).toBeLessThanOrEqual(0.0011);
+  // A budget is the uniform model's size, so DeFakeQ's mixed widths store no more than uniform AdaRound.
+  const kibOf = async (row: string) => Number((await table.getByRole('row', { name: new RegExp(`^${row}`) }).locator('td').nth(1).textContent())!.match(/^[\d.]+/)![0]);
+  expect(await kibOf('DeFakeQ')).toBeLessThanOrEqual(await kibOf('AdaRound'));
+  expect(await kibOf('RTN')).toBe(await kibOf('AdaRound'));
   await expect(results.getByTestId('pareto-chart').locator('canvas')).toBeVisible();
   await results.screenshot({ path: 'e2e/screenshots/results-pareto.png' });
 

@@ -30,7 +30,7 @@ export type ImageNamesStatus =
 
 export interface SweepOptions {
   methods: Method[];
-  /** Average bits per weight to try. */
+  /** Widths whose uniform model's stored size each run gets (every method at a budget stores the same bytes). */
   budgets: number[];
   /** Settings shared by every run (iterations, activation bits, …); method and avgBits are set per point. */
   settings: QuantizeSettings;

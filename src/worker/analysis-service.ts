@@ -4,7 +4,7 @@ import { fixedBatch } from '../model/input.ts';
 import { analyzeModel } from '../model/summary.ts';
 import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
 import { layerWeights } from '../quant/inspect/layer-weights.ts';
-import { quantizeModel, type QuantizeCache } from '../quant/pipeline.ts';
+import { quantizeModel, uniformBudget, type QuantizeCache } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
 import { reportedRange } from '../quant/weight-ranges.ts';
 import { listImages } from '../data/dataset.ts';
@@ -116,9 +116,11 @@ export const analysisService: AnalysisApi = {
       for (const method of methods) {
         for (const budget of budgets) {
           if (controller.signal.aborted) break;
+          // At equal bytes: every method gets the stored size of the uniform model at this width.
+          const avgBits = uniformBudget(model, budget, settings);
           const t0 = performance.now();
           try {
-            const { report, scores } = await quantizeModel(ctx, model, { calibration: calib, evaluation: labelled, cache }, { ...settings, method, avgBits: budget }, {
+            const { report, scores } = await quantizeModel(ctx, model, { calibration: calib, evaluation: labelled, cache }, { ...settings, method, avgBits }, {
               signal: controller.signal,
               reconstruct: reconstructor(ctx),
               onProgress: (e) => onProgress({ done: points.length, total, method, budget, stage: e.stage, step: e.step, stageTotal: e.total }),

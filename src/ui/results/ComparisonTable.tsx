@@ -18,7 +18,7 @@ export function ComparisonTable({ sweep, budget }: { sweep: Sweep; budget: numbe
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   return (
     <>
-      <h3>Comparison at {at} bits per weight{at !== budget ? ` (the swept budget nearest to the current ${budget})` : ''}</h3>
+      <h3>Comparison at the size of the uniform {at}-bit model{at !== budget ? ` (the swept budget nearest to the current ${budget})` : ''}</h3>
       <table className="results-data" data-testid="comparison-table">
         <thead>
           <tr>

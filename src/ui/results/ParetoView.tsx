@@ -81,7 +81,8 @@ export function ParetoView({ currentBudget }: { currentBudget: number }) {
   return (
     <div data-testid="results-pareto">
       <p className="results-lead">
-        Quantize the model at several budgets with each method, and see what each byte buys. Every run uses the images of step 2 and the
+        Quantize the model at several budgets with each method, and see what each byte buys. A budget of b bits is the size of the uniform
+        b-bit model, scales and zero points included, so every method at it stores the same bytes. Every run uses the images of step 2 and the
         quantize settings, with its own number of rounding iterations (few, so the sweep finishes on a CPU adapter).
       </p>
       <div className="results-controls">
