@@ -175,7 +175,8 @@ function logitError(logits: number[][]): number {
   return sum / logits.length;
 }
 
-interface Row { setting: string; method: string; seed?: number; auc?: number; accuracy?: number; agreement?: number; dlogit?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number; widths?: string; fakeScores?: number[] }
+/** `key`: the METHODS entry a quantized row ran. */
+interface Row { setting: string; method: string; key?: string; seed?: number; auc?: number; accuracy?: number; agreement?: number; dlogit?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number; widths?: string; fakeScores?: number[] }
 const rows: Row[] = [{ setting: 'FP32', method: 'FP', auc: fp.auc, accuracy: fp.accuracy, agreement: 1, dlogit: 0, bytes: fpBytes, avgBits: 32, seconds: fpMs / 1000 }];
 const isFake = evaluation.flatMap((b) => b.isFake);
 
@@ -209,13 +210,13 @@ for (const c of configs) {
         const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: modelName, sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
         const q = await ortScores(file.bytes, evaluation, inputDims);
         const gap = await simulationGap(result.simulated, q.logits);
-        row = { setting, method, seed, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths, fakeScores: q.logits.map((l) => fakeScore(l)) };
+        row = { setting, method, key, seed, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths, fakeScores: q.logits.map((l) => fakeScore(l)) };
       } else {
         const q = report.evaluation!.quantized;
-        row = { setting, method, seed, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, widths };
+        row = { setting, method, key, seed, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, widths };
       }
     } catch (e) {
-      row = { setting, method, seed, seconds: (performance.now() - t0) / 1000, failure: (e as Error).message.slice(0, 80) };
+      row = { setting, method, key, seed, seconds: (performance.now() - t0) / 1000, failure: (e as Error).message.slice(0, 80) };
     }
     rows.push(row);
     console.log(format(row).join('  '));
@@ -237,10 +238,9 @@ console.log('');
 console.log(`AUC standard error at FP's AUC on ${fakes} fake and ${reals} real faces: ${aucError.toFixed(4)}; Δlogit² (mean squared change of the centred logits from FP's) is the steadier ranking between close rows.`);
 
 // Close rows compared on the same faces: the difference from uniform AdaRound and its paired error.
-const isMethod = (r: Row, key: string) => r.method === METHODS[key]?.name || r.method === `${METHODS[key]?.name} seed ${r.seed}`;
-const find = (setting: string, method: string, seed = seeds[0]) => rows.find((r) => r.setting.startsWith(setting) && isMethod(r, method) && r.seed === seed && !r.failure);
+const find = (setting: string, key: string) => rows.find((r) => r.setting.startsWith(setting) && r.key === key && r.seed === seeds[0] && !r.failure);
 const versusAdaRound = (r: Row) => {
-  const ada = rows.find((a) => a.setting === r.setting && a.seed === r.seed && isMethod(a, 'adaround') && a.fakeScores);
+  const ada = rows.find((a) => a.setting === r.setting && a.seed === r.seed && a.key === 'adaround' && a.fakeScores);
   return ada && r.fakeScores && r !== ada ? pairedAucDifference(r.fakeScores, ada.fakeScores!, isFake) : undefined;
 };
 /** One row's paired AUC difference, as printed: below one pair in a billion, a difference is float noise in the means. */
@@ -261,7 +261,7 @@ if (paired.length) console.log(`\nAUC minus uniform AdaRound's (same seed) on th
 // Run to run: the same method and budget at another seed, against the first seed's run.
 const rerun = rows.flatMap((r) => {
   const first = r.seed !== seeds[0] && r.fakeScores
-    ? rows.find((a) => a.setting === r.setting && a.seed === seeds[0] && a.fakeScores && a.method === r.method.replace(` seed ${r.seed}`, ` seed ${seeds[0]}`))
+    ? rows.find((a) => a.setting === r.setting && a.seed === seeds[0] && a.key === r.key && a.fakeScores)
     : undefined;
   return first ? [pairLine(r, pairedAucDifference(r.fakeScores!, first.fakeScores!, isFake), `; Δlogit² ${r.dlogit?.toExponential(2)} vs ${first.dlogit?.toExponential(2)}`)] : [];
 });

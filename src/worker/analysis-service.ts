@@ -108,7 +108,7 @@ export const analysisService: AnalysisApi = {
       const labelled = await labelledBatches(await sourcesOf(evaluation), options, size, 'the evaluation set');
       const { ctx } = await liveSession();
       const points: SweepPoint[] = [];
-      const scored: { point: SweepPoint; run: ScoredRun }[] = [];
+      const scored: (ScoredRun & { point: SweepPoint })[] = [];
       // Calibration, the error tables and the FP scores are the same for every run: computed once.
       const cache: QuantizeCache = {};
       let fp: Extract<SweepStatus, { ok: true }>['fp'] | null = null;
@@ -136,7 +136,7 @@ export const analysisService: AnalysisApi = {
               },
             };
             points.push(point);
-            if (scores) scored.push({ point, run: { method, budget, scores } });
+            if (scores) scored.push({ method, budget, scores, point });
           } catch (error) {
             if (isAbort(error)) break;
             // A budget a method cannot meet is a point of the sweep, not its end.
@@ -149,7 +149,7 @@ export const analysisService: AnalysisApi = {
         if (controller.signal.aborted) return { ok: false, message: 'The sweep was cancelled before its first point finished.' };
         throw new Error(`No method could meet any of the budgets: ${points.map((p) => p.message).filter(Boolean)[0] ?? ''}`);
       }
-      versusAdaRound(scored.map((s) => s.run), labelled).forEach((d, i) => (scored[i].point.result!.versusAdaRound = d));
+      versusAdaRound(scored, labelled).forEach((d, i) => (scored[i].point.result!.versusAdaRound = d));
       return { ok: true, fp, points, cancelled: controller.signal.aborted };
     } catch (error) {
       return { ok: false, message: errorMessage(error) };
