@@ -21,7 +21,7 @@
  * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse] --weight-range auto|minmax|mse --seeds 0,1 --stored --eval ort|gpu --progress
+ *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse] --weight-range auto|minmax|mse --recon-targets same|float --seeds 0,1 --stored --eval ort|gpu --progress
  *      --model OTHER.onnx]   (another detector on the same faces: tools/train_detectors.py makes one)
  * Skips politely when ../shared/data is not there.
  */
@@ -60,6 +60,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     'weight-range': { type: 'string' },
     seeds: { type: 'string' },
+    'recon-targets': { type: 'string' },
   },
 });
 const DATA = values.data ?? join(import.meta.dirname, '../../shared/data');
@@ -102,6 +103,12 @@ const weightRange = values['weight-range'];
 if (weightRange !== undefined) {
   if (weightRange !== 'auto' && weightRange !== 'minmax' && weightRange !== 'mse') throw new Error(`--weight-range takes auto, minmax or mse, got "${weightRange}"`);
   for (const k of ['adaround', 'paper', 'exact', 'measured']) METHODS[k].settings = { ...METHODS[k].settings, weightRange };
+}
+// The targets of every learned row's reconstruction (see QuantizeSettings.reconTargets).
+const reconTargets = values['recon-targets'];
+if (reconTargets !== undefined) {
+  if (reconTargets !== 'same' && reconTargets !== 'float') throw new Error(`--recon-targets takes same or float, got "${reconTargets}"`);
+  for (const k of Object.keys(METHODS)) if (METHODS[k].settings.method !== 'rtn') METHODS[k].settings = { ...METHODS[k].settings, reconTargets };
 }
 const methodKeys = (values.methods ?? 'rtn,rtn-mse,adaround,paper,exact').split(',');
 for (const k of methodKeys) if (!METHODS[k]) throw new Error(`unknown method ${k}; expected ${Object.keys(METHODS).join(',')}`);
@@ -176,7 +183,7 @@ function logitError(logits: number[][]): number {
 }
 
 /** `key`: the METHODS entry a quantized row ran. */
-interface Row { setting: string; method: string; key?: string; seed?: number; auc?: number; accuracy?: number; agreement?: number; dlogit?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number; widths?: string; fakeScores?: number[] }
+interface Row { setting: string; method: string; key?: string; seed?: number; auc?: number; accuracy?: number; agreement?: number; dlogit?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number; widths?: string; fakeScores?: number[]; recon?: string }
 const rows: Row[] = [{ setting: 'FP32', method: 'FP', auc: fp.auc, accuracy: fp.accuracy, agreement: 1, dlogit: 0, bytes: fpBytes, avgBits: 32, seconds: fpMs / 1000 }];
 const isFake = evaluation.flatMap((b) => b.isFake);
 
@@ -205,15 +212,20 @@ for (const c of configs) {
       const { report } = result;
       const mse = report.layers.filter((l) => l.bits < 32 && l.range === 'mse').length;
       const widths = report.layers.map((l) => (l.bits >= 32 ? 'F' : String(l.bits))).join('') + (mse > 0 ? ` (${mse} MSE ranges)` : '');
+      const learned = report.layers.filter((l) => l.reconstructionLoss);
+      const sum = (f: (l: (typeof learned)[number]) => number) => learned.reduce((a, l) => a + f(l), 0);
+      const recon = learned.length
+        ? `${learned.filter((l) => l.reconstructionLoss!.learned < l.reconstructionLoss!.nearest).length}/${learned.length} layers below nearest rounding; summed loss learned/nearest ${(sum((l) => l.reconstructionLoss!.learned) / sum((l) => l.reconstructionLoss!.nearest)).toFixed(3)}, worst layer ${Math.max(...learned.map((l) => l.reconstructionLoss!.learned / l.reconstructionLoss!.nearest)).toFixed(3)}`
+        : undefined;
       const stages = Object.entries(report.timings).map(([k, ms]) => `${k.slice(0, 5)} ${(ms! / 1000).toFixed(0)}`).join(' ');
       if (evalMode === 'ort') {
         const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: modelName, sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
         const q = await ortScores(file.bytes, evaluation, inputDims);
         const gap = await simulationGap(result.simulated, q.logits);
-        row = { setting, method, key, seed, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths, fakeScores: q.logits.map((l) => fakeScore(l)) };
+        row = { setting, method, key, seed, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths, fakeScores: q.logits.map((l) => fakeScore(l)), recon };
       } else {
         const q = report.evaluation!.quantized;
-        row = { setting, method, key, seed, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, widths };
+        row = { setting, method, key, seed, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, widths, recon };
       }
     } catch (e) {
       row = { setting, method, key, seed, seconds: (performance.now() - t0) / 1000, failure: (e as Error).message.slice(0, 80) };
@@ -236,6 +248,9 @@ const q2 = (2 * fp.auc ** 2) / (1 + fp.auc);
 const aucError = Math.sqrt((fp.auc * (1 - fp.auc) + (fakes - 1) * (q1 - fp.auc ** 2) + (reals - 1) * (q2 - fp.auc ** 2)) / (fakes * reals));
 console.log('');
 console.log(`AUC standard error at FP's AUC on ${fakes} fake and ${reals} real faces: ${aucError.toFixed(4)}; Δlogit² (mean squared change of the centred logits from FP's) is the steadier ranking between close rows.`);
+
+const learnedRows = rows.filter((r) => r.recon);
+if (learnedRows.length) console.log(`\nLearned rounding on its own objective, eq. 7's ‖Wx − W~x‖² per layer:\n${learnedRows.map((r) => `${r.setting} ${r.method}: ${r.recon}`).join('\n')}`);
 
 // Close rows compared on the same faces: the difference from uniform AdaRound and its paired error.
 const find = (setting: string, key: string) => rows.find((r) => r.setting.startsWith(setting) && r.key === key && r.seed === seeds[0] && !r.failure);

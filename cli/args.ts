@@ -25,6 +25,7 @@ export interface QuantizeFlags {
   actRange: 'minmax' | 'percentile' | 'mse' | 'auto';
   weightRange: 'auto' | 'minmax' | 'mse';
   reconInputs: 'quantized' | 'fp';
+  reconTargets: 'same' | 'float';
   /** DeFakeQ: keep nearest rounding for a block whose learned rounding moves the logits more. */
   roundingCheck: boolean;
   iters: number;
@@ -87,6 +88,7 @@ commands:
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
       [--error-images 16]            images the logits error model measures each width on
       [--weight-range auto|minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
+      [--recon-targets same|float]   targets of the rounding: W on its own inputs (eq. 7) or the float model's outputs
       [--rounding-check on|off]      DeFakeQ: a block keeps nearest rounding if learned moves the logits more (default off)
       [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
       [--iters 300] [--seed 0]
@@ -130,6 +132,7 @@ const OPTIONS = {
   'calib-images': { type: 'string' },
   'weight-range': { type: 'string' },
   'recon-inputs': { type: 'string' },
+  'recon-targets': { type: 'string' },
   target: { type: 'string' },
   format: { type: 'string' },
   model: { type: 'string' },
@@ -141,7 +144,7 @@ const OPTIONS = {
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'rounding-check', 'float-params', 'target', 'format', 'storage'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'recon-targets', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'rounding-check', 'float-params', 'target', 'format', 'storage'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -261,6 +264,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           actRange: oneOf(values['act-range'], '--act-range', ['auto', 'percentile', 'minmax', 'mse'] as const, 'auto'),
           weightRange: oneOf(values['weight-range'], '--weight-range', ['auto', 'minmax', 'mse'] as const, 'auto'),
           reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),
+          reconTargets: oneOf(values['recon-targets'], '--recon-targets', ['same', 'float'] as const, 'same'),
           roundingCheck: oneOf(values['rounding-check'], '--rounding-check', ['on', 'off'] as const, 'off') === 'on',
           iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,
           seed: values.seed !== undefined ? Number(values.seed) : 0,

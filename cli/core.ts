@@ -73,7 +73,7 @@ export const core: CliCore = {
     const settings: QuantizeSettings = {
       ...DEFAULT_SETTINGS,
       method: flags.method, avgBits: flags.avgBits, candidates: flags.bits, actBits: flags.actBits, actRange: flags.actRange,
-      weightRange: flags.weightRange, reconInputs: flags.reconInputs, roundingCheck: flags.roundingCheck,
+      weightRange: flags.weightRange, reconInputs: flags.reconInputs, reconTargets: flags.reconTargets, roundingCheck: flags.roundingCheck,
       solver: flags.solver, error: flags.error, errorImages: flags.errorImages, iters: flags.iters, seed: flags.seed,
       actReparam: flags.actReparam, floatParams: flags.floatParams,
       storage: flags.storage, exportFormat: flags.format ?? TARGET_FORMAT[flags.target],

@@ -28,4 +28,10 @@ describe('quantize flags', () => {
     expect(() => parseCommandLine([...base, '--float-params', 'fp8'])).toThrow('--float-params must be one of fp16, fp32, got "fp8"');
     expect(() => parseCommandLine(['eval', 'm.onnx', '--data', 'd', '--float-params', 'fp16'])).toThrow('--float-params only applies to the quantize command');
   });
+
+  it("aim the rounding at the float weight on its own inputs unless told the float model's outputs, refusing other values", () => {
+    expect(parseCommandLine(base).command).toMatchObject({ reconTargets: 'same' });
+    expect(parseCommandLine([...base, '--recon-targets', 'float']).command).toMatchObject({ reconTargets: 'float' });
+    expect(() => parseCommandLine([...base, '--recon-targets', 'fp'])).toThrow('--recon-targets must be one of same, float, got "fp"');
+  });
 });

@@ -40,6 +40,8 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await expect(results.getByTestId('results-bits').locator('tbody tr')).toHaveCount(10);
   await expect(results.getByTestId('results-bits').locator('tbody tr').first()).toContainText('patch_embed.proj');
   await expect(results.getByTestId('results-bits').locator('tbody tr').first()).toContainText(/min\/max|least squared error/);
+  // Each learned layer's eq. 7 error as a fraction of nearest rounding's.
+  await expect(results.getByTestId('results-bits').locator('tbody tr').first().locator('td').last()).toHaveText(/^\d+\.\d{3}$/);
 
   // One layer's weights against its grid, and the rounding directions.
   await results.getByRole('tab', { name: 'Layer weights' }).click();

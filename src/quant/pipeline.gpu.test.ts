@@ -201,6 +201,10 @@ describe('the quantization pipeline on a fixture', () => {
     expect(layer.reconstructed).toBe(true);
     expect(report.layers.every((l) => l.reconstructed && l.roundedUp !== null && l.roundedDown !== null)).toBe(true);
     expect(report.layers.some((l) => (l.roundedUp ?? 0) + (l.roundedDown ?? 0) > 0)).toBe(true);
+    // Each layer reports eq. 7's error with nearest and with learned rounding; learning lowers their sum.
+    const losses = report.layers.map((l) => l.reconstructionLoss!);
+    expect(losses.every((r) => r.nearest > 0 && r.learned >= 0)).toBe(true);
+    expect(losses.reduce((s, r) => s + r.learned, 0)).toBeLessThan(losses.reduce((s, r) => s + r.nearest, 0));
   });
 
   it('DeFakeQ keeps nearest rounding for a block whose learned rounding moves the logits more; AdaRound keeps what it learned', async () => {
@@ -256,7 +260,7 @@ describe('the quantization pipeline on a fixture', () => {
   it('leaves up/down counts null for round-to-nearest, and runs the stages in STAGES order', async () => {
     const ctx = await gpuForTests();
     const { report } = await quantizeModel(ctx, model, { calibration }, settings({ candidates: [4], avgBits: 10 }));
-    expect(report.layers.every((l) => l.roundedUp === null && l.roundedDown === null && !l.reconstructed)).toBe(true);
+    expect(report.layers.every((l) => l.roundedUp === null && l.roundedDown === null && !l.reconstructed && !l.reconstructionLoss)).toBe(true);
     expect(report.completed).toEqual(STAGES.filter((s) => s !== 'reconstruct' && s !== 'reparameterize'));
   });
 

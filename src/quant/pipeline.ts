@@ -58,6 +58,13 @@ export interface QuantizeSettings {
    */
   reconInputs: 'quantized' | 'fp';
   /**
+   * The targets of eq. 7: the float weight on the rounding's own inputs x ('same', the paper's
+   * ||Wx - W~x||^2), or on the float model's inputs to the layer ('float': ||W x_fp - W~x||^2,
+   * AdaRound's asymmetric reconstruction, so a layer also corrects the error upstream of it).
+   * Absent: 'same'.
+   */
+  reconTargets?: 'same' | 'float';
+  /**
    * DeFakeQ only: after each block's learned rounding, keep nearest rounding for the block when the
    * learned one moves the model's logits more on the error images (upstream as quantized so far,
    * downstream in float). Off unless true: with eq. 7's targets it judges a block with the rest of
@@ -97,7 +104,7 @@ export interface QuantizeSettings {
  */
 export const DEFAULT_SETTINGS: QuantizeSettings = {
   method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'auto', weightRange: 'auto',
-  solver: 'exact', error: 'logits', errorImages: 16, iters: 300, reconImages: 32, reconInputs: 'quantized', seed: 0, floatParams: 'fp16',
+  solver: 'exact', error: 'logits', errorImages: 16, iters: 300, reconImages: 32, reconInputs: 'quantized', reconTargets: 'same', seed: 0, floatParams: 'fp16',
 };
 
 export const PAPER_SETTINGS: QuantizeSettings = { ...DEFAULT_SETTINGS, solver: 'relaxed', error: 'paper' };
@@ -117,7 +124,7 @@ export type Reconstructor = (job: {
   params: QuantParams[];
   /** The rounding's inputs, as the quantized model computes them (see reconInputs). */
   xIn: { rows: number; data: Float32Array };
-  /** The inputs of the targets W·x; the pipeline passes xIn itself (eq. 7). */
+  /** The inputs of the targets W·x: xIn itself (eq. 7), or the float model's with reconTargets 'float'. */
   xFp: { rows: number; data: Float32Array };
   iterations: number;
   seed: number;
@@ -130,6 +137,13 @@ export interface ReconstructedWeight {
   /** Codes above / below round-to-nearest's. */
   roundedUp: number;
   roundedDown: number;
+  /** The layer's own objective (1/rows)·‖Wx − W~x‖² over its inputs, with nearest rounding and with the learned one. */
+  loss?: LayerLoss;
+}
+
+export interface LayerLoss {
+  nearest: number;
+  learned: number;
 }
 
 export interface LayerResult {
@@ -150,6 +164,11 @@ export interface LayerResult {
   /** Codes the learned rounding put above / below round-to-nearest's; null where the layer kept nearest rounding. */
   roundedUp: number | null;
   roundedDown: number | null;
+  /**
+   * Eq. 7's reconstruction error of the layer with nearest and with learned rounding; absent where no
+   * rounding was learned. The learned rounding is kept either way (a rounding check aside).
+   */
+  reconstructionLoss?: LayerLoss;
 }
 
 export interface QuantizeReport {
@@ -620,10 +639,14 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     const fromQuantized = settings.reconInputs === 'quantized';
     // Each block's inputs are computed from the previous block's, not from the pixels.
     const inputShape = model.graph.inputs[0].shape ?? [];
-    const layerInputs = new QuantizedInputs(ctx, OPS, input, { ...images, dims: [images.count, ...inputShape.slice(1).map(Number)] });
+    const batch = { ...images, dims: [images.count, ...inputShape.slice(1).map(Number)] };
+    const layerInputs = new QuantizedInputs(ctx, OPS, input, batch);
+    // The float model's inputs to each layer, for 'float' targets; its weights never change.
+    const floatInputs = settings.reconTargets === 'float' && fromQuantized ? new QuantizedInputs(ctx, OPS, input, batch) : null;
     for (const members of groups.values()) {
       const current = fromQuantized && finished.size > 0 ? simulatedModel(model, layers.filter((_, i) => finished.has(i)), plan) : model;
       const taps = await layerInputs.taps(current, members.map((i) => layers[i].input));
+      const floatTaps = floatInputs ? await floatInputs.taps(model, members.map((i) => layers[i].input)) : null;
       for (const i of members) {
         const l = layers[i];
         const weight = model.graph.initializers.get(l.weight)!;
@@ -633,10 +656,12 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
           // A grouped or dilated Conv is not one matmul over unfolded patches: it keeps nearest rounding.
           plan.layers.set(l.name, { bits: bits[i], range: rangeOf(i), weight: fakeQuantWeight(l, weight, params) });
         } else {
-          // Eq. 7, ||Wx - W~x||^2: the targets are the float weight on the same inputs as the rounding's.
+          // Eq. 7, ||Wx - W~x||^2: the targets are the float weight on the same inputs as the rounding's,
+          // unless they are the float model's own outputs.
           const x = rows(asDeployed(taps.get(l.input)!, plan.activations?.get(l.input)));
+          const xTarget = floatTaps ? rows(floatTaps.get(l.input)!) : x;
           const out = await reconstruct({
-            layer: l, weight: weight.data as Float32Array, bits: bits[i], params, xIn: x, xFp: x,
+            layer: l, weight: weight.data as Float32Array, bits: bits[i], params, xIn: x, xFp: xTarget,
             iterations: settings.iters, seed: settings.seed + i, signal: hooks.signal,
           });
           const result = out instanceof Float32Array ? { weightQ: out, roundedUp: null, roundedDown: null } : out;
@@ -644,6 +669,8 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
           results[i].reconstructed = true;
           results[i].roundedUp = result.roundedUp;
           results[i].roundedDown = result.roundedDown;
+          // Kept even where it is above nearest's: on the face detector, reverting such a layer moved the logits more.
+          if ('loss' in result && result.loss) results[i].reconstructionLoss = result.loss;
         }
         finished.add(i);
         stages.step(++done, layers.length);

@@ -75,4 +75,29 @@ describe('quantized reconstruction inputs, block after block', () => {
       expect(worst, l.name).toBe(0);
     }
   });
+  it("with reconTargets 'float', the targets' inputs are the float model's own (no activation quantizer), the rounding's the quantized upstream's", async () => {
+    const ctx = await gpuForTests();
+    const seen = new Map<string, { xIn: Float32Array; xFp: Float32Array }>();
+    const reconstruct: Reconstructor = async ({ layer, weight, xIn, xFp }) => {
+      seen.set(layer.name, { xIn: Float32Array.from(xIn.data), xFp: Float32Array.from(xFp.data) });
+      return weight.map((v, i) => v * (0.8 + 0.01 * (i % 7)));
+    };
+    const { model: rounded } = await quantizeModel(ctx, model, { calibration: [{ pixels, count: 3 }] }, {
+      ...DEFAULT_SETTINGS, method: 'adaround', candidates: [4], avgBits: 10, actBits: 6, reconImages: 3, reconTargets: 'float',
+    }, { reconstruct });
+    const layers = quantizableLayers(model);
+    const float = new GpuModel(ctx, rounded, OPS);
+    const { taps } = await float.run({ pixel_values: pixels }, 3, { taps: layers.map((l) => l.input) });
+    float.dispose();
+    for (const l of layers.filter((m) => m.kind !== 'conv')) {
+      const want = taps.get(l.input)!.data as Float32Array;
+      const { xIn, xFp } = seen.get(l.name)!;
+      expect(xFp.length, l.name).toBe(want.length);
+      let worst = 0;
+      xFp.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]))));
+      expect(worst, l.name).toBe(0);
+      expect(new Set(xIn).size, l.name).toBeLessThanOrEqual(64);
+      expect(new Set(xFp).size, l.name).toBeGreaterThan(64);
+    }
+  });
 });

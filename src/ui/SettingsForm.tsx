@@ -97,6 +97,9 @@ export function SettingsForm() {
       <Row id="q-recon-inputs" label="Reconstruction inputs" hint="What each layer's rounding is fitted on: the activations of the model quantized so far, or the float model's.">
         <Choice id="q-recon-inputs" value={settings.reconInputs} disabled={disabled || settings.method === 'rtn'} onChange={set('reconInputs')} options={[['quantized', 'quantized upstream (default)'], ['fp', 'float model']]} />
       </Row>
+      <Row id="q-recon-targets" label="Reconstruction targets" hint="What each layer's rounding aims at: the float weight on the same inputs (the paper's eq. 7), or the float model's own outputs, so a layer also makes up for the error upstream of it.">
+        <Choice id="q-recon-targets" value={settings.reconTargets ?? 'same'} disabled={disabled || settings.method === 'rtn'} onChange={(v) => update({ reconTargets: v as 'same' | 'float' })} options={[['same', 'float weight, same inputs'], ['float', 'float model outputs']]} />
+      </Row>
       <Row id="q-check" label="Rounding check" hint="DeFakeQ: keep nearest rounding for a block whose learned rounding moves the logits more. Off by default: on the face detector it reverted blocks the quantized model needed.">
         <Choice id="q-check" value={settings.roundingCheck === true ? 'on' : 'off'} disabled={disabled || settings.method !== 'defakeq'} onChange={(v) => update({ roundingCheck: v === 'on' })} options={[['off', 'off'], ['on', 'on: check each block against nearest']]} />
       </Row>

@@ -13,7 +13,7 @@ describe('AdaRound as the pipeline reconstructor', () => {
   const layer = { name: 'blocks.0.mlp.fc1', inFeatures: K, outFeatures: N, layout: 'KxN' } as QuantLayer;
   const params = perChannelParams(w, N, K, bits);
 
-  it('returns the learned weight in the stored (KxN) layout, with its up/down counts', async () => {
+  it('returns the learned weight in the stored (KxN) layout, with its up/down counts and its loss against nearest rounding', async () => {
     const ctx = await gpuForTests();
     const seen: string[] = [];
     const reconstruct = adaroundReconstructor(ctx, {}, (name, r) => seen.push(`${name}:${r.iterations}`));
@@ -21,6 +21,8 @@ describe('AdaRound as the pipeline reconstructor', () => {
     const want = await reconstructLayer(ctx, { weight: w, N, K, bits, params, xIn: x.data, rows: R, iterations: 30, seed: 3 });
     expect(Array.from(got.weightQ)).toEqual(Array.from(transpose(want.weightQ, N, K)));
     expect({ up: got.roundedUp, down: got.roundedDown }).toEqual({ up: want.roundedUp, down: want.roundedDown });
+    expect(got.loss).toEqual({ nearest: want.loss.start, learned: want.loss.end });
+    expect(got.loss!.learned).toBeLessThan(got.loss!.nearest);
     expect(seen).toEqual(['blocks.0.mlp.fc1:30']);
   });
 

@@ -23,6 +23,6 @@ export function adaroundReconstructor(
     });
     if (result.cancelled) throw new DOMException(`reconstruction of ${layer.name} cancelled`, 'AbortError');
     onLayer?.(layer.name, result);
-    return { weightQ: result.weightQ, roundedUp: result.roundedUp, roundedDown: result.roundedDown };
+    return { weightQ: result.weightQ, roundedUp: result.roundedUp, roundedDown: result.roundedDown, loss: { nearest: result.loss.start, learned: result.loss.end } };
   };
 }
