@@ -13,6 +13,22 @@ const model = decodeModel(new Uint8Array(await (await fetch('/tools/fixtures/vit
 const ref = (await (await fetch('/tools/fixtures/vit_tiny_op17.ref.json')).json()) as { inputs: Record<string, number[]> };
 const pixels = Float32Array.from(ref.inputs['3']);
 
+/** Every layer's input in one whole run of the float model. */
+async function floatInputs(ctx: Awaited<ReturnType<typeof gpuForTests>>, rounded: typeof model, layers: ReturnType<typeof quantizableLayers>) {
+  const float = new GpuModel(ctx, rounded, OPS);
+  try {
+    return (await float.run({ pixel_values: pixels }, 3, { taps: layers.map((l) => l.input) })).taps;
+  } finally {
+    float.dispose();
+  }
+}
+
+function largestDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
 describe('quantized reconstruction inputs, block after block', () => {
   it('equal a whole-model run of the model quantized so far, through the layer\'s activation quantizer, for every layer', async () => {
     const ctx = await gpuForTests();
@@ -63,16 +79,12 @@ describe('quantized reconstruction inputs, block after block', () => {
       ...DEFAULT_SETTINGS, method: 'adaround', candidates: [4], avgBits: 10, actBits: 6, reconImages: 3, reconInputs: 'fp',
     }, { reconstruct });
     const layers = quantizableLayers(model);
-    const float = new GpuModel(ctx, rounded, OPS);
-    const { taps } = await float.run({ pixel_values: pixels }, 3, { taps: layers.map((l) => l.input) });
-    float.dispose();
+    const taps = await floatInputs(ctx, rounded, layers);
     for (const l of layers.filter((m) => m.kind !== 'conv')) {
       const want = fakeQuantActivations(taps.get(l.input)!.data as Float32Array, plan.activations!.get(l.input)!);
       const got = seen.get(l.name)!;
       expect(got.length, l.name).toBe(want.length);
-      let worst = 0;
-      got.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]))));
-      expect(worst, l.name).toBe(0);
+      expect(largestDifference(got, want), l.name).toBe(0);
     }
   });
   it("with reconTargets 'float', the targets' inputs are the float model's own (no activation quantizer), the rounding's the quantized upstream's", async () => {
@@ -86,16 +98,12 @@ describe('quantized reconstruction inputs, block after block', () => {
       ...DEFAULT_SETTINGS, method: 'adaround', candidates: [4], avgBits: 10, actBits: 6, reconImages: 3, reconTargets: 'float',
     }, { reconstruct });
     const layers = quantizableLayers(model);
-    const float = new GpuModel(ctx, rounded, OPS);
-    const { taps } = await float.run({ pixel_values: pixels }, 3, { taps: layers.map((l) => l.input) });
-    float.dispose();
+    const taps = await floatInputs(ctx, rounded, layers);
     for (const l of layers.filter((m) => m.kind !== 'conv')) {
       const want = taps.get(l.input)!.data as Float32Array;
       const { xIn, xFp } = seen.get(l.name)!;
       expect(xFp.length, l.name).toBe(want.length);
-      let worst = 0;
-      xFp.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - want[i]))));
-      expect(worst, l.name).toBe(0);
+      expect(largestDifference(xFp, want), l.name).toBe(0);
       expect(new Set(xIn).size, l.name).toBeLessThanOrEqual(64);
       expect(new Set(xFp).size, l.name).toBeGreaterThan(64);
     }
