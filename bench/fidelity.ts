@@ -182,6 +182,16 @@ function logitError(logits: number[][]): number {
   return sum / logits.length;
 }
 
+/** How the learned rounding did on its own objective (eq. 7's error against nearest rounding's), over the layers that learned one. */
+function reconstructionSummary(layers: { name: string; reconstructionLoss?: { nearest: number; learned: number } }[]): string | undefined {
+  const losses = layers.flatMap((l) => (l.reconstructionLoss ? [{ name: l.name, ...l.reconstructionLoss }] : []));
+  if (losses.length === 0) return undefined;
+  const below = losses.filter((l) => l.learned < l.nearest).length;
+  const total = (key: 'nearest' | 'learned') => losses.reduce((a, l) => a + l[key], 0);
+  const worst = losses.reduce((w, l) => (l.learned / l.nearest > w.learned / w.nearest ? l : w));
+  return `${below}/${losses.length} layers below nearest rounding; summed loss learned/nearest ${(total('learned') / total('nearest')).toFixed(3)}, worst layer ${worst.name} ${(worst.learned / worst.nearest).toFixed(3)}`;
+}
+
 /** `key`: the METHODS entry a quantized row ran. */
 interface Row { setting: string; method: string; key?: string; seed?: number; auc?: number; accuracy?: number; agreement?: number; dlogit?: number; bytes?: number; avgBits?: number; seconds: number; failure?: string; stages?: string; gap?: number; widths?: string; fakeScores?: number[]; recon?: string }
 const rows: Row[] = [{ setting: 'FP32', method: 'FP', auc: fp.auc, accuracy: fp.accuracy, agreement: 1, dlogit: 0, bytes: fpBytes, avgBits: 32, seconds: fpMs / 1000 }];
@@ -212,11 +222,7 @@ for (const c of configs) {
       const { report } = result;
       const mse = report.layers.filter((l) => l.bits < 32 && l.range === 'mse').length;
       const widths = report.layers.map((l) => (l.bits >= 32 ? 'F' : String(l.bits))).join('') + (mse > 0 ? ` (${mse} MSE ranges)` : '');
-      const learned = report.layers.filter((l) => l.reconstructionLoss);
-      const sum = (f: (l: (typeof learned)[number]) => number) => learned.reduce((a, l) => a + f(l), 0);
-      const recon = learned.length
-        ? `${learned.filter((l) => l.reconstructionLoss!.learned < l.reconstructionLoss!.nearest).length}/${learned.length} layers below nearest rounding; summed loss learned/nearest ${(sum((l) => l.reconstructionLoss!.learned) / sum((l) => l.reconstructionLoss!.nearest)).toFixed(3)}, worst layer ${Math.max(...learned.map((l) => l.reconstructionLoss!.learned / l.reconstructionLoss!.nearest)).toFixed(3)}`
-        : undefined;
+      const recon = reconstructionSummary(report.layers);
       const stages = Object.entries(report.timings).map(([k, ms]) => `${k.slice(0, 5)} ${(ms! / 1000).toFixed(0)}`).join(' ');
       if (evalMode === 'ort') {
         const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: modelName, sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
