@@ -10,13 +10,9 @@ type LayerRow = LayerResult & { roundedUp?: number; roundedDown?: number };
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const bitsText = (bits: number) => (bits >= 32 ? 'FP32' : `${bits}`);
-/** A quantized layer's weight range; null for a float layer or a report from before layers carried one. */
 /** Eq. 7's error with the learned rounding as a fraction of nearest rounding's (below 1: learning helped the layer). */
 const lossRatio = (l: LayerRow) => (l.reconstructionLoss && l.reconstructionLoss.nearest > 0 ? (l.reconstructionLoss.learned / l.reconstructionLoss.nearest).toFixed(3) : null);
-const roundingText = (l: LayerRow) => {
-  if (l.reconstructed) return 'learned';
-  return l.roundingCheck ? 'nearest (kept by the check)' : 'nearest';
-};
+/** A quantized layer's weight range; null for a float layer or a report from before layers carried one. */
 const rangeText = (l: LayerRow) => (l.bits >= 32 || !l.range ? null : l.range === 'mse' ? 'least squared error' : 'min/max');
 
 function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfiguration<'bar' | 'line'> {
@@ -64,7 +60,7 @@ function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfig
                 ...(rangeText(l) ? [`Weight range: ${rangeText(l)}`] : []),
                 `Importance S_l: ${l.score.toPrecision(3)}`,
                 `SQNR: ${l.sqnr === null ? 'not measured' : `${l.sqnr.toFixed(1)} dB`}`,
-                `Rounding: ${l.reconstructed ? 'learned (AdaRound)' : roundingText(l)}`,
+                `Rounding: ${l.reconstructed ? 'learned (AdaRound)' : 'nearest'}`,
               ];
               if (l.roundedUp !== undefined && l.roundedDown !== undefined) lines.push(`Rounded up / down: ${l.roundedUp.toLocaleString()} / ${l.roundedDown.toLocaleString()}`);
               if (l.reconstructionLoss) lines.push(`Layer error ‖Wx − W̃x‖²: ${l.reconstructionLoss.learned.toExponential(2)} learned, ${l.reconstructionLoss.nearest.toExponential(2)} nearest`);
@@ -127,7 +123,7 @@ export function BitsView({ report }: { report: QuantizeReport }) {
             {layers.map((l) => (
               <tr key={l.name}>
                 <td>{l.name}</td><td>{l.op}</td><td>{bitsText(l.bits)}</td><td>{rangeText(l) ?? '–'}</td><td>{l.score.toPrecision(3)}</td>
-                <td>{l.sqnr === null ? '–' : l.sqnr.toFixed(1)}</td><td>{roundingText(l)}</td>
+                <td>{l.sqnr === null ? '–' : l.sqnr.toFixed(1)}</td><td>{l.reconstructed ? 'learned' : l.roundingCheck ? 'nearest (kept by the check)' : 'nearest'}</td>
                 <td>{lossRatio(l) ?? '–'}</td>
               </tr>
             ))}
