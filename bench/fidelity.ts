@@ -21,7 +21,7 @@
  * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse] --weight-range auto|minmax|mse --recon-targets same|float --seeds 0,1 --stored --eval ort|gpu --progress
+ *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse,exact-float] --weight-range auto|minmax|mse --recon-targets same|float --seeds 0,1 --stored --eval ort|gpu --progress
  *      --model OTHER.onnx]   (another detector on the same faces: tools/train_detectors.py makes one)
  * Skips politely when ../shared/data is not there.
  */
@@ -97,6 +97,8 @@ const METHODS: Record<string, { name: string; settings: QuantizeSettings }> = {
   // The default with one weight range everywhere; their logit tables are the ones 'auto' chooses from (cached).
   'exact-minmax': { name: 'DeFakeQ (exact, logits, min/max)', settings: { ...DEFAULT_SETTINGS, weightRange: 'minmax' } },
   'exact-mse': { name: 'DeFakeQ (exact, logits, MSE)', settings: { ...DEFAULT_SETTINGS, weightRange: 'mse' } },
+  // The default aimed at the float model's outputs (asymmetric reconstruction); shares the default's logit tables.
+  'exact-float': { name: 'DeFakeQ (exact, logits, float targets)', settings: { ...DEFAULT_SETTINGS, reconTargets: 'float' } },
 };
 // Overrides the weight ranges of every row but those that name their own (RTN, exact-minmax, exact-mse).
 const weightRange = values['weight-range'];
