@@ -36,7 +36,7 @@ import { decodeModel } from '../src/onnx/decode.ts';
 import { score } from '../src/quant/evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from '../src/quant/fake-quant-op.ts';
 import {
-  DEFAULT_SETTINGS, PAPER_SETTINGS, quantizeModel, uniformBudget, type QuantizeCache, type QuantizeSettings,
+  DEFAULT_SETTINGS, PAPER_SETTINGS, quantizeModel, uniformBudget, type LayerResult, type QuantizeCache, type QuantizeSettings,
 } from '../src/quant/pipeline.ts';
 import { reconstructor } from '../src/quant/reconstruct.ts';
 import { nodeGpu } from '../cli/node-gpu.ts';
@@ -185,7 +185,7 @@ function logitError(logits: number[][]): number {
 }
 
 /** How the learned rounding did on its own objective (eq. 7's error against nearest rounding's), over the layers that learned one. */
-function reconstructionSummary(layers: { name: string; reconstructionLoss?: { nearest: number; learned: number } }[]): string | undefined {
+function reconstructionSummary(layers: LayerResult[]): string | undefined {
   const losses = layers.flatMap((l) => (l.reconstructionLoss ? [{ name: l.name, ...l.reconstructionLoss }] : []));
   if (losses.length === 0) return undefined;
   const below = losses.filter((l) => l.learned < l.nearest).length;
