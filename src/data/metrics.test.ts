@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracy, fakeProbability, fakeScore, MetricsError, pairedAucDifference, rocAuc, rocAucFromLogits } from './metrics.ts';
+import { accuracy, aucContrast, fakeProbability, fakeScore, MetricsError, pairedAucDifference, rocAuc, rocAucFromLogits } from './metrics.ts';
 
 /** The definition: P(fake score > real score) + ½ P(equal), over every fake/real pair. */
 function bruteForceAuc(scores: number[], isFake: boolean[]): number {
@@ -123,5 +123,46 @@ describe('pairedAucDifference', () => {
   it('needs two images of each class and matching lengths', () => {
     expect(() => pairedAucDifference([1, 2, 3], [1, 2, 3], [true, false, false])).toThrow(/two real and two fake/);
     expect(() => pairedAucDifference([1, 2], [1], [true, false])).toThrow('got 1 predictions but 2 labels');
+  });
+});
+
+describe('aucContrast', () => {
+  const gaussian = (rnd: () => number) => () => Math.sqrt(-2 * Math.log(rnd() || 1e-12)) * Math.cos(2 * Math.PI * rnd());
+
+  it('is the weighted sum of the AUCs, and with weights 1, −1 the paired difference', () => {
+    const rnd = random(23);
+    const isFake = Array.from({ length: 70 }, () => rnd() < 0.4);
+    const models = [0.2, 0.5, 1].map((shift) => isFake.map((f) => rnd() + (f ? shift : 0)));
+    const weights = [0.5, 0.5, -1];
+    const expected = models.reduce((s, m, k) => s + weights[k]! * rocAuc(m, isFake), 0);
+    expect(aucContrast(models, weights, isFake).difference).toBeCloseTo(expected, 12);
+    const pair = pairedAucDifference(models[0]!, models[2]!, isFake);
+    const contrast = aucContrast([models[0]!, models[2]!], [1, -1], isFake);
+    expect(contrast.difference).toBeCloseTo(pair.difference, 12);
+    expect(contrast.standardError).toBeCloseTo(pair.standardError, 12);
+  });
+
+  it('predicts how far a mean over runs of a difference spreads over samples of faces', () => {
+    // Two "methods", two runs each, all sharing the detector's signal: the mean difference over the runs.
+    const normal = gaussian(random(29));
+    const means: number[] = [];
+    const errors: number[] = [];
+    for (let rep = 0; rep < 300; rep++) {
+      const isFake = Array.from({ length: 120 }, (_, i) => i % 2 === 0);
+      const shared = isFake.map((f) => normal() + (f ? 1.2 : 0));
+      const runs = [0, 1, 2, 3].map(() => shared.map((s) => s + 0.3 * normal()));
+      const r = aucContrast(runs, [0.5, 0.5, -0.5, -0.5], isFake);
+      means.push(r.difference);
+      errors.push(r.standardError);
+    }
+    const mean = means.reduce((s, d) => s + d, 0) / means.length;
+    const spread = Math.sqrt(means.reduce((s, d) => s + (d - mean) ** 2, 0) / (means.length - 1));
+    const predicted = Math.sqrt(errors.reduce((s, e) => s + e * e, 0) / errors.length);
+    expect(predicted / spread).toBeGreaterThan(0.8);
+    expect(predicted / spread).toBeLessThan(1.25);
+  });
+
+  it('needs one weight per model', () => {
+    expect(() => aucContrast([[1, 2, 3, 4]], [1, -1], [true, true, false, false])).toThrow('one weight per model; got 2 weights for 1 models');
   });
 });

@@ -80,28 +80,35 @@ export interface AucDifference { difference: number; standardError: number }
  * so it is far smaller than either AUC's own error when the models mostly agree.
  */
 export function pairedAucDifference(a: readonly number[], b: readonly number[], isFake: readonly boolean[]): AucDifference {
-  checkPairs(a.length, isFake.length);
-  checkPairs(b.length, isFake.length);
+  return aucContrast([a, b], [1, -1], isFake);
+}
+
+/**
+ * A weighted sum of several models' ROC-AUCs on the same images, Σ w_k AUC_k, with its DeLong
+ * standard error: e.g. the mean over seeds of one method's AUC minus another's (weights ±1/seeds).
+ * The error is the spread over samples of faces, with these models fixed.
+ */
+export function aucContrast(scores: readonly (readonly number[])[], weights: readonly number[], isFake: readonly boolean[]): AucDifference {
+  if (scores.length !== weights.length || scores.length === 0) throw new MetricsError(`an AUC contrast needs one weight per model; got ${weights.length} weights for ${scores.length} models`);
+  for (const s of scores) checkPairs(s.length, isFake.length);
   const fakes = isFake.flatMap((f, i) => (f ? [i] : []));
   const reals = isFake.flatMap((f, i) => (f ? [] : [i]));
   if (fakes.length < 2 || reals.length < 2) throw new MetricsError(`comparing ROC-AUCs needs two real and two fake images; got ${reals.length} real and ${fakes.length} fake`);
-  // Each image's share of its model's AUC: a fake's against every real, a real's against every fake.
-  const components = (s: readonly number[]) => {
+  // Each image's share of its model's AUC: a fake's against every real, a real's against every fake,
+  // summed over the models with their weights.
+  const fakeShare = new Float64Array(fakes.length);
+  const realShare = new Float64Array(reals.length);
+  scores.forEach((s, k) => {
+    const w = weights[k]!;
+    if (w === 0) return;
     const win = (f: number, r: number) => (s[f]! > s[r]! ? 1 : s[f] === s[r] ? 0.5 : 0);
-    return {
-      fake: fakes.map((f) => reals.reduce((sum, r) => sum + win(f, r), 0) / reals.length),
-      real: reals.map((r) => fakes.reduce((sum, f) => sum + win(f, r), 0) / fakes.length),
-    };
+    fakes.forEach((f, i) => (fakeShare[i] += (w * reals.reduce((sum, r) => sum + win(f, r), 0)) / reals.length));
+    reals.forEach((r, i) => (realShare[i] += (w * fakes.reduce((sum, f) => sum + win(f, r), 0)) / fakes.length));
+  });
+  const mean = (v: Float64Array) => v.reduce((s, x) => s + x, 0) / v.length;
+  const variance = (v: Float64Array) => {
+    const m = mean(v);
+    return v.reduce((s, x) => s + (x - m) ** 2, 0) / (v.length - 1);
   };
-  const ca = components(a);
-  const cb = components(b);
-  const mean = (v: readonly number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  // Variance of the per-image differences = var(a) + var(b) − 2 cov(a, b).
-  const varianceOfDifference = (x: readonly number[], y: readonly number[]) => {
-    const d = x.map((v, i) => v - y[i]!);
-    const m = mean(d);
-    return d.reduce((s, v) => s + (v - m) ** 2, 0) / (d.length - 1);
-  };
-  const variance = varianceOfDifference(ca.fake, cb.fake) / fakes.length + varianceOfDifference(ca.real, cb.real) / reals.length;
-  return { difference: mean(ca.fake) - mean(cb.fake), standardError: Math.sqrt(variance) };
+  return { difference: mean(fakeShare), standardError: Math.sqrt(variance(fakeShare) / fakes.length + variance(realShare) / reals.length) };
 }
