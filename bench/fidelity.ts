@@ -43,7 +43,7 @@ import { nodeGpu } from '../cli/node-gpu.ts';
 import { exportOnnx } from '../src/export/export.ts';
 import { exportSourceOf } from '../src/export/source.ts';
 import { agreement, type Scores } from '../src/quant/evaluate.ts';
-import { fakeScore, pairedAucDifference, type AucDifference } from '../src/data/metrics.ts';
+import { aucContrast, fakeScore, pairedAucDifference, type AucDifference } from '../src/data/metrics.ts';
 import { ORT_EVALUATION, ortScores } from './ort-eval.ts';
 
 const { values } = parseArgs({
@@ -289,6 +289,29 @@ const rerun = rows.flatMap((r) => {
   return first ? [pairLine(r, pairedAucDifference(r.fakeScores!, first.fakeScores!, isFake), `; Δlogit² ${r.dlogit?.toExponential(2)} vs ${first.dlogit?.toExponential(2)}`)] : [];
 });
 if (rerun.length) console.log(`\nAUC at another seed minus at seed ${seeds[0]} (same method and budget), ± its paired standard error:\n${rerun.join('\n')}`);
+
+// Over all seeds: each method's mean AUC minus uniform AdaRound's mean, on the same faces. Its DeLong
+// error is the faces'; the spread of the per-seed differences is the runs'.
+if (seeds.length > 1) {
+  const lines: string[] = [];
+  for (const setting of [...new Set(rows.map((r) => r.setting))]) {
+    const runsOf = (key: string) => seeds.map((seed) => rows.find((r) => r.setting === setting && r.seed === seed && r.key === key && r.fakeScores));
+    const ada = runsOf('adaround');
+    if (ada.some((r) => !r)) continue;
+    for (const key of methodKeys.filter((k) => k !== 'adaround')) {
+      const runs = runsOf(key);
+      if (runs.some((r) => !r)) continue;
+      const share = 1 / seeds.length;
+      const d = aucContrast([...runs, ...ada].map((r) => r!.fakeScores!), [...runs.map(() => share), ...ada.map(() => -share)], isFake);
+      const perSeed = runs.map((r, i) => pairedAucDifference(r!.fakeScores!, ada[i]!.fakeScores!, isFake).difference);
+      const runSpread = Math.sqrt(perSeed.reduce((s, x) => s + (x - d.difference) ** 2, 0) / (perSeed.length - 1) / perSeed.length);
+      const meanLogit = (rs: (Row | undefined)[]) => rs.reduce((s, r) => s + r!.dlogit!, 0) / rs.length;
+      const overSeeds = { ...runs[0]!, method: runs[0]!.method.replace(/ seed \d+$/, ` over ${seeds.length} seeds`) };
+      lines.push(pairLine(overSeeds, d, `; runs ± ${runSpread.toExponential(1)}; mean Δlogit² ${meanLogit(runs).toExponential(2)} vs ${meanLogit(ada).toExponential(2)}`));
+    }
+  }
+  if (lines.length) console.log(`\nMean over seeds ${seeds.join(',')} of AUC minus uniform AdaRound's, ± the faces' (DeLong) error; "runs ±" is the error from the seeds' spread:\n${lines.join('\n')}`);
+}
 
 // The issue's targets, checked on this run.
 console.log('');
