@@ -659,7 +659,8 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
           // Eq. 7, ||Wx - W~x||^2: the targets are the float weight on the same inputs as the rounding's,
           // unless they are the float model's own outputs.
           const x = rows(asDeployed(taps.get(l.input)!, plan.activations?.get(l.input)));
-          const xTarget = floatTaps ? rows(floatTaps.get(l.input)!) : x;
+          // With float inputs the taps are already the float model's: its targets skip only the activation quantizer.
+          const xTarget = settings.reconTargets === 'float' ? rows((floatTaps ?? taps).get(l.input)!) : x;
           const out = await reconstruct({
             layer: l, weight: weight.data as Float32Array, bits: bits[i], params, xIn: x, xFp: xTarget,
             iterations: settings.iters, seed: settings.seed + i, signal: hooks.signal,

@@ -87,7 +87,7 @@ describe('quantized reconstruction inputs, block after block', () => {
       expect(largestDifference(got, want), l.name).toBe(0);
     }
   });
-  it("with reconTargets 'float', the targets' inputs are the float model's own (no activation quantizer), the rounding's the quantized upstream's", async () => {
+  it.each(['quantized', 'fp'] as const)("with reconTargets 'float' and %s inputs, the targets' inputs are the float model's own (no activation quantizer), the rounding's through the quantizer", async (reconInputs) => {
     const ctx = await gpuForTests();
     const seen = new Map<string, { xIn: Float32Array; xFp: Float32Array }>();
     const reconstruct: Reconstructor = async ({ layer, weight, xIn, xFp }) => {
@@ -95,7 +95,7 @@ describe('quantized reconstruction inputs, block after block', () => {
       return weight.map((v, i) => v * (0.8 + 0.01 * (i % 7)));
     };
     const { model: rounded } = await quantizeModel(ctx, model, { calibration: [{ pixels, count: 3 }] }, {
-      ...DEFAULT_SETTINGS, method: 'adaround', candidates: [4], avgBits: 10, actBits: 6, reconImages: 3, reconTargets: 'float',
+      ...DEFAULT_SETTINGS, method: 'adaround', candidates: [4], avgBits: 10, actBits: 6, reconImages: 3, reconInputs, reconTargets: 'float',
     }, { reconstruct });
     const layers = quantizableLayers(model);
     const taps = await floatInputs(ctx, rounded, layers);
