@@ -10,9 +10,9 @@ import type { LabelledBatch } from '../src/quant/evaluate.ts';
 /** Images per GPU run in the benchmarks. */
 export const BATCH = 16;
 
-/** Every face (real/ and fake/, sorted) and the detector's preprocessing. */
-export async function loadFaces(data: string): Promise<{ faces: LabelledImage[]; pre: PreprocessOptions }> {
-  const pre = preprocessorFromConfig(JSON.parse(readFileSync(join(data, 'models/preprocessor_config.json'), 'utf8')));
+/** Every face (real/ and fake/, sorted) and a detector's preprocessing (by default the face detector's). */
+export async function loadFaces(data: string, preprocessorConfig = join(data, 'models/preprocessor_config.json')): Promise<{ faces: LabelledImage[]; pre: PreprocessOptions }> {
+  const pre = preprocessorFromConfig(JSON.parse(readFileSync(preprocessorConfig, 'utf8')), preprocessorConfig);
   const faces = labelledSet(await filesFromDirectory(join(data, 'faces'), { recursive: true }), 'faces').images;
   return { faces, pre };
 }

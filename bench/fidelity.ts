@@ -22,11 +22,12 @@
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
  *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse,exact-float] --weight-range auto|minmax|mse --recon-targets same|float --seeds 0,1 --stored --eval ort|gpu --progress
- *      --model OTHER.onnx]   (another detector on the same faces: tools/train_detectors.py makes one)
+ *      --model OTHER.onnx --fake-index I --data DIR]   (another detector: tools/train_detectors.py makes one;
+ *      its preprocessor_config.json and config.json beside it are used when present; DIR holds faces/real, faces/fake)
  * Skips politely when ../shared/data is not there.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evenly, faceBatches, loadFaces } from './faces.ts';
 import { GpuModel } from '../src/engine/session.ts';
@@ -45,6 +46,7 @@ import { exportSourceOf } from '../src/export/source.ts';
 import { agreement, type Scores } from '../src/quant/evaluate.ts';
 import { aucContrast, fakeScore, pairedAucDifference, type AucDifference } from '../src/data/metrics.ts';
 import { ORT_EVALUATION, ortScores } from './ort-eval.ts';
+import { fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
 
 const { values } = parseArgs({
   options: {
@@ -61,12 +63,13 @@ const { values } = parseArgs({
     'weight-range': { type: 'string' },
     seeds: { type: 'string' },
     'recon-targets': { type: 'string' },
+    'fake-index': { type: 'string' },
   },
 });
 const DATA = values.data ?? join(import.meta.dirname, '../../shared/data');
 // Another detector on the same faces and preprocessing, e.g. one tools/train_detectors.py made.
 const MODEL = values.model ?? join(DATA, 'models/vit_faces.onnx');
-if (!existsSync(join(DATA, 'models/vit_faces.onnx')) || !existsSync(join(DATA, 'faces'))) {
+if ((values.model === undefined && !existsSync(MODEL)) || !existsSync(join(DATA, 'faces'))) {
   console.log(`bench:fidelity skipped: ${DATA} (models/vit_faces.onnx and faces/) is not here.`);
   process.exit(0);
 }
@@ -123,7 +126,16 @@ const seeds = (values.seeds ?? String(DEFAULT_SETTINGS.seed)).split(',').map((t)
 
 const modelBytes = new Uint8Array(readFileSync(MODEL));
 const model = decodeModel(modelBytes, { fileName: modelName });
-const { faces, pre } = await loadFaces(DATA);
+// Another detector's own side files when it has them, else the face detector's.
+const sidecar = (name: string) => [join(dirname(MODEL), name), join(DATA, 'models', name)].find((p) => existsSync(p));
+const configPath = sidecar('config.json');
+const labels = configPath ? labelsFromConfig(JSON.parse(readFileSync(configPath, 'utf8'))) : null;
+const preprocessorPath = sidecar('preprocessor_config.json');
+if (!preprocessorPath) throw new Error(`${modelName}: no preprocessor_config.json beside it or in ${join(DATA, 'models')}`);
+const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : fakeClassOf(labels).index;
+if (fakeIndex !== 0 && fakeIndex !== 1) throw new Error(`--fake-index takes 0 or 1, got "${values['fake-index']}"`);
+const { faces, pre } = await loadFaces(DATA, preprocessorPath);
+if (fakeIndex !== 1) console.log(`fake class: ${fakeIndex}${labels ? ` ("${labels[fakeIndex]}")` : ''}`);
 // A fixed, class-balanced split: every k-th face calibrates, the rest evaluate.
 const stride = faces.length / calibCount;
 const calibSet = new Set(Array.from({ length: calibCount }, (_, i) => Math.floor(i * stride)));
@@ -147,10 +159,10 @@ const onProgress = values.progress
 let t0 = performance.now();
 let fp: Scores;
 if (evalMode === 'ort') {
-  fp = await ortScores(modelBytes, evaluation, inputDims);
+  fp = await ortScores(modelBytes, evaluation, inputDims, fakeIndex);
 } else {
   const fpModel = new GpuModel(ctx, model, OPS);
-  fp = await score(fpModel, evaluation);
+  fp = await score(fpModel, evaluation, fakeIndex);
   cache.fpScores = fp;
   fpModel.dispose();
 }
@@ -220,7 +232,7 @@ for (const c of configs) {
     t0 = performance.now();
     let row: Row;
     try {
-      const result = await quantizeModel(ctx, model, { calibration, evaluation: evalMode === 'gpu' ? evaluation : undefined, cache }, settings, { reconstruct, onProgress });
+      const result = await quantizeModel(ctx, model, { calibration, evaluation: evalMode === 'gpu' ? evaluation : undefined, fakeIndex, cache }, settings, { reconstruct, onProgress });
       const { report } = result;
       const mse = report.layers.filter((l) => l.bits < 32 && l.range === 'mse').length;
       const widths = report.layers.map((l) => (l.bits >= 32 ? 'F' : String(l.bits))).join('') + (mse > 0 ? ` (${mse} MSE ranges)` : '');
@@ -228,9 +240,9 @@ for (const c of configs) {
       const stages = Object.entries(report.timings).map(([k, ms]) => `${k.slice(0, 5)} ${(ms! / 1000).toFixed(0)}`).join(' ');
       if (evalMode === 'ort') {
         const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: modelName, sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
-        const q = await ortScores(file.bytes, evaluation, inputDims);
+        const q = await ortScores(file.bytes, evaluation, inputDims, fakeIndex);
         const gap = await simulationGap(result.simulated, q.logits);
-        row = { setting, method, key, seed, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths, fakeScores: q.logits.map((l) => fakeScore(l)), recon };
+        row = { setting, method, key, seed, auc: q.auc, accuracy: q.accuracy, agreement: agreement(fp.logits, q.logits), dlogit: logitError(q.logits), bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, gap, widths, fakeScores: q.logits.map((l) => fakeScore(l, fakeIndex)), recon };
       } else {
         const q = report.evaluation!.quantized;
         row = { setting, method, key, seed, auc: q.auc, accuracy: q.accuracy, agreement: report.evaluation!.agreement, bytes: report.modelBytes, avgBits: report.avgBits, seconds: (performance.now() - t0) / 1000, stages, widths, recon };
@@ -272,7 +284,7 @@ function pairLine(r: Row, d: AucDifference, note = ''): string {
   return `  ${r.setting.padEnd(22)} ${r.method.padEnd(40)} ${difference >= 0 ? '+' : ''}${difference.toExponential(1)} ± ${d.standardError.toExponential(1)} (z ${(difference / (d.standardError || Infinity)).toFixed(1)})${note}`;
 }
 // Each quantized row against FP on the same faces: whether quantizing moved the AUC beyond chance at all.
-const fpScores = fp.logits.map((l) => fakeScore(l));
+const fpScores = fp.logits.map((l) => fakeScore(l, fakeIndex));
 const versusFp = rows.flatMap((r) => (r.fakeScores ? [pairLine(r, pairedAucDifference(r.fakeScores, fpScores, isFake), `; agreement ${r.agreement!.toFixed(3)}`)] : []));
 if (versusFp.length) console.log(`\nAUC minus FP's on the same faces, ± its paired (DeLong) standard error:\n${versusFp.join('\n')}`);
 const paired = rows.flatMap((r) => {

@@ -47,8 +47,8 @@ export interface ExportFlags {
 export type Command =
   | { kind: 'help' }
   | ({ kind: 'export'; report: string; out: string; model?: string; json: boolean } & ExportFlags)
-  | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex: number } & PreprocessFlags)
-  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; json: boolean; fakeIndex: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
+  | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex?: number } & PreprocessFlags)
+  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
   | { kind: 'gpu'; json: boolean }
   | { kind: 'inspect'; model: string; json: boolean }
   | {
@@ -81,9 +81,10 @@ commands:
       [--no-resize]                  require images to have the model's size already
       [--json]                       print {"images": [...], "logits": [[...], ...]}
   eval MODEL.onnx --data DIR         accuracy and ROC-AUC on DIR/real and DIR/fake
-      [preprocessing flags as run] [--fake-index 1] [--json]   ({"auc": x, "accuracy": y, "n": z})
+      [preprocessing flags as run] [--json]                 ({"auc": x, "accuracy": y, "n": z})
+      [--fake-index I]               the fake class (default: the one config.json beside the model names, else 1)
   quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
-      [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index 1]
+      [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index I]
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range auto|percentile|minmax|mse]
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
       [--error-images 16]            images the logits error model measures each width on
@@ -218,8 +219,9 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     target: oneOf(values.target, '--target', ['wasm', 'webgpu'] as const, 'wasm'),
     format: values.format === undefined ? undefined : oneOf(values.format, '--format', ['auto', 'qdq', 'nbits'] as const, 'auto'),
   });
-  const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : 1;
-  if (!Number.isInteger(fakeIndex) || fakeIndex < 0) throw new CliUsageError(`--fake-index must be a class index (0, 1, ...), got "${values['fake-index']}"`);
+  // Without the flag, the class config.json beside the model names as fake, else 1 (see fakeIndexFor).
+  const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : undefined;
+  if (fakeIndex !== undefined && (!Number.isInteger(fakeIndex) || fakeIndex < 0)) throw new CliUsageError(`--fake-index must be a class index (0, 1, ...), got "${values['fake-index']}"`);
   const onePositional = (what: string) => {
     if (rest.length === 0) throw new CliUsageError(`${name} needs a ${what}`);
     if (rest.length > 1) throw new CliUsageError(`${name} takes one ${what}, got extra arguments: ${rest.slice(1).join(' ')}`);

@@ -6,6 +6,7 @@ import { assembleExport, type ModelSidecars } from '../src/export/assemble.ts';
 import { bundleFiles } from '../src/export/bundle.ts';
 import { ExportError } from '../src/export/errors.ts';
 import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSource } from '../src/export/source.ts';
+import { DEFAULT_FAKE_INDEX, fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
 import { QuantizeFailure, type QuantizeReport, type QuantizeResult } from '../src/quant/pipeline.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
@@ -100,8 +101,9 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const model = loadModel(command.model);
       const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
       if (!command.json) deps.note(`preprocessing from ${source}`);
-      const batches = await loadLabelledBatches(command.data, options, command.batch, deps.decodeImage, command.fakeIndex);
-      const scores = await withGpu(deps, (ctx) => deps.core.evaluate(ctx, model, batches, command.fakeIndex));
+      const fakeIndex = fakeIndexFor(command.model, command.fakeIndex, deps.note);
+      const batches = await loadLabelledBatches(command.data, options, command.batch, deps.decodeImage, fakeIndex);
+      const scores = await withGpu(deps, (ctx) => deps.core.evaluate(ctx, model, batches, fakeIndex));
       if (command.json) deps.out(json(scores));
       else deps.out(`images: ${scores.n}\naccuracy: ${scores.accuracy.toFixed(4)}\nAUC: ${scores.auc.toFixed(4)}\n`);
       return 0;
@@ -110,13 +112,14 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const model = loadModel(command.model);
       const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
       deps.note(`preprocessing from ${source}`);
+      const fakeIndex = fakeIndexFor(command.model, command.fakeIndex, deps.note);
       const calib = await loadSampleBatches(command.calib, options, command.batch, deps.decodeImage, command.calibImages);
-      const evaluation = command.evalData ? await loadLabelledBatches(command.evalData, options, command.batch, deps.decodeImage, command.fakeIndex) : undefined;
+      const evaluation = command.evalData ? await loadLabelledBatches(command.evalData, options, command.batch, deps.decodeImage, fakeIndex) : undefined;
       const bytes = readUserFile(command.model, 'model file');
       const file = { fileName: model.fileName, path: resolve(command.model), sha256: await sha256Hex(bytes), bytes: bytes.length };
       let outcome: Awaited<ReturnType<CliCore['quantize']>>;
       try {
-        outcome = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex: command.fakeIndex }, command, (line) => deps.note(line)));
+        outcome = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex }, command, (line) => deps.note(line)));
       } catch (e) {
         if (!(e instanceof QuantizeFailure)) throw e;
         // What finished is kept: the partial report (and its codes, once widths were chosen), then the failure itself.
@@ -131,7 +134,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       // The plan belongs to result.model: the input model, or its reparameterised equivalent.
       const exportSource = exportSourceOf(result.model, result, file);
       // Everything is made in memory first: a refused export writes neither file.
-      const exported = command.out ? assembleExport(result.model, exportSource, report, command, sidecarsOf(command.model, options, command.fakeIndex)) : null;
+      const exported = command.out ? assembleExport(result.model, exportSource, report, command, sidecarsOf(command.model, options, fakeIndex)) : null;
       if (command.report) {
         await writeWhole(command.report, reportFile(report, exportSource));
         deps.note(`report written to ${command.report}`);
@@ -166,7 +169,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const model = loadModel(modelPath);
       const config = findPreprocessorConfig(modelPath);
       const { export: _data, ...quantization } = saved;
-      const exported = assembleExport(model.model, source, quantization as never, command, sidecarsOf(modelPath, config?.options ?? null, 1));
+      const exported = assembleExport(model.model, source, quantization as never, command, sidecarsOf(modelPath, config?.options ?? null, fakeIndexFor(modelPath, undefined)));
       await writeBundle(command.out, bundleFiles(exported.bundle));
       deps.note(`bundle written to ${command.out}: model.onnx ${exported.onnx.length} bytes (${(100 * exported.report.size.ratio).toFixed(1)}% of the FP32 file)`);
       if (command.json) deps.out(json(exported.report));
@@ -181,6 +184,15 @@ function readJsonBeside(modelPath: string, name: string): Record<string, unknown
   } catch {
     return null;
   }
+}
+
+/** --fake-index when given, else the class config.json beside the model names as fake, else 1; says so when the labels moved it from 1. */
+function fakeIndexFor(modelPath: string, flag: number | undefined, note?: (text: string) => void): number {
+  if (flag !== undefined) return flag;
+  const labels = labelsFromConfig(readJsonBeside(modelPath, 'config.json'));
+  const found = fakeClassOf(labels);
+  if (found.index !== DEFAULT_FAKE_INDEX && labels) note?.(`fake class ${found.index} ("${labels[found.index]}") as config.json names it; --fake-index overrides`);
+  return found.index;
 }
 
 function sidecarsOf(modelPath: string, preprocess: ModelSidecars['preprocess'], fakeIndex: number): ModelSidecars {

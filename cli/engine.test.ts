@@ -138,6 +138,27 @@ describe('cli eval and quantize', () => {
     expect(got.auc).toBeCloseTo(pairs / 9, 6);
   });
 
+  it('eval takes the fake class from config.json beside the model, and --fake-index overrides it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-labels-'));
+    await copyFile(join(FIXTURES, 'hf_vit_tiny_op17.onnx'), join(dir, 'model.onnx'));
+    await copyFile(join(FIXTURES, 'preprocessor_config.json'), join(dir, 'preprocessor_config.json'));
+    const evaluate = async (...flags: string[]) => {
+      const r = await cli('eval', join(dir, 'model.onnx'), '--data', 'tools/fixtures/labelled', '--json', ...flags);
+      expect(r.code).toBe(0);
+      return { scores: JSON.parse(r.stdout) as { auc: number; accuracy: number }, stderr: r.stderr };
+    };
+    const classOne = await evaluate();
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ id2label: { 0: 'FAKE', 1: 'REAL' } }));
+    const named = await evaluate();
+    expect(named.stderr).toBe('note: fake class 0 ("FAKE") as config.json names it; --fake-index overrides\n');
+    // Two classes: scoring class 0 as fake reverses the ranking, and every prediction.
+    expect(named.scores.auc).toBeCloseTo(1 - classOne.scores.auc, 6);
+    expect(named.scores.accuracy).toBeCloseTo(1 - classOne.scores.accuracy, 6);
+    const overridden = await evaluate('--fake-index', '1');
+    expect(overridden.scores).toEqual(classOne.scores);
+    expect(overridden.stderr).toBe('');
+  });
+
   it('quantize writes a report with the bits, bytes and layers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-quant-'));
     const report = join(dir, 'r.json');

@@ -1,6 +1,7 @@
 import { GpuModel, type HostTensor } from '../engine/session.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import type { QuantLayer } from '../model/layers.ts';
+import { DEFAULT_FAKE_INDEX } from '../model/labels.ts';
 import { blockOf, analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
 import { allocateBits, DEFAULT_CANDIDATES, type Allocation } from './allocate.ts';
@@ -193,6 +194,8 @@ export interface QuantizeReport {
      * a change is more than chance on this set. Null with fewer than two images of a class.
      */
     aucChange: AucDifference | null;
+    /** The class whose probability was scored as "fake". */
+    fakeIndex: number;
   } | null;
   /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
   reparameterized: string[];
@@ -697,7 +700,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         const b = await score(q, inputs.evaluation, inputs.fakeIndex, hooks.signal);
         quantizedScores = b;
         const strip = ({ logits: _l, ...rest }: Scores) => rest;
-        evaluation = { fp: strip(a), quantized: strip(b), agreement: agreement(a.logits, b.logits), aucChange: pairedAucChange(b, a, inputs.evaluation, inputs.fakeIndex) };
+        evaluation = { fp: strip(a), quantized: strip(b), agreement: agreement(a.logits, b.logits), aucChange: pairedAucChange(b, a, inputs.evaluation, inputs.fakeIndex), fakeIndex: inputs.fakeIndex ?? DEFAULT_FAKE_INDEX };
       }
       stages.step(total, total);
     } finally {

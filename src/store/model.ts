@@ -15,9 +15,12 @@ interface ModelState {
   /** The preprocessing the user set, when it differs from the model's own. */
   edited: PreprocessEdit | null;
   preprocessError: string | null;
+  fakeClassError: string | null;
   /** Opens the .onnx among `files` with the rest (.onnx_data, config.json, preprocessor_config.json). */
   open(files: NamedFile[]): Promise<boolean>;
   setPreprocess(edit: PreprocessEdit): Promise<boolean>;
+  /** Which class (0 or 1) is "fake" from now on; the last run's figures keep the class they were scored with. */
+  setFakeClass(index: number): Promise<boolean>;
 }
 
 export function pickModel(files: NamedFile[]): NamedFile | undefined {
@@ -31,6 +34,7 @@ export const useModel = create<ModelState>((set, get) => ({
   files: [],
   edited: null,
   preprocessError: null,
+  fakeClassError: null,
   async open(files) {
     const model = pickModel(files);
     if (!model) return false;
@@ -57,6 +61,16 @@ export const useModel = create<ModelState>((set, get) => ({
       return false;
     }
     set({ opened: { ...opened, preprocess: r.preprocess }, edited: edit, preprocessError: null });
+    return true;
+  },
+  async setFakeClass(index) {
+    const r = await studio().setFakeClass(index);
+    const opened = get().opened;
+    if (!r.ok || !opened) {
+      set({ fakeClassError: r.ok ? 'Open a model first.' : r.message });
+      return false;
+    }
+    set({ opened: { ...opened, fakeIndex: index }, fakeClassError: null });
     return true;
   },
 }));

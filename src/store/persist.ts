@@ -19,6 +19,8 @@ export interface SavedProject {
   report: QuantizeReport | null;
   /** The last run's codes, to rebuild its result in the worker on reopening (absent in older saves). */
   quantized?: SerializedSource | null;
+  /** The class taken as "fake", when it was chosen or read from the labels (absent in older saves: the model's own). */
+  fakeIndex?: number;
 }
 
 const DB = 'defakeq-studio';

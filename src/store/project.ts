@@ -62,6 +62,7 @@ function snapshot(kind: 'demo' | 'own'): SavedProject | null {
     preprocess: model.edited,
     report: q.result?.ok ? q.result.report : null,
     quantized: q.result?.ok ? (q.result.saved ?? null) : null,
+    fakeIndex: model.opened?.fakeIndex,
   };
 }
 
@@ -74,7 +75,7 @@ function watchForChanges() {
     if (!project || useProject.getState().busy) return;
     saving = saving.then(() => saveProject(project)).catch((e) => useProject.setState({ error: `The project could not be saved in this browser: ${String(e)}` }));
   };
-  useModel.subscribe((s, p) => (s.files !== p.files || s.edited !== p.edited) && save());
+  useModel.subscribe((s, p) => (s.files !== p.files || s.edited !== p.edited || s.opened?.fakeIndex !== p.opened?.fakeIndex) && save());
   useData.subscribe((s, p) => (s.calibration.files !== p.calibration.files || s.evaluation.files !== p.evaluation.files) && save());
   useQuantize.subscribe((s, p) => (s.settings !== p.settings || ((s.result !== p.result || s.running !== p.running) && !s.running)) && save());
 }
@@ -144,6 +145,7 @@ async function restoreSaved(set: (p: Partial<ProjectState>) => void): Promise<vo
         throw new Error(status && !status.ok ? status.message : 'the saved model did not open');
       }
       if (saved.preprocess) await useModel.getState().setPreprocess(saved.preprocess);
+      if (saved.fakeIndex !== undefined && saved.fakeIndex !== useModel.getState().opened?.fakeIndex) await useModel.getState().setFakeClass(saved.fakeIndex);
       useQuantize.setState({ settings: saved.settings, result: saved.report ? { ok: true, report: saved.report, saved: saved.quantized ?? null } : null, progress: {} });
       if (saved.report && saved.quantized) {
         // The results views and the export need the run itself, not only its report.

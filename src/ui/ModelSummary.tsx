@@ -1,3 +1,5 @@
+import { fakeClassOf } from '../model/labels.ts';
+import { useModel } from '../store/model.ts';
 import type { ModelStatus } from '../worker/api.ts';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -34,9 +36,8 @@ export function ModelSummary({ model }: { model: Extract<ModelStatus, { ok: true
           </>
         )}
         <dt>Classes</dt>
-        <dd data-testid="model-labels">
-          {model.labels ? model.labels.map((l, i) => `${i} = ${l}`).join(', ') : 'no config.json: class 1 is taken as “fake”'}
-        </dd>
+        <dd data-testid="model-labels">{model.labels ? model.labels.map((l, i) => `${i} = ${l}`).join(', ') : 'not named (no config.json)'}</dd>
+        <FakeClass model={model} />
       </dl>
       <div className="summary-columns">
         <details className="layers-details">
@@ -88,5 +89,35 @@ export function ModelSummary({ model }: { model: Extract<ModelStatus, { ok: true
         </details>
       </div>
     </div>
+  );
+}
+
+/** Which class is "fake" in runs, quantization, sweeps and the export's checks: read from the labels, or chosen here. */
+function FakeClass({ model }: { model: Extract<ModelStatus, { ok: true }> }) {
+  const { setFakeClass, fakeClassError } = useModel();
+  const found = fakeClassOf(model.labels);
+  const why = model.fakeIndex !== found.index ? 'chosen here' : found.fromLabels ? 'as config.json names it' : model.labels ? 'the labels do not say which: class 1 by default' : 'class 1 by default';
+  return (
+    <>
+      <dt>
+        <label htmlFor="fake-class">Fake class</label>
+      </dt>
+      <dd>
+        <select id="fake-class" data-testid="fake-class" value={model.fakeIndex} onChange={(e) => void setFakeClass(Number(e.target.value))}>
+          {[0, 1].map((i) => (
+            <option key={i} value={i}>
+              {model.labels?.[i] ? `${i} = ${model.labels[i]}` : `class ${i}`}
+            </option>
+          ))}
+        </select>{' '}
+        <span className="hint" data-testid="fake-class-source">{why}</span>
+        {fakeClassError && (
+          <span className="error" role="alert">
+            {' '}
+            {fakeClassError}
+          </span>
+        )}
+      </dd>
+    </>
   );
 }

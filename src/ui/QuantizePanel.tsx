@@ -59,7 +59,9 @@ function Summary() {
         {r.evaluation && (
           <>
             <div>
-              <dt>AUC, FP32 → quantized</dt>
+              <dt>
+                AUC, FP32 → quantized <span className="hint">(class {r.evaluation.fakeIndex ?? 1} as fake)</span>
+              </dt>
               <dd data-testid="auc">
                 {r.evaluation.fp.auc.toFixed(3)} → {r.evaluation.quantized.auc.toFixed(3)}
                 {r.evaluation.aucChange && <AucChange change={r.evaluation.aucChange} />}

@@ -1,3 +1,4 @@
+import { fakeProbability } from '../data/metrics.ts';
 import { useModel } from '../store/model.ts';
 import { useRun } from '../store/run.ts';
 import { DropZone } from './DropZone.tsx';
@@ -7,8 +8,8 @@ export function RunPanel() {
   const opened = useModel((s) => s.opened);
   const { running, result, run } = useRun();
   if (!opened) return null;
-  const fake = opened.labels?.[1] ?? 'fake';
-  const real = opened.labels?.[0] ?? 'real';
+  const fake = opened.labels?.[opened.fakeIndex] ?? 'fake';
+  const real = opened.labels?.[1 - opened.fakeIndex] ?? 'real';
   return (
     <section className="panel" aria-labelledby="run-title">
       <h2 id="run-title">Try the model</h2>
@@ -41,13 +42,17 @@ export function RunPanel() {
                 </tr>
               </thead>
               <tbody>
-                {result.predictions.map((p) => (
-                  <tr key={p.image}>
-                    <td>{p.image}</td>
-                    <td>{p.pFake >= 0.5 ? fake : real}</td>
-                    <td>{p.pFake.toFixed(3)}</td>
-                  </tr>
-                ))}
+                {result.predictions.map((p) => {
+                  // From the logits, so choosing another fake class relabels the table at once.
+                  const pFake = fakeProbability(p.logits, opened.fakeIndex);
+                  return (
+                    <tr key={p.image}>
+                      <td>{p.image}</td>
+                      <td>{pFake >= 0.5 ? fake : real}</td>
+                      <td>{pFake.toFixed(3)}</td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>

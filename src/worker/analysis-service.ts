@@ -24,7 +24,7 @@ function openModelWithOptions() {
   const current = workerState.current;
   if (!current) throw new Error('Open a model first.');
   if (!current.preprocess) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
-  return { model: current.opened.model, options: current.preprocess };
+  return { model: current.opened.model, options: current.preprocess, fakeIndex: current.fakeIndex };
 }
 
 function lastQuantized() {
@@ -100,7 +100,7 @@ export const analysisService: AnalysisApi = {
     const controller = new AbortController();
     sweepRun = controller;
     try {
-      const { model, options } = openModelWithOptions();
+      const { model, options, fakeIndex } = openModelWithOptions();
       if (methods.length === 0 || budgets.length === 0) throw new Error('Choose at least one method and one budget to sweep.');
       if (evaluation.length === 0) throw new Error('The sweep measures accuracy: add a labelled evaluation set (images in real/ and fake/ folders).');
       const size = fixedBatch(model) ?? BATCH;
@@ -120,7 +120,7 @@ export const analysisService: AnalysisApi = {
           const avgBits = uniformBudget(model, budget, settings);
           const t0 = performance.now();
           try {
-            const { report, scores } = await quantizeModel(ctx, model, { calibration: calib, evaluation: labelled, cache }, { ...settings, method, avgBits }, {
+            const { report, scores } = await quantizeModel(ctx, model, { calibration: calib, evaluation: labelled, fakeIndex, cache }, { ...settings, method, avgBits }, {
               signal: controller.signal,
               reconstruct: reconstructor(ctx),
               onProgress: (e) => onProgress({ done: points.length, total, method, budget, stage: e.stage, step: e.step, stageTotal: e.total }),
@@ -149,7 +149,7 @@ export const analysisService: AnalysisApi = {
         if (controller.signal.aborted) return { ok: false, message: 'The sweep was cancelled before its first point finished.' };
         throw new Error(`No method could meet any of the budgets: ${points.map((p) => p.message).filter(Boolean)[0] ?? ''}`);
       }
-      versusAdaRound(scored, labelled).forEach((d, i) => (scored[i].point.result!.versusAdaRound = d));
+      versusAdaRound(scored, labelled, fakeIndex).forEach((d, i) => (scored[i].point.result!.versusAdaRound = d));
       return { ok: true, fp, points, cancelled: controller.signal.aborted };
     } catch (error) {
       return { ok: false, message: errorMessage(error) };

@@ -55,14 +55,14 @@ export type ModelStatus =
       preprocess: PreprocessSummary | null;
       /** Class names from config.json's id2label, by index, when it came with the model. */
       labels: string[] | null;
+      /** The class taken as "fake": the one the labels name, else 1 (see fakeClassOf), until setFakeClass. */
+      fakeIndex: number;
     }
   | { ok: false; fileName: string; message: string };
 
 export interface Prediction {
   image: string;
   logits: number[];
-  /** Softmax probability of the fake class. */
-  pFake: number;
 }
 
 export type RunStatus =
@@ -88,6 +88,8 @@ export interface StudioApi extends ExportApi, AnalysisApi {
   openModel(model: NamedFile, extra: NamedFile[]): Promise<ModelStatus>;
   /** Replace the open model's image size, mean and std; runs and quantization use them from now on. */
   setPreprocess(edit: PreprocessEdit): Promise<{ ok: true; preprocess: PreprocessSummary } | { ok: false; message: string }>;
+  /** Which class (0 or 1) is "fake" from now on: in runs, quantization, sweeps and the export's checks. */
+  setFakeClass(index: number): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Count the images in files, folders or zips; `labelled` also checks the real/ and fake/ folders. */
   checkImages(files: NamedFile[], labelled: boolean): Promise<ImageSetStatus>;
   /** Run the open model on images; the results are complete or an error, never partial. */

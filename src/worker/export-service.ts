@@ -18,7 +18,7 @@ const BATCH = 8;
 
 /** The images, preprocessed, with the simulated quantized model's logits (and labels when the paths have real/ and fake/). */
 async function verificationImages(files: FileInput[]): Promise<VerifyImages> {
-  const { opened, preprocess: options } = workerState.current!;
+  const { opened, preprocess: options, fakeIndex } = workerState.current!;
   const result = workerState.lastResult!;
   if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
   const sources = listImages(files.map((f) => ({ name: f.name, read: async () => f.bytes })), 'the verification images');
@@ -49,7 +49,7 @@ async function verificationImages(files: FileInput[]): Promise<VerifyImages> {
     simulated.dispose();
   }
   return {
-    batches, dims: [3, options.size[0], options.size[1]], simulated: rows,
+    batches, dims: [3, options.size[0], options.size[1]], simulated: rows, fakeIndex,
     isFake: labels && sources.every((s) => labels!.has(s.name)) ? sources.map((s) => labels!.get(s.name)!) : undefined,
   };
 }
@@ -67,7 +67,7 @@ export const exportService: ExportApi = {
       const fp = encodeModel(opened.model);
       // The plan belongs to result.model: the open model, or its reparameterised equivalent.
       const source = exportSourceOf(result.model, result, { fileName: opened.fileName, sha256: await sha256Hex(fp), bytes: fp.length });
-      const sidecars = { preprocess: current.preprocess, fakeIndex: 1 };
+      const sidecars = { config: current.config, preprocess: current.preprocess, fakeIndex: current.fakeIndex };
       const assembled = assembleExport(result.model, source, result.report, request, sidecars);
       const verification: Verification[] = [];
       if (request.images.length) {

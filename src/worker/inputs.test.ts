@@ -1,7 +1,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { labelledSet } from '../data/dataset.ts';
-import { labelsFromConfig, sourcesOf } from './inputs.ts';
+import { sourcesOf } from './inputs.ts';
 
 const blob = (bytes: Uint8Array) => new Blob([bytes.slice()]);
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
@@ -21,19 +21,5 @@ describe('sourcesOf', () => {
 
   it('names a zip that does not unpack', async () => {
     await expect(sourcesOf([{ name: 'broken.zip', file: blob(new Uint8Array([1, 2, 3])) }])).rejects.toThrow(/broken\.zip is not a readable zip archive/);
-  });
-});
-
-describe('labelsFromConfig', () => {
-  it('orders id2label by index', () => {
-    expect(labelsFromConfig({ id2label: { 1: 'fake', 0: 'real' } })).toEqual(['real', 'fake']);
-  });
-
-  it('gives null for missing, holey or foreign labels', () => {
-    expect(labelsFromConfig({})).toBeNull();
-    expect(labelsFromConfig(null)).toBeNull();
-    expect(labelsFromConfig({ id2label: { 0: 'real', 2: 'fake' } })).toBeNull();
-    expect(labelsFromConfig({ id2label: { x: 'real' } })).toBeNull();
-    expect(labelsFromConfig({ id2label: { 0: 3 } })).toBeNull();
   });
 });

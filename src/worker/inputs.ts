@@ -25,17 +25,3 @@ export async function sourcesOf(files: readonly NamedFile[]): Promise<FileSource
   }
   return out;
 }
-
-/** Class names by index from a Hugging Face config.json's id2label, or null. */
-export function labelsFromConfig(json: unknown): string[] | null {
-  const id2label = (json as { id2label?: Record<string, unknown> } | null)?.id2label;
-  if (!id2label || typeof id2label !== 'object') return null;
-  const labels: string[] = [];
-  for (const [k, v] of Object.entries(id2label)) {
-    const i = Number(k);
-    if (!Number.isInteger(i) || i < 0 || i > 1000 || typeof v !== 'string') return null;
-    labels[i] = v;
-  }
-  // Array.every skips holes, so count what is there instead.
-  return labels.length > 0 && Object.keys(labels).length === labels.length ? labels : null;
-}

@@ -3,7 +3,8 @@ import { preprocessorFromConfig, VIT_DEFAULTS, type PreprocessOptions } from '..
 import { modelImageSize } from '../model/input.ts';
 import { assertSupported, openModel, type OpenedModel } from '../model/open.ts';
 import type { FileBytes, ImageSetStatus, ModelStatus, PreprocessSummary, StudioApi } from './api.ts';
-import { labelsFromConfig, readBytes, sourcesOf } from './inputs.ts';
+import { readBytes, sourcesOf } from './inputs.ts';
+import { fakeClassOf, labelsFromConfig } from '../model/labels.ts';
 import { errorMessage as message, workerState } from './state.ts';
 
 const parseJson = (f: FileBytes) => {
@@ -29,7 +30,7 @@ function summary(options: PreprocessOptions | null, source: string): PreprocessS
 }
 
 /** Opening a model with its side files, its preprocessing, and checking input image sets. */
-export const modelService: Pick<StudioApi, 'openModel' | 'setPreprocess' | 'checkImages'> = {
+export const modelService: Pick<StudioApi, 'openModel' | 'setPreprocess' | 'setFakeClass' | 'checkImages'> = {
   async openModel(file, extraFiles): Promise<ModelStatus> {
     try {
       const bytes = await readBytes(file);
@@ -38,11 +39,14 @@ export const modelService: Pick<StudioApi, 'openModel' | 'setPreprocess' | 'chec
       const opened = openModel(bytes, file.name, external);
       assertSupported(opened.model);
       const { options, source } = preprocessFor(opened, extra);
-      const config = extra.find((f) => f.name === 'config.json' || f.name.endsWith('/config.json'));
-      const labels = config ? labelsFromConfig(parseJson(config)) : null;
-      workerState.current = { opened, preprocess: options, source };
+      const configFile = extra.find((f) => f.name === 'config.json' || f.name.endsWith('/config.json'));
+      const parsed = configFile ? parseJson(configFile) : null;
+      const config = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+      const labels = labelsFromConfig(config);
+      const fakeIndex = fakeClassOf(labels).index;
+      workerState.current = { opened, preprocess: options, source, fakeIndex, config };
       workerState.lastResult = null;
-      return { ok: true, fileName: file.name, bytes: bytes.byteLength, report: opened.report, preprocess: summary(options, source), labels };
+      return { ok: true, fileName: file.name, bytes: bytes.byteLength, report: opened.report, preprocess: summary(options, source), labels, fakeIndex };
     } catch (error) {
       return { ok: false, fileName: file.name, message: message(error) };
     }
@@ -61,6 +65,17 @@ export const modelService: Pick<StudioApi, 'openModel' | 'setPreprocess' | 'chec
       if (base && (base.size[0] !== h || base.size[1] !== w)) delete options.resizeTo;
       workerState.current = { ...workerState.current, preprocess: options, source: 'your edits' };
       return { ok: true as const, preprocess: summary(options, workerState.current.source)! };
+    } catch (error) {
+      return { ok: false as const, message: message(error) };
+    }
+  },
+
+  async setFakeClass(index) {
+    try {
+      if (!workerState.current) throw new Error('Open a model first.');
+      if (index !== 0 && index !== 1) throw new Error(`the fake class must be 0 or 1, got ${index}`);
+      workerState.current = { ...workerState.current, fakeIndex: index };
+      return { ok: true as const };
     } catch (error) {
       return { ok: false as const, message: message(error) };
     }

@@ -34,14 +34,14 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'r
     cancelRun = controller;
     try {
       if (!workerState.current) throw new Error('Open a model first.');
-      const { opened, preprocess: options } = workerState.current;
+      const { opened, preprocess: options, fakeIndex } = workerState.current;
       if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
       const size = fixedBatch(opened.model) ?? BATCH;
       const calib = await imageBatches(await sourcesOf(calibration), options, size, 'the calibration set');
       const labelled = evaluation.length ? await labelledBatches(await sourcesOf(evaluation), options, size, 'the evaluation set') : undefined;
       const { session, ctx } = await liveSession();
       try {
-        const result = await quantizeModel(ctx, opened.model, { calibration: calib, evaluation: labelled }, settings, {
+        const result = await quantizeModel(ctx, opened.model, { calibration: calib, evaluation: labelled, fakeIndex }, settings, {
           signal: controller.signal,
           onProgress,
           reconstruct: reconstructor(ctx),

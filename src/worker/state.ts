@@ -11,6 +11,10 @@ export interface OpenModelState {
   opened: OpenedModel;
   preprocess: PreprocessOptions | null;
   source: string;
+  /** The class whose probability is "fake" in evaluation and runs: from the model's labels, or chosen. */
+  fakeIndex: number;
+  /** The config.json that came with the model (an object), for the export's bundle. */
+  config: Record<string, unknown> | null;
 }
 
 export const workerState: {

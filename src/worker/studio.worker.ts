@@ -1,7 +1,6 @@
 import * as Comlink from 'comlink';
 import { listImages } from '../data/dataset.ts';
 import { decodeImageBrowser } from '../data/decode-browser.ts';
-import { fakeProbability } from '../data/metrics.ts';
 import { preprocess } from '../data/preprocess.ts';
 import { GpuModel } from '../engine/session.ts';
 import { batchSizes } from '../model/input.ts';
@@ -52,7 +51,7 @@ const api: StudioApi = {
           const classes = outputs[output].data.length / chunk.length;
           for (let i = 0; i < chunk.length; i++) {
             const logits = Array.from(outputs[output].data.subarray(i * classes, (i + 1) * classes));
-            predictions.push({ image: sources[start + i].name, logits, pFake: fakeProbability(logits) });
+            predictions.push({ image: sources[start + i].name, logits });
           }
           start += size;
         }
