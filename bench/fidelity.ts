@@ -186,7 +186,8 @@ async function simulationGap(simulated: typeof model, logits: number[][]): Promi
 
 /** Mean over images of the squared change of the centred logits from FP's: steadier than AUC between close rows. */
 function logitError(logits: number[][]): number {
-  const centred = (y: number[]) => y.map((v) => v - y.reduce((a, b) => a + b, 0) / y.length);
+  // A single output (a sigmoid's logit) is not centred: all of its change counts, as in the logits error model.
+  const centred = (y: number[]) => (y.length === 1 ? y : y.map((v) => v - y.reduce((a, b) => a + b, 0) / y.length));
   let sum = 0;
   logits.forEach((y, i) => {
     const a = centred(y);

@@ -65,6 +65,32 @@ describe('logit error table', () => {
     }
   });
 
+  it('does not centre a single output: a sigmoid head counts its whole change', async () => {
+    const ctx = await gpuForTests();
+    // The same detector with one output, the logit of class 1 against class 0: z = l1 - l0.
+    const head = quantizableLayers(model).at(-1)!;
+    const w = model.graph.initializers.get(head.weight)!;
+    const b = model.graph.initializers.get(head.bias!)!;
+    expect(w.dims).toEqual([2, head.inFeatures]);
+    const k = head.inFeatures;
+    const wData = w.data as Float32Array;
+    const bData = b.data as Float32Array;
+    const initializers = new Map(model.graph.initializers);
+    initializers.set(head.weight, { ...w, dims: [1, k], data: Float32Array.from({ length: k }, (_, i) => wData[k + i] - wData[i]) });
+    initializers.set(head.bias!, { ...b, dims: [1], data: Float32Array.of(bData[1] - bData[0]) });
+    const single: Model = { ...model, graph: { ...model.graph, initializers, outputs: [{ ...model.graph.outputs[0], shape: ['batch_size', 1] }] } };
+    const layers = quantizableLayers(single);
+    const candidates = [2, 4];
+    const [one, two] = [await logitErrorTable(ctx, OPS, single, layers, images, candidates), await logitErrorTable(ctx, OPS, model, quantizableLayers(model), images, candidates)];
+    for (const [l, layer] of layers.entries()) {
+      for (const c of candidates.keys()) {
+        expect(one.errors[l][c], layer.name).toBeGreaterThan(0);
+        // Two centred logits carry (Δz/2)² each; the single output carries Δz².
+        if (layer.name !== head.name) expect(Math.abs(one.errors[l][c] - 2 * two.errors[l][c]), layer.name).toBeLessThanOrEqual(1e-3 * one.errors[l][c]);
+      }
+    }
+  });
+
   it('measures a whole simulated model jointly as whole-model runs do', async () => {
     const ctx = await gpuForTests();
     const layers = quantizableLayers(model);

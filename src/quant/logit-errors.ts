@@ -12,7 +12,8 @@ import { fakeQuantWeight, weightParams, type WeightRange } from './simulate.ts';
  *
  *   E_l(b) = (1/M) sum_m || c(f(x_m; Q_b(W_l))) - c(f(x_m)) ||^2,   c(y) = y - mean_j y_j
  *
- * over M calibration images. Centring drops the part of a change a softmax ignores. Unlike a
+ * over M calibration images. Centring drops the part of a change a softmax ignores; a single
+ * output (a sigmoid's logit) is not centred, since all of its change counts. Unlike a
  * layer's own output error ('measured'), every entry is in the same unit, so the allocator can
  * weigh an early layer, whose error every later block carries, against the classifier's.
  *
@@ -108,10 +109,14 @@ async function outputOf(values: QuantizedInputs, model: Model, output: string): 
   return data;
 }
 
-/** Each image's outputs minus their mean (float64). */
+/** Each image's outputs minus their mean (float64); one output per image is kept as it is. */
 function centred(y: Float32Array, images: number): Float64Array {
   const per = y.length / images;
   const out = new Float64Array(y.length);
+  if (per === 1) {
+    out.set(y);
+    return out;
+  }
   for (let m = 0; m < images; m++) {
     let mean = 0;
     for (let j = 0; j < per; j++) mean += y[m * per + j];
