@@ -24,6 +24,12 @@ export function fakeProbability(logits: readonly number[], fakeIndex = 1): numbe
   return 1 / (1 + Math.exp(-fakeScore(logits, fakeIndex)));
 }
 
+/** The class a row of logits predicts: the argmax, or for one logit (a sigmoid's) 1 when it is above 0. */
+export function predictedClass(logits: readonly number[]): number {
+  if (logits.length === 1) return logits[0]! > 0 ? 1 : 0;
+  return logits.indexOf(Math.max(...logits));
+}
+
 /** Fraction of images whose predicted class (argmax; score > 0 for one logit) is fake exactly when they are. */
 export function accuracy(logits: readonly (readonly number[])[], isFake: readonly boolean[], fakeIndex = 1): number {
   checkPairs(logits.length, isFake.length);

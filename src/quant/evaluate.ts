@@ -1,4 +1,4 @@
-import { accuracy, fakeScore, pairedAucDifference, rocAuc, type AucDifference } from '../data/metrics.ts';
+import { accuracy, fakeScore, pairedAucDifference, predictedClass, rocAuc, type AucDifference } from '../data/metrics.ts';
 import type { GpuModel } from '../engine/session.ts';
 import type { QuantLayer } from '../model/layers.ts';
 
@@ -50,9 +50,8 @@ export function pairedAucChange(a: Scores, b: Scores, batches: readonly Labelled
 
 /** The share of images on which two models predict the same class. */
 export function agreement(a: readonly number[][], b: readonly number[][]): number {
-  const argmax = (v: readonly number[]) => v.indexOf(Math.max(...v));
   let same = 0;
-  a.forEach((row, i) => (same += argmax(row) === argmax(b[i]) ? 1 : 0));
+  a.forEach((row, i) => (same += predictedClass(row) === predictedClass(b[i]) ? 1 : 0));
   return a.length ? same / a.length : 0;
 }
 
