@@ -639,6 +639,9 @@ def make_images():
     odd_dir = os.path.join(OUT, 'images_odd')
     os.makedirs(odd_dir, exist_ok=True)
     save(pattern('gradient', 48, 40, 7), os.path.join(odd_dir, 'wide_48x40.png'))
+    # The same pixels as WebP: lossless (must decode exactly to the PNG's) and lossy (close to it)
+    save(pattern('gradient', 48, 40, 7), os.path.join(odd_dir, 'wide_48x40_lossless.webp'), lossless=True)
+    save(pattern('gradient', 48, 40, 7), os.path.join(odd_dir, 'wide_48x40_lossy.webp'), quality=90)
     good = io.BytesIO()
     Image.fromarray(pattern('blobs', IMG, IMG, 8), 'RGB').save(good, format='JPEG', quality=90)
     with open(os.path.join(odd_dir, 'broken.jpg'), 'wb') as f:

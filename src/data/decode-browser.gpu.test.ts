@@ -33,6 +33,17 @@ describe('decodeImageBrowser', () => {
     expect([out.width, out.height, out.data.length]).toEqual([48, 40, 48 * 40 * 3]);
   });
 
+  it('decodes lossless WebP to the pixels of the same PNG, and refuses a truncated one', async () => {
+    const png = await decodeImageBrowser(await fixture('/tools/fixtures/images_odd/wide_48x40.png'), 'wide_48x40.png');
+    const webp = await decodeImageBrowser(await fixture('/tools/fixtures/images_odd/wide_48x40_lossless.webp'), 'wide_48x40_lossless.webp');
+    expect([webp.width, webp.height]).toEqual([48, 40]);
+    expect(Array.from(webp.data)).toEqual(Array.from(png.data));
+    const lossy = await fixture('/tools/fixtures/images_odd/wide_48x40_lossy.webp');
+    const err = await decodeImageBrowser(lossy.subarray(0, lossy.length - 30), 'cut.webp').catch((e) => e);
+    expect(err).toBeInstanceOf(ImageDecodeError);
+    expect(err.message).toBe('cut.webp could not be decoded: truncated WebP data');
+  });
+
   it('refuses a truncated JPEG that Chromium would paint partly grey', async () => {
     const err = await decodeImageBrowser(await fixture('/tools/fixtures/images_odd/broken.jpg'), 'broken.jpg').catch((e) => e);
     expect(err).toBeInstanceOf(ImageDecodeError);

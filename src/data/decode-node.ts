@@ -1,9 +1,23 @@
-/** Node image decoding with pure-JS jpeg-js and pngjs (no native modules). Not for browser bundles. */
+/** Node image decoding with pure-JS jpeg-js and pngjs and libwebp in wasm (no native modules). Not for browser bundles. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import decodeWebp, { init as initWebp } from '@jsquash/webp/decode.js';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { checkDimensions, checkImageBytes, ImageDecodeError, rgbaToRgb, type DecodedImage, type ImageDecoder } from './decode.ts';
 
 const { PNG } = pngjs;
+const FORMAT_NAMES = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP', bmp: 'BMP', gif: 'GIF' } as const;
+
+let webpReady: Promise<void> | null = null;
+/** The wasm decoder, compiled once; its glue would otherwise fetch the .wasm by URL, which Node cannot. */
+function webpDecoder(): Promise<void> {
+  webpReady ??= (async () => {
+    const wasm = readFileSync(createRequire(import.meta.url).resolve('@jsquash/webp/codec/dec/webp_dec.wasm'));
+    await initWebp(await WebAssembly.compile(wasm));
+  })();
+  return webpReady;
+}
 
 function reasonOf(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
@@ -26,12 +40,18 @@ export const decodeImageNode: ImageDecoder = async (bytes: Uint8Array, name: str
       const img = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       ({ width, height } = img);
       rgba = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+    } else if (format === 'webp') {
+      await webpDecoder();
+      // A copy: the decoder takes a whole ArrayBuffer, and `bytes` may be a view into a larger one.
+      const img = await decodeWebp(bytes.slice().buffer);
+      ({ width, height } = img);
+      rgba = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
     } else {
-      throw new ImageDecodeError(name, `${format.toUpperCase()} is not supported by the command-line decoder; convert it to PNG or JPEG`);
+      throw new ImageDecodeError(name, `${FORMAT_NAMES[format]} is not supported by the command-line decoder; convert it to PNG, JPEG or WebP`);
     }
   } catch (e) {
     if (e instanceof ImageDecodeError) throw e;
-    throw new ImageDecodeError(name, `corrupt ${format === 'jpeg' ? 'JPEG' : 'PNG'} data (${reasonOf(e)})`);
+    throw new ImageDecodeError(name, `corrupt ${FORMAT_NAMES[format]} data (${reasonOf(e)})`);
   }
   checkDimensions(width, height, name);
   if (rgba.length < width * height * 4) throw new ImageDecodeError(name, 'the decoder returned fewer pixels than the header declares');

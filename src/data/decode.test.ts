@@ -80,6 +80,29 @@ describe('decodeImageNode', () => {
     await expect(decodeImageNode(new Uint8Array(0), 'e.png')).rejects.toThrow('e.png could not be decoded: the file is empty');
   });
 
+  it('decodes lossless WebP to exactly the pixels of the same picture as PNG, and lossy WebP close to them', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const read = async (name: string) => decodeImageNode(new Uint8Array(await readFile(`tools/fixtures/images_odd/${name}`)), name);
+    const png = await read('wide_48x40.png');
+    const lossless = await read('wide_48x40_lossless.webp');
+    expect([lossless.width, lossless.height]).toEqual([48, 40]);
+    expect(Buffer.from(lossless.data).equals(Buffer.from(png.data))).toBe(true);
+    const lossy = await read('wide_48x40_lossy.webp');
+    expect([lossy.width, lossy.height, lossy.data.length]).toEqual([48, 40, png.data.length]);
+    const diff = lossy.data.map((v, i) => Math.abs(v - png.data[i]!));
+    expect(diff.some((d) => d > 0)).toBe(true);
+    expect(diff.reduce((a, d) => a + d, 0) / diff.length).toBeLessThan(4);
+  });
+
+  it('reports a truncated or corrupt WebP', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const bytes = new Uint8Array(await readFile('tools/fixtures/images_odd/wide_48x40_lossy.webp'));
+    await expect(decodeImageNode(bytes.subarray(0, bytes.length - 30), 'cut.webp')).rejects.toThrow('cut.webp could not be decoded: truncated WebP data');
+    const garbled = bytes.slice();
+    garbled.fill(0x55, 20, garbled.length);
+    await expect(decodeImageNode(garbled, 'bad.webp')).rejects.toThrow(/^bad\.webp could not be decoded: corrupt WebP data \(.+\)$/);
+  });
+
   it('says plainly when a format needs the browser decoder', async () => {
     const bmp = new Uint8Array(64);
     bmp.set([0x42, 0x4d]);

@@ -55,6 +55,8 @@ export function checkImageBytes(bytes: Uint8Array, name: string): ImageFormat {
     if (sos < 0 || lastIndexOfPair(bytes, 0xff, 0xd9) < sos) throw new ImageDecodeError(name, 'truncated JPEG data');
   }
   if (format === 'png' && !hasPngEnd(bytes)) throw new ImageDecodeError(name, 'truncated PNG data');
+  // The RIFF header gives the size of what follows it; a shorter file lost its end.
+  if (format === 'webp' && bytes.length < 8 + (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16)) + bytes[7]! * 2 ** 24) throw new ImageDecodeError(name, 'truncated WebP data');
   return format;
 }
 
