@@ -643,7 +643,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     // Each block's inputs are computed from the previous block's, not from the pixels.
     const inputShape = model.graph.inputs[0].shape ?? [];
     const batch = { ...images, dims: [images.count, ...inputShape.slice(1).map(Number)] };
-    const layerInputs = new QuantizedInputs(ctx, OPS, input, batch);
+    const layerInputs = new QuantizedInputs(ctx, OPS, input, batch, { keepShared: fromQuantized });
     // The float model's inputs to each layer, for 'float' targets; its weights never change.
     const floatInputs = settings.reconTargets === 'float' && fromQuantized ? new QuantizedInputs(ctx, OPS, input, batch) : null;
     for (const members of groups.values()) {

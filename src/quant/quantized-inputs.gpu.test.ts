@@ -6,6 +6,7 @@ import { decodeModel } from '../onnx/decode.ts';
 import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { DEFAULT_SETTINGS, quantizableLayers, quantizeModel, type Reconstructor } from './pipeline.ts';
+import { QuantizedInputs } from './quantized-inputs.ts';
 import { simulatedModel } from './simulate.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
@@ -107,5 +108,29 @@ describe('quantized reconstruction inputs, block after block', () => {
       expect(new Set(xIn).size, l.name).toBeLessThanOrEqual(64);
       expect(new Set(xFp).size, l.name).toBeGreaterThan(64);
     }
+  });
+
+  it.each(['vit_tiny_op13', 'swin_tiny_op17'])('hold about one block of values on %s, run no layer more than twice, and still equal a whole run', async (name) => {
+    const ctx = await gpuForTests();
+    const m = decodeModel(new Uint8Array(await (await fetch(`/tools/fixtures/${name}.onnx`)).arrayBuffer()));
+    const input = m.graph.inputs[0].name;
+    const images = { pixels, count: 3, dims: [3, 3, 32, 32] };
+    const layers = quantizableLayers(m);
+    const groups = [...new Set(layers.map((l) => blockOf(l.name) || l.name))].map((g) => layers.filter((l) => (blockOf(l.name) || l.name) === g));
+    const whole = new GpuModel(ctx, m, OPS);
+    const { taps: want } = await whole.run({ [input]: pixels }, 3, { taps: layers.map((l) => l.input) });
+    whole.dispose();
+    // As the reconstruction uses it: each block's inputs, then the block's layers change.
+    const values = new QuantizedInputs(ctx, OPS, input, images, { keepShared: true });
+    for (const [g, members] of groups.entries()) {
+      const got = await values.taps(m, members.map((l) => l.input));
+      for (const l of members) expect(largestDifference(got.get(l.input)!.data as Float32Array, want.get(l.input)!.data as Float32Array), l.name).toBe(0);
+      const spent = groups.slice(0, Math.max(0, g - 1)).flat().map((l) => l.input).filter((t) => t !== input);
+      expect(values.held.filter((t) => spent.includes(t)), `after ${members[0].name}`).toEqual([]);
+      values.invalidate(m, members.map((l) => l.node));
+    }
+    // Each layer runs with its block and once more after the block changed: never again from the pixels.
+    for (const l of layers) expect(values.timesRun.get(l.node.outputs[0]) ?? 0, l.name).toBeLessThanOrEqual(2);
+    expect(values.timesRun.get(layers[0].node.outputs[0])).toBeGreaterThan(0);
   });
 });
