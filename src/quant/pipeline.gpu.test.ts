@@ -281,4 +281,25 @@ describe('the quantization pipeline on a fixture', () => {
     const alone = await quantizeModel(ctx, model, { calibration, evaluation }, over, hooks);
     expect(alone.report.layers.map((l) => l.bits)).toEqual(first.report.layers.map((l) => l.bits));
   });
+
+  it('shares the logit error tables across seeds (fixed images, float model), but not the calibration', async () => {
+    const ctx = await gpuForTests();
+    const cache: QuantizeCache = {};
+    const hooks = { reconstruct: (async ({ weight }) => weight) satisfies Reconstructor };
+    const at = (seed: number) => settings({ method: 'defakeq', solver: 'exact', error: 'logits', errorImages: 3, avgBits: 5, seed });
+    const seen: number[] = [];
+    const first = await quantizeModel(ctx, model, { calibration, evaluation, cache }, at(0), hooks);
+    const tables = [...(cache.measured?.keys() ?? [])];
+    expect(tables.length).toBeGreaterThan(0);
+    const second = await quantizeModel(ctx, model, { calibration, evaluation, cache }, at(1), {
+      ...hooks, onProgress: (e) => e.stage === 'allocate' && seen.push(e.step),
+    });
+    expect([...(cache.measured?.keys() ?? [])]).toEqual(tables);
+    expect(cache.calibration?.size).toBe(2);
+    // The cached table leaves only the joint check against uniform widths to measure.
+    expect(seen.length).toBeLessThanOrEqual(2);
+    const alone = await quantizeModel(ctx, model, { calibration, evaluation }, at(1), hooks);
+    expect(second.report.layers.map((l) => l.bits)).toEqual(alone.report.layers.map((l) => l.bits));
+    expect(first.report.allocation?.objective).toBeCloseTo(alone.report.allocation!.objective, 12);
+  });
 });

@@ -232,7 +232,7 @@ export interface QuantizeInputs {
 export interface QuantizeCache {
   /** By seed and reparameterisation. */
   calibration?: Map<string, CalibrationResult>;
-  /** By seed, reparameterisation, error model, candidate widths (and for 'logits' weight range and images). */
+  /** By seed, reparameterisation, error model, candidate widths; 'logits' tables by weight range and images, and by seed only with a reparameterisation. */
   measured?: Map<string, MeasuredErrorTable>;
   /** The FP model on the evaluation set (reparameterisation does not change it). */
   fpScores?: Scores;
@@ -381,6 +381,8 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   const reparam = settings.actReparam === true && settings.actBits !== null;
   // Cached work is keyed by what it depends on besides the model and the images.
   const variant = `${settings.seed}:${reparam ? 'reparam' : 'plain'}${half ? ':fp16' : ''}`;
+  // The logit table runs the float model on fixed images: the seed matters only through a reparameterisation's sampled ranges.
+  const logitVariant = reparam ? variant : `${half ? 'fp16' : 'fp32'}`;
   let reparameterized: string[] = [];
 
   // The stage table: what each stage in STAGES does and whether this run needs it.
@@ -591,7 +593,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     const images = errorImages();
     const tables: { range: WeightRange; table: MeasuredErrorTable }[] = [];
     for (const range of measuredRanges()) {
-      const key = `${variant}:logits:${settings.candidates.join(',')}:${range}:${images.count}`;
+      const key = `${logitVariant}:logits:${settings.candidates.join(',')}:${range}:${images.count}`;
       const done = tables.length * layers.length * settings.candidates.length;
       let table = cache.measured?.get(key);
       if (!table) {
