@@ -1,7 +1,7 @@
 /** The commands, over injectable dependencies so they can be tested without a GPU. */
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { assembleExport, type ModelSidecars } from '../src/export/assemble.ts';
 import { bundleFiles } from '../src/export/bundle.ts';
 import { ExportError } from '../src/export/errors.ts';
@@ -189,7 +189,10 @@ function readJsonBeside(modelPath: string, name: string): Record<string, unknown
 /** --fake-index when given, else the class config.json beside the model names as fake, else 1; says so when the labels moved it from 1. */
 function fakeIndexFor(modelPath: string, flag: number | undefined, note?: (text: string) => void): number {
   if (flag !== undefined) return flag;
-  const labels = labelsFromConfig(readJsonBeside(modelPath, 'config.json'));
+  // Beside the model, or one folder up for the transformers.js layout (onnx/model.onnx), as preprocessing.
+  const dir = dirname(resolve(modelPath));
+  const config = readJsonBeside(modelPath, 'config.json') ?? (basename(dir) === 'onnx' ? readJsonBeside(dir, 'config.json') : null);
+  const labels = labelsFromConfig(config);
   const found = fakeClassOf(labels);
   if (found.index !== DEFAULT_FAKE_INDEX && labels) note?.(`fake class ${found.index} ("${labels[found.index]}") as config.json names it; --fake-index overrides`);
   return found.index;

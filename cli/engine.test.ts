@@ -157,6 +157,12 @@ describe('cli eval and quantize', () => {
     const overridden = await evaluate('--fake-index', '1');
     expect(overridden.scores).toEqual(classOne.scores);
     expect(overridden.stderr).toBe('');
+    // The transformers.js layout: onnx/model.onnx with config.json one folder up.
+    await mkdir(join(dir, 'onnx'));
+    await copyFile(join(dir, 'model.onnx'), join(dir, 'onnx/model.onnx'));
+    const nested = await cli('eval', join(dir, 'onnx/model.onnx'), '--data', 'tools/fixtures/labelled', '--json');
+    expect(JSON.parse(nested.stdout)).toEqual(named.scores);
+    expect(nested.stderr).toBe(named.stderr);
   });
 
   it('quantize writes a report with the bits, bytes and layers', async () => {
