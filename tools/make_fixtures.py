@@ -16,6 +16,10 @@ How these fixtures were made
                           blocks, window attention with relative position bias (table indexed by
                           a relative_position_index buffer), torch.roll shifts + attention mask
                           buffer, patch merging, final LN, mean pool, head.
+    hf_swin_tiny          Hugging Face SwinForImageClassification: patch 3 on 32x32 (pixels padded
+                          to 33, an 11x11 grid), separate query/key/value, padding, shift mask and
+                          window size computed while tracing (Pad, ScatterND, Range in the graph),
+                          patch merging that pads odd sizes, 3 stages, AdaptiveAvgPool1d pooler.
   Image 32x32 RGB, 2 classes (index 0 = real, 1 = fake). Weights: seeded random init, with
   LayerNorm gammas/betas around 1/0 (not identity) and a few planted outlier channels: the
   LayerNorm gamma and beta of some channels are multiplied by 20-50 and the matching input
@@ -453,6 +457,248 @@ class SwinTransformer(nn.Module):
 
 
 # ----------------------------------------------------------------------------------------------
+# Hugging Face SwinForImageClassification layout
+# ----------------------------------------------------------------------------------------------
+# Unlike the timm Swin above, Hugging Face computes its padding, shift mask and (in the last stage)
+# window size from traced shapes inside forward, so the export carries Pad, ScatterND and
+# shape arithmetic, as the Swin detectors on the Hub do.
+
+def traced_int(x):
+    """A Python int, or an int64 tensor while tracing (as transformers' torch_int)."""
+    return torch.tensor(x, dtype=torch.int64) if torch.jit.is_tracing() else int(x)
+
+
+class SwinPatchEmbeddings(nn.Module):
+    def __init__(self, patch, dim):
+        super().__init__()
+        self.patch = patch
+        self.projection = nn.Conv2d(3, dim, kernel_size=patch, stride=patch)
+
+    def forward(self, pixel_values):
+        _, _, height, width = pixel_values.shape
+        if width % self.patch != 0:
+            pixel_values = F.pad(pixel_values, (0, self.patch - width % self.patch))
+        if height % self.patch != 0:
+            pixel_values = F.pad(pixel_values, (0, 0, 0, self.patch - height % self.patch))
+        embeddings = self.projection(pixel_values)
+        _, _, height, width = embeddings.shape
+        return embeddings.flatten(2).transpose(1, 2), (height, width)
+
+
+class SwinEmbeddings(nn.Module):
+    def __init__(self, patch, dim):
+        super().__init__()
+        self.patch_embeddings = SwinPatchEmbeddings(patch, dim)
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, pixel_values):
+        embeddings, dims = self.patch_embeddings(pixel_values)
+        return self.norm(embeddings), dims
+
+
+class SwinSelfAttention(nn.Module):
+    def __init__(self, dim, heads, window):
+        super().__init__()
+        self.heads = heads
+        self.head_size = dim // heads
+        self.window = window
+        self.relative_position_bias_table = nn.Parameter(torch.randn((2 * window - 1) ** 2, heads) * 0.5)
+        coords = torch.stack(torch.meshgrid(torch.arange(window), torch.arange(window), indexing='ij'))
+        flat = torch.flatten(coords, 1)
+        rel = (flat[:, :, None] - flat[:, None, :]).permute(1, 2, 0).contiguous()
+        rel[:, :, 0] += window - 1
+        rel[:, :, 1] += window - 1
+        rel[:, :, 0] *= 2 * window - 1
+        self.register_buffer('relative_position_index', rel.sum(-1))
+        self.query = nn.Linear(dim, dim)
+        self.key = nn.Linear(dim, dim)
+        self.value = nn.Linear(dim, dim)
+
+    def split_heads(self, x):
+        return x.view(x.size()[:-1] + (self.heads, self.head_size)).permute(0, 2, 1, 3)
+
+    def forward(self, hidden_states, attention_mask=None):
+        batch_size, dim, _ = hidden_states.shape
+        query = self.split_heads(self.query(hidden_states))
+        key = self.split_heads(self.key(hidden_states))
+        value = self.split_heads(self.value(hidden_states))
+        scores = torch.matmul(query, key.transpose(-1, -2)) / math.sqrt(self.head_size)
+        n = self.window * self.window
+        bias = self.relative_position_bias_table[self.relative_position_index.view(-1)].view(n, n, -1)
+        scores = scores + bias.permute(2, 0, 1).contiguous().unsqueeze(0)
+        if attention_mask is not None:
+            windows = attention_mask.shape[0]
+            scores = scores.view(batch_size // windows, windows, self.heads, dim, dim)
+            scores = scores + attention_mask.unsqueeze(1).unsqueeze(0)
+            scores = scores.view(-1, self.heads, dim, dim)
+        context = torch.matmul(F.softmax(scores, dim=-1), value).permute(0, 2, 1, 3).contiguous()
+        return context.view(context.size()[:-2] + (self.heads * self.head_size,))
+
+
+class SwinSelfOutput(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.dense = nn.Linear(dim, dim)
+
+    def forward(self, hidden_states):
+        return self.dense(hidden_states)
+
+
+class SwinAttention(nn.Module):
+    def __init__(self, dim, heads, window):
+        super().__init__()
+        self.self = SwinSelfAttention(dim, heads, window)
+        self.output = SwinSelfOutput(dim)
+
+    def forward(self, hidden_states, attention_mask=None):
+        return self.output(self.self(hidden_states, attention_mask))
+
+
+class SwinIntermediate(nn.Module):
+    def __init__(self, dim, hidden):
+        super().__init__()
+        self.dense = nn.Linear(dim, hidden)
+        self.act = nn.GELU()
+
+    def forward(self, hidden_states):
+        return self.act(self.dense(hidden_states))
+
+
+class SwinOutput(nn.Module):
+    def __init__(self, hidden, dim):
+        super().__init__()
+        self.dense = nn.Linear(hidden, dim)
+
+    def forward(self, hidden_states):
+        return self.dense(hidden_states)
+
+
+class SwinLayer(nn.Module):
+    def __init__(self, dim, heads, window, shift, mlp_ratio):
+        super().__init__()
+        self.window_size = window
+        self.shift_size = shift
+        self.layernorm_before = nn.LayerNorm(dim)
+        self.attention = SwinAttention(dim, heads, window)
+        self.layernorm_after = nn.LayerNorm(dim)
+        self.intermediate = SwinIntermediate(dim, int(dim * mlp_ratio))
+        self.output = SwinOutput(int(dim * mlp_ratio), dim)
+
+    def set_shift_and_window_size(self, input_resolution):
+        if min(input_resolution) <= self.window_size:
+            # the window covers the whole map: no shift, and while tracing the size is a tensor
+            self.shift_size = traced_int(0)
+            self.window_size = (torch.min(torch.tensor(input_resolution)) if torch.jit.is_tracing()
+                                else min(input_resolution))
+
+    def attention_mask(self, height, width):
+        if not self.shift_size > 0:
+            return None
+        ws, s = self.window_size, self.shift_size
+        img_mask = torch.zeros((1, height, width, 1))
+        count = 0
+        for hs in (slice(0, -ws), slice(-ws, -s), slice(-s, None)):
+            for wsl in (slice(0, -ws), slice(-ws, -s), slice(-s, None)):
+                img_mask[:, hs, wsl, :] = count
+                count += 1
+        mask_windows = window_partition(img_mask, ws).view(-1, ws * ws)
+        mask = mask_windows.unsqueeze(1) - mask_windows.unsqueeze(2)
+        return mask.masked_fill(mask != 0, float(-100.0)).masked_fill(mask == 0, float(0.0))
+
+    def forward(self, hidden_states, input_dimensions):
+        self.set_shift_and_window_size(input_dimensions)
+        height, width = input_dimensions
+        batch_size, _, channels = hidden_states.size()
+        shortcut = hidden_states
+        hidden_states = self.layernorm_before(hidden_states).view(batch_size, height, width, channels)
+        ws = self.window_size
+        pad_right = (ws - width % ws) % ws
+        pad_bottom = (ws - height % ws) % ws
+        pad_values = (0, 0, 0, pad_right, 0, pad_bottom)
+        hidden_states = F.pad(hidden_states, pad_values)
+        _, height_pad, width_pad, _ = hidden_states.shape
+        if self.shift_size > 0:
+            hidden_states = torch.roll(hidden_states, shifts=(-self.shift_size, -self.shift_size), dims=(1, 2))
+        windows = window_partition(hidden_states, ws).view(-1, ws * ws, channels)
+        attention = self.attention(windows, self.attention_mask(height_pad, width_pad))
+        shifted = window_reverse(attention.view(-1, ws, ws, channels), ws, height_pad, width_pad)
+        if self.shift_size > 0:
+            shifted = torch.roll(shifted, shifts=(self.shift_size, self.shift_size), dims=(1, 2))
+        if pad_values[3] > 0 or pad_values[5] > 0:
+            shifted = shifted[:, :height, :width, :].contiguous()
+        hidden_states = shortcut + shifted.view(batch_size, height * width, channels)
+        return hidden_states + self.output(self.intermediate(self.layernorm_after(hidden_states)))
+
+
+class SwinPatchMerging(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
+        self.norm = nn.LayerNorm(4 * dim)
+
+    def forward(self, x, input_dimensions):
+        height, width = input_dimensions
+        batch_size, _, channels = x.shape
+        x = x.view(batch_size, height, width, channels)
+        if (height % 2 == 1) or (width % 2 == 1):
+            x = F.pad(x, (0, 0, 0, width % 2, 0, height % 2))
+        x = torch.cat([x[:, 0::2, 0::2, :], x[:, 1::2, 0::2, :], x[:, 0::2, 1::2, :], x[:, 1::2, 1::2, :]], -1)
+        return self.reduction(self.norm(x.view(batch_size, -1, 4 * channels)))
+
+
+class SwinStage(nn.Module):
+    def __init__(self, dim, depth, heads, window, mlp_ratio, downsample):
+        super().__init__()
+        self.blocks = nn.ModuleList([SwinLayer(dim, heads, window, 0 if i % 2 == 0 else window // 2, mlp_ratio)
+                                     for i in range(depth)])
+        self.downsample = SwinPatchMerging(dim) if downsample else None
+
+    def forward(self, hidden_states, input_dimensions):
+        height, width = input_dimensions
+        for block in self.blocks:
+            hidden_states = block(hidden_states, input_dimensions)
+        if self.downsample is None:
+            return hidden_states, (height, width)
+        return self.downsample(hidden_states, input_dimensions), ((height + 1) // 2, (width + 1) // 2)
+
+
+class SwinEncoder(nn.Module):
+    def __init__(self, dim, depths, heads, window, mlp_ratio):
+        super().__init__()
+        self.layers = nn.ModuleList([SwinStage(dim * 2 ** i, d, h, window, mlp_ratio, i < len(depths) - 1)
+                                     for i, (d, h) in enumerate(zip(depths, heads))])
+
+    def forward(self, hidden_states, input_dimensions):
+        for stage in self.layers:
+            hidden_states, input_dimensions = stage(hidden_states, input_dimensions)
+        return hidden_states
+
+
+class SwinModel(nn.Module):
+    def __init__(self, patch, dim, depths, heads, window, mlp_ratio):
+        super().__init__()
+        self.embeddings = SwinEmbeddings(patch, dim)
+        self.encoder = SwinEncoder(dim, depths, heads, window, mlp_ratio)
+        self.layernorm = nn.LayerNorm(dim * 2 ** (len(depths) - 1))
+        self.pooler = nn.AdaptiveAvgPool1d(1)
+
+    def forward(self, pixel_values):
+        embeddings, dims = self.embeddings(pixel_values)
+        sequence = self.layernorm(self.encoder(embeddings, dims))
+        return torch.flatten(self.pooler(sequence.transpose(1, 2)), 1)
+
+
+class SwinForImageClassification(nn.Module):
+    def __init__(self, patch=3, dim=16, depths=(2, 2, 2), heads=(2, 2, 4), window=3, mlp_ratio=2.0):
+        super().__init__()
+        self.swin = SwinModel(patch, dim, depths, heads, window, mlp_ratio)
+        self.classifier = nn.Linear(dim * 2 ** (len(depths) - 1), NUM_CLASSES)
+
+    def forward(self, pixel_values):
+        return self.classifier(self.swin(pixel_values))
+
+
+# ----------------------------------------------------------------------------------------------
 # Weights
 # ----------------------------------------------------------------------------------------------
 
@@ -504,6 +750,13 @@ def build(name):
         model = SwinTransformer()
         realistic_norms(model, gen)
         outliers.append(plant_outliers(model, 'layers.0.blocks.1.norm2', ['layers.0.blocks.1.mlp.fc1'], [4, 13], [30.0, 40.0]))
+    elif name == 'hf_swin_tiny':
+        model = SwinForImageClassification()
+        realistic_norms(model, gen)
+        outliers.append(plant_outliers(model, 'swin.encoder.layers.0.blocks.1.layernorm_before',
+                                       ['swin.encoder.layers.0.blocks.1.attention.self.query',
+                                        'swin.encoder.layers.0.blocks.1.attention.self.key',
+                                        'swin.encoder.layers.0.blocks.1.attention.self.value'], [3, 11], [30.0, 40.0]))
     else:
         raise ValueError(name)
     return model.eval(), outliers
@@ -554,7 +807,7 @@ def op_histogram(proto):
     return dict(sorted(Counter(n.op_type for n in proto.graph.node).items()))
 
 
-MODELS = ['vit_tiny', 'vit_tiny_gelu_tanh', 'deit_tiny_distilled', 'hf_vit_tiny', 'swin_tiny']
+MODELS = ['vit_tiny', 'vit_tiny_gelu_tanh', 'deit_tiny_distilled', 'hf_vit_tiny', 'swin_tiny', 'hf_swin_tiny']
 
 
 def make_models():

@@ -42,6 +42,7 @@ describe('export round trip: write, decode, run = the simulation', () => {
     ['swin_tiny_op17.onnx', 'qdq', 8],
     ['vit_tiny_op17.onnx', 'auto', 8],
     ['deit_tiny_distilled_op13.onnx', 'auto', null],
+    ['hf_swin_tiny_op13.onnx', 'auto', 8],
   ];
   for (const [file, format, actBits] of cases) {
     it(`${file}, ${format} weights at 2..8 bits, ${actBits ?? 'float'} activations: same logits as the simulated model`, () => {

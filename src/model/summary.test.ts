@@ -20,6 +20,13 @@ const expectedArchitecture: Record<string, string> = {
   hf_vit_tiny: 'vit',
   deit_tiny_distilled: 'deit-distilled',
   swin_tiny: 'swin',
+  hf_swin_tiny: 'swin',
+};
+
+// Blocks and layer norms (two per block, the final one, and Swin's patch-embed and merge norms).
+const expectedCounts: Record<string, { blocks: number; layerNorms: number }> = {
+  swin_tiny: { blocks: 4, layerNorms: 11 },
+  hf_swin_tiny: { blocks: 6, layerNorms: 16 },
 };
 
 describe('model structure of the exported fixtures', () => {
@@ -35,7 +42,7 @@ describe('model structure of the exported fixtures', () => {
 
       it('recognises the architecture, blocks and attention cores', () => {
         expect(structure.architecture).toBe(expectedArchitecture[fixture.model]);
-        const blocks = fixture.model === 'swin_tiny' ? 4 : 2;
+        const { blocks, layerNorms } = expectedCounts[fixture.model] ?? { blocks: 2, layerNorms: 5 };
         expect(structure.blocks).toHaveLength(blocks);
         expect(structure.attention).toHaveLength(blocks);
         for (const block of structure.blocks) {
@@ -44,8 +51,7 @@ describe('model structure of the exported fixtures', () => {
         }
         expect(structure.gelus).toHaveLength(blocks);
         expect(structure.gelus.every((g) => g.form === (fixture.model.includes('tanh') ? 'tanh' : 'erf'))).toBe(true);
-        // Two per block, plus the final norm (and Swin's patch-embed and merge norms).
-        expect(structure.layerNorms).toHaveLength(fixture.model === 'swin_tiny' ? 11 : 5);
+        expect(structure.layerNorms).toHaveLength(layerNorms);
         expect(structure.layerNorms.every((n) => n.form === (fixture.opset >= 17 ? 'fused' : 'decomposed'))).toBe(true);
       });
 
@@ -57,6 +63,11 @@ describe('model structure of the exported fixtures', () => {
         it('sees windows, the shifted block, and patch merging', () => {
           expect(structure.swin).toMatchObject({ windowSize: 4, windowedAttention: 4, shiftedAttention: 1, patchMerges: 1 });
           expect(structure.swin!.relativeBiasTables).toHaveLength(fixture.opset === 13 ? 4 : 0);
+        });
+      } else if (fixture.model === 'hf_swin_tiny') {
+        // Hugging Face drops the shift where the window covers the whole map (the last stage).
+        it('sees windows, the shifted blocks of the first two stages, and patch merging', () => {
+          expect(structure.swin).toMatchObject({ windowSize: 3, windowedAttention: 6, shiftedAttention: 2, patchMerges: 2 });
         });
       } else {
         it('finds the prepended tokens', () => {
