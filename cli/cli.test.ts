@@ -68,7 +68,7 @@ describe('cli', () => {
   it('reports a folder without images', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-empty-'));
     await writeFile(join(dir, 'readme.txt'), 'no pictures here');
-    expectOneErrorLine(await cli('run', MODEL, '--images', dir), 1, `no images in ${dir} (looked for .jpg, .jpeg, .png, .webp, .bmp files)`);
+    expectOneErrorLine(await cli('run', MODEL, '--images', dir), 1, `no images in ${dir} (looked for .jpg, .jpeg, .png, .webp, .bmp, .gif files)`);
   });
 
   it('shows the stack only with --debug', async () => {

@@ -12,12 +12,12 @@ const names = (files: { name: string }[]) => files.map((f) => f.name);
 
 describe('listImages', () => {
   it('keeps image extensions, skips hidden files, sorts by code unit', () => {
-    const files = ['b.PNG', 'a.jpg', '.hidden.png', 'notes.txt', 'B.jpeg', 'c.webp', 'd.bmp', '.git/x.png', '__MACOSX/a.jpg'].map((n) => source(n));
-    expect(names(listImages(files, 'dir'))).toEqual(['B.jpeg', 'a.jpg', 'b.PNG', 'c.webp', 'd.bmp']);
+    const files = ['b.PNG', 'a.jpg', '.hidden.png', 'notes.txt', 'B.jpeg', 'c.webp', 'd.bmp', 'e.gif', '.git/x.png', '__MACOSX/a.jpg'].map((n) => source(n));
+    expect(names(listImages(files, 'dir'))).toEqual(['B.jpeg', 'a.jpg', 'b.PNG', 'c.webp', 'd.bmp', 'e.gif']);
   });
 
   it('names the place when there are no images', () => {
-    expect(() => listImages([source('readme.md')], 'photos/')).toThrow(new DatasetError('no images in photos/ (looked for .jpg, .jpeg, .png, .webp, .bmp files)'));
+    expect(() => listImages([source('readme.md')], 'photos/')).toThrow(new DatasetError('no images in photos/ (looked for .jpg, .jpeg, .png, .webp, .bmp, .gif files)'));
   });
 });
 

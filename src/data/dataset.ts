@@ -12,7 +12,7 @@ export class DatasetError extends Error {
   override name = 'DatasetError';
 }
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp'] as const;
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif'] as const;
 
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);

@@ -1,8 +1,9 @@
-/** Node image decoding with pure-JS jpeg-js and pngjs and libwebp in wasm (no native modules). Not for browser bundles. */
+/** Node image decoding with pure-JS jpeg-js, pngjs and omggif, and libwebp in wasm (no native modules). Not for browser bundles. */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import decodeWebp, { init as initWebp } from '@jsquash/webp/decode.js';
 import jpeg from 'jpeg-js';
+import omggif from 'omggif';
 import pngjs from 'pngjs';
 import { checkDimensions, checkImageBytes, ImageDecodeError, rgbaToRgb, type DecodedImage, type ImageDecoder } from './decode.ts';
 
@@ -46,8 +47,16 @@ export const decodeImageNode: ImageDecoder = async (bytes: Uint8Array, name: str
       const img = await decodeWebp(bytes.slice().buffer);
       ({ width, height } = img);
       rgba = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+    } else if (format === 'gif') {
+      // The first frame, composited onto the full logical screen; transparent pixels stay black.
+      const gif = new omggif.GifReader(bytes);
+      ({ width, height } = gif);
+      checkDimensions(width, height, name);
+      if (gif.numFrames() === 0) throw new ImageDecodeError(name, 'truncated GIF data (no image frame)');
+      rgba = new Uint8Array(width * height * 4);
+      gif.decodeAndBlitFrameRGBA(0, rgba);
     } else {
-      throw new ImageDecodeError(name, `${FORMAT_NAMES[format]} is not supported by the command-line decoder; convert it to PNG, JPEG or WebP`);
+      throw new ImageDecodeError(name, `${FORMAT_NAMES[format]} is not supported by the command-line decoder; convert it to PNG, JPEG, WebP or GIF`);
     }
   } catch (e) {
     if (e instanceof ImageDecodeError) throw e;

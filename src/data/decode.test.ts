@@ -1,4 +1,5 @@
 import jpeg from 'jpeg-js';
+import omggif from 'omggif';
 import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { checkImageBytes, ImageDecodeError, sniffFormat } from './decode.ts';
@@ -10,6 +11,15 @@ function pngBytes(width: number, height: number, pixel: (x: number, y: number) =
   const png = new PNG({ width, height });
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) png.data.set(pixel(x, y), (y * width + x) * 4);
   return new Uint8Array(PNG.sync.write(png, { colorType, inputColorType: 6, inputHasAlpha: true }));
+}
+
+/** A GIF of a 4-colour palette; `index` picks each pixel's entry. */
+function gifBytes(width: number, height: number, palette: number[], index: (x: number, y: number) => number, transparent?: number): Uint8Array {
+  const buffer = new Uint8Array(1024 + width * height * 2);
+  const writer = new omggif.GifWriter(buffer, width, height, { palette });
+  const pixels = Array.from({ length: width * height }, (_, i) => index(i % width, Math.floor(i / width)));
+  writer.addFrame(0, 0, width, height, pixels, transparent === undefined ? {} : { transparent });
+  return buffer.slice(0, writer.end());
 }
 
 const pattern = (x: number, y: number) => [x * 40, y * 60, 255 - x * 10 - y, 128 + x];
@@ -101,6 +111,28 @@ describe('decodeImageNode', () => {
     const garbled = bytes.slice();
     garbled.fill(0x55, 20, garbled.length);
     await expect(decodeImageNode(garbled, 'bad.webp')).rejects.toThrow(/^bad\.webp could not be decoded: corrupt WebP data \(.+\)$/);
+  });
+
+  it('decodes the first frame of a GIF to exactly its palette colours, transparent pixels as black', async () => {
+    const palette = [0xff0000, 0x00ff80, 0x123456, 0xfedcba];
+    const index = (x: number, y: number) => (x + 2 * y) % 4;
+    const image = await decodeImageNode(gifBytes(5, 3, palette, index, 3), 'p.gif');
+    expect([image.width, image.height]).toEqual([5, 3]);
+    for (let y = 0; y < 3; y++) {
+      for (let x = 0; x < 5; x++) {
+        const c = index(x, y) === 3 ? 0 : palette[index(x, y)]!;
+        expect([...image.data.subarray((y * 5 + x) * 3, (y * 5 + x) * 3 + 3)]).toEqual([c >> 16, (c >> 8) & 255, c & 255]);
+      }
+    }
+  });
+
+  it('reports a GIF with no frames or corrupt header data in one line', async () => {
+    const bytes = gifBytes(4, 4, [0, 0xffffff, 0x808080, 0x404040], (x, y) => (x * y) % 4);
+    // Header and palette only: the frame never starts.
+    await expect(decodeImageNode(bytes.subarray(0, 13 + 12), 'cut.gif')).rejects.toThrow('cut.gif could not be decoded: truncated GIF data (no image frame)');
+    const garbled = bytes.slice();
+    garbled.fill(0x55, 13 + 12, garbled.length);
+    await expect(decodeImageNode(garbled, 'bad.gif')).rejects.toThrow(/^bad\.gif could not be decoded: corrupt GIF data \(.+\)$/);
   });
 
   it('says plainly when a format needs the browser decoder', async () => {
