@@ -5,7 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { assembleExport, type ModelSidecars } from '../src/export/assemble.ts';
 import { bundleFiles } from '../src/export/bundle.ts';
 import { ExportError } from '../src/export/errors.ts';
-import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSource } from '../src/export/source.ts';
+import { parseSource, serializeSource, exportSourceOf, type ExportSource } from '../src/export/source.ts';
 import { DEFAULT_FAKE_INDEX, fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
 import { QuantizeFailure, type QuantizeReport, type QuantizeResult } from '../src/quant/pipeline.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
@@ -14,7 +14,7 @@ import { USAGE, type Command } from './args.ts';
 import type { CliCore, InputBatch } from './core.ts';
 import { loadImageBatches, loadLabelledBatches, loadSampleBatches } from './images.ts';
 import { CliFileError } from './errors.ts';
-import { findPreprocessorConfig, loadModel, readUserFile } from './model-files.ts';
+import { findPreprocessorConfig, hashUserFile, loadModel, readUserFile } from './model-files.ts';
 import { resolvePreprocess } from './settings.ts';
 
 export interface CliDeps {
@@ -115,8 +115,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const fakeIndex = fakeIndexFor(command.model, command.fakeIndex, deps.note);
       const calib = await loadSampleBatches(command.calib, options, command.batch, deps.decodeImage, command.calibImages);
       const evaluation = command.evalData ? await loadLabelledBatches(command.evalData, options, command.batch, deps.decodeImage, fakeIndex) : undefined;
-      const bytes = readUserFile(command.model, 'model file');
-      const file = { fileName: model.fileName, path: resolve(command.model), sha256: await sha256Hex(bytes), bytes: bytes.length };
+      const file = { fileName: model.fileName, path: resolve(command.model), ...hashUserFile(command.model, 'model file') };
       let outcome: Awaited<ReturnType<CliCore['quantize']>>;
       try {
         outcome = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex }, command, (line) => deps.note(line)));
@@ -161,8 +160,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       }
       const modelPath = command.model ?? source.model.path;
       if (!modelPath) throw new CliFileError(`report file ${command.report} does not say where its model is; pass --model MODEL.onnx`);
-      const bytes = readUserFile(modelPath, 'model file');
-      const hash = await sha256Hex(bytes);
+      const hash = hashUserFile(modelPath, 'model file').sha256;
       if (hash !== source.model.sha256) {
         throw new CliFileError(`model file ${modelPath} is not the model ${command.report} was quantized from (sha256 ${hash.slice(0, 12)}… vs ${source.model.sha256.slice(0, 12)}…)`);
       }

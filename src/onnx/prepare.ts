@@ -4,7 +4,7 @@
  * exporters emit, Constant nodes, and anything computed only from initializers).
  */
 import { elementCount, type Dim, type Graph, type Model, type Node, type Tensor, type ValueInfo } from './ir.ts';
-import { tensorToRef } from './ops/ref-tensor.ts';
+import { lazyRef, tensorToRef } from './ops/ref-tensor.ts';
 import { opKey, UnsupportedOpError, type OpContext, type OpRegistry, type RefTensor, type ValueShape } from './ops/types.ts';
 
 export interface PreparedGraph {
@@ -26,6 +26,9 @@ export interface PreparedGraph {
 export class InputShapeError extends Error {
   override name = 'InputShapeError';
 }
+
+/** Constants up to this many elements (shapes, axes, indices) are converted to float64 eagerly; weights lazily. */
+const SMALL_CONSTANT = 4096;
 
 /** Ops whose results differ per run, so they are never folded. */
 const NON_DETERMINISTIC = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);
@@ -182,7 +185,7 @@ class Preparer {
     if (!v) {
       const t = this.graph.initializers.get(name);
       if (!t) return undefined;
-      v = this.cache?.get(t) ?? tensorToRef(t);
+      v = this.cache?.get(t) ?? (elementCount(t.dims) > SMALL_CONSTANT ? lazyRef(t) : tensorToRef(t));
       this.cache?.set(t, v);
       this.values.set(name, v);
     }
@@ -219,6 +222,7 @@ class Preparer {
 
     const foldable =
       !NON_DETERMINISTIC.has(node.opType) &&
+      op.runtimeOnly !== true &&
       node.inputs.every((name) => !name || this.isConstant(name)) &&
       outerReferences(node).every((name) => this.isConstant(name));
     try {
@@ -252,7 +256,7 @@ class Preparer {
   private isSmallConstant(name: string): boolean {
     if (this.values.has(name)) return true;
     const t = this.graph.initializers.get(name);
-    return !!t && elementCount(t.dims) <= 4096;
+    return !!t && elementCount(t.dims) <= SMALL_CONSTANT;
   }
 
   private setConstant(name: string | undefined, value: RefTensor): void {
@@ -291,8 +295,35 @@ class Preparer {
       keep[i] = true;
       for (const name of [...n.inputs, ...outerReferences(n)]) if (name) needed.add(name);
     }
-    return runtime.filter((_, i) => keep[i]);
+    return deferConstantNodes(runtime.filter((_, i) => keep[i]), (name) => this.isConstant(name));
   }
+}
+
+/**
+ * Nodes that read only constants (never folded: runtimeOnly ops) moved to just before their first
+ * reader, so each one's output lives only while it is needed rather than from the start of the run.
+ */
+function deferConstantNodes(nodes: Node[], isConstant: (name: string) => boolean): Node[] {
+  const sources = new Set(nodes.filter((n) => n.inputs.every((name) => !name || isConstant(name)) && outerReferences(n).length === 0));
+  if (sources.size === 0) return nodes;
+  const producer = new Map<string, Node>();
+  for (const n of sources) for (const o of n.outputs) if (o) producer.set(o, n);
+  const placed = new Set<Node>();
+  const out: Node[] = [];
+  for (const n of nodes) {
+    if (sources.has(n)) continue;
+    for (const name of n.inputs) {
+      const p = producer.get(name);
+      if (p && !placed.has(p)) {
+        placed.add(p);
+        out.push(p);
+      }
+    }
+    out.push(n);
+  }
+  // Sources nothing reads at runtime (their outputs are graph outputs) keep their place at the end.
+  for (const n of nodes) if (sources.has(n) && !placed.has(n)) out.push(n);
+  return out;
 }
 
 function isDefaultDomain(node: Node): boolean {

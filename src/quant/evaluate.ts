@@ -1,6 +1,7 @@
 import { accuracy, fakeScore, pairedAucDifference, predictedClass, rocAuc, type AucDifference } from '../data/metrics.ts';
 import type { GpuModel } from '../engine/session.ts';
 import type { QuantLayer } from '../model/layers.ts';
+import { pairedModel } from './paired-model.ts';
 
 export interface LabelledBatch {
   pixels: Float32Array;
@@ -55,23 +56,23 @@ export function agreement(a: readonly number[][], b: readonly number[][]): numbe
   return a.length ? same / a.length : 0;
 }
 
-/** Signal-to-quantization-noise ratio in dB of each layer's output, FP vs quantized, on the same images. */
+/**
+ * Signal-to-quantization-noise ratio in dB of each layer's output, FP vs quantized, on the same
+ * images. Both models run in one paired graph (paired-model.ts) that reduces each pair of outputs
+ * on the GPU: nothing but two sums per layer comes back.
+ */
 export async function layerSqnr(fp: GpuModel, quantized: GpuModel, layers: readonly QuantLayer[], batch: { pixels: Float32Array; count: number }): Promise<Map<string, number>> {
   const input = fp.model.graph.inputs[0].name;
-  const taps = layers.map((l) => l.output);
-  const a = (await fp.run({ [input]: batch.pixels }, batch.count, { taps })).taps;
-  const b = (await quantized.run({ [input]: batch.pixels }, batch.count, { taps })).taps;
+  const paired = fp.derive(pairedModel(fp.model, quantized.model, layers.map((l) => [l.output, l.output])));
   const out = new Map<string, number>();
-  for (const layer of layers) {
-    const x = a.get(layer.output)!.data;
-    const y = b.get(layer.output)!.data;
-    let signal = 0;
-    let noise = 0;
-    for (let i = 0; i < x.length; i++) {
-      signal += x[i] * x[i];
-      noise += (x[i] - y[i]) ** 2;
-    }
-    out.set(layer.name, noise === 0 ? Infinity : 10 * Math.log10(signal / noise));
+  try {
+    const { outputs } = await paired.run({ [input]: batch.pixels }, batch.count);
+    layers.forEach((layer, i) => {
+      const [signal, noise] = outputs[paired.model.graph.outputs[i].name].data;
+      out.set(layer.name, noise === 0 ? Infinity : 10 * Math.log10(signal / noise));
+    });
+  } finally {
+    paired.dispose();
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { adaroundReconstructor } from './adaround/pipeline-adapter.ts';
 import { DEFAULT_SETTINGS, QuantizeFailure, quantizeModel, STAGES, type QuantizeCache, type QuantizeSettings, type Reconstructor } from './pipeline.ts';
 import { analyzeModel, blockOf } from '../model/summary.ts';
 import { paramsForRange } from './quantizer.ts';
+import { simulatedWeight } from './simulate.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
 const model = decodeModel(new Uint8Array(await (await fetch('/tools/fixtures/vit_tiny_op17.onnx')).arrayBuffer()));
@@ -233,7 +234,7 @@ describe('the quantization pipeline on a fixture', () => {
     expect(unchecked.report.layers.every((l) => l.reconstructed && l.roundingCheck === undefined)).toBe(true);
     // The reverted block carries nearest rounding into the model: it matches RTN there, not the negated weight.
     const rtn = await quantizeModel(ctx, model, { calibration }, settings({ candidates: [3], avgBits: 10, actBits: null }));
-    const w = (r: typeof rtn) => r.simulated.graph.initializers.get(harmful.weight)!.data as Float32Array;
+    const w = (r: typeof rtn) => simulatedWeight(r.simulated, harmful);
     expect(Array.from(w(checked))).toEqual(Array.from(w(rtn)));
     expect(Array.from(w(plain))).not.toEqual(Array.from(w(rtn)));
   });

@@ -478,12 +478,15 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   async function calibrateStage(): Promise<void> {
     stages.begin('calibrate', inputs.calibration.length);
     if (half && !halfFloats) roundFloatParams();
-    calibration = cache.calibration?.get(variant) ?? null;
+    // Only the 'measured' error model reads layer inputs back; other runs keep statistics alone.
+    const keepRows = settings.method === 'defakeq' && settings.error === 'measured' ? 512 : 0;
+    const key = keepRows ? `${variant}:rows` : variant;
+    calibration = cache.calibration?.get(key) ?? null;
     if (!calibration) {
       calibration = await calibrate(fp, layers, inputs.calibration, {
-        seed: settings.seed, signal: hooks.signal, onBatch: (d, t) => stages.step(d, t),
+        seed: settings.seed, signal: hooks.signal, onBatch: (d, t) => stages.step(d, t), keepRows,
       });
-      (cache.calibration ??= new Map()).set(variant, calibration);
+      (cache.calibration ??= new Map()).set(key, calibration);
     }
     if (settings.actBits !== null) {
       const actBits = settings.actBits;

@@ -1,7 +1,10 @@
-import type { Model, Node, Tensor } from '../onnx/ir.ts';
+import { elementCount, type Model, type Node, type Tensor } from '../onnx/ir.ts';
 import type { QuantLayer } from '../model/layers.ts';
 import { channelOf, fakeQuantWeights, weightQuantOf } from './fake-quant.ts';
 import { fakeQuantNode } from './fake-quant-op.ts';
+import { dequantizeWeightNode, dequantizeWeightReference } from './dequantize-weight-op.ts';
+import { tensorToRef } from '../onnx/ops/ref-tensor.ts';
+import { weightCodes } from './weight-codes.ts';
 import { fakeQuantize, paramsForRange, type QuantParams } from './quantizer.ts';
 
 /**
@@ -29,6 +32,20 @@ export type WeightRange = 'minmax' | 'mse';
  * shrunken range with the least squared rounding error ('mse').
  */
 export function weightParams(layer: QuantLayer, weight: Tensor, bits: number, range: WeightRange = 'minmax'): QuantParams[] {
+  // Tensors are never mutated (a changed weight is a new Tensor), so the parameters are kept per
+  // tensor: the MSE search over a large weight takes seconds and every simulated model asks again.
+  const key = `${layer.layout}:${bits}:${range}`;
+  const known = paramsCache.get(weight)?.get(key);
+  if (known) return known;
+  const params = computeWeightParams(layer, weight, bits, range);
+  if (!paramsCache.has(weight)) paramsCache.set(weight, new Map());
+  paramsCache.get(weight)!.set(key, params);
+  return params;
+}
+
+const paramsCache = new WeakMap<Tensor, Map<string, QuantParams[]>>();
+
+function computeWeightParams(layer: QuantLayer, weight: Tensor, bits: number, range: WeightRange): QuantParams[] {
   const { channels, channelOf } = channelsOf(layer, weight.dims);
   const lo = new Float64Array(channels).fill(Infinity);
   const hi = new Float64Array(channels).fill(-Infinity);
@@ -79,16 +96,26 @@ export interface SimulationPlan {
 export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan: SimulationPlan): Model {
   const initializers = new Map(model.graph.initializers);
   const replaced = new Map<string, string>(); // layer input → fake-quantized name
+  const dequantized = new Map<string, string>(); // quantized weight → its dequantized value
+  const activationOf = new Map<Node, string>(); // layer node → its fake-quantized input
   const inserted: Node[] = [];
-  const rewired = new Map<Node, Node>();
   for (const layer of layers) {
     const q = plan.layers.get(layer.name);
     if (!q) continue;
     const weight = model.graph.initializers.get(layer.weight);
     if (!weight) throw new Error(`layer ${layer.name}: its weight ${layer.weight} is not an initializer`);
-    const data = q.weight ?? fakeQuantWeight(layer, weight, weightParams(layer, weight, q.bits, q.range));
-    if (data.length !== weight.data.length) throw new Error(`layer ${layer.name}: quantized weight has ${data.length} values, not ${weight.data.length}`);
-    initializers.set(layer.weight, { ...weight, dtype: 'float32', data });
+    if (q.weight && q.weight.length !== elementCount(weight.dims)) throw new Error(`layer ${layer.name}: quantized weight has ${q.weight.length} values, not ${elementCount(weight.dims)}`);
+    const codes = weightCodes(layer, weight, q);
+    if (codes) {
+      const [c, s, z] = [codes.codes, codes.scales, codes.zeroPoints];
+      for (const t of [c, s, z]) initializers.set(t.name, t);
+      const name = `${layer.weight}::dequantized`;
+      inserted.push(dequantizeWeightNode(`${layer.name}/weight_dequantize`, [c.name, s.name, z.name], name, codes));
+      dequantized.set(layer.weight, name);
+    } else {
+      // Learned values off their grid (a reconstructor that does not round): kept as floats.
+      initializers.set(layer.weight, { name: weight.name, dims: weight.dims, dtype: 'float32', data: q.weight! });
+    }
 
     const act = plan.activations?.get(layer.input);
     if (!act) continue;
@@ -98,10 +125,29 @@ export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan
       replaced.set(layer.input, fq);
       inserted.push(fakeQuantNode(`${layer.name}/input_fake_quant`, layer.input, fq, act));
     }
-    const name = fq;
-    rewired.set(layer.node, { ...layer.node, inputs: layer.node.inputs.map((x, i) => (i === 0 ? name : x)) });
+    activationOf.set(layer.node, fq);
   }
-  // Fake-quant nodes go right after their producers: simplest is first, since the executor sorts topologically.
-  const nodes = [...inserted, ...model.graph.nodes.map((n) => rewired.get(n) ?? n)];
+  // Every reader of a quantized weight reads it dequantized; a layer reads its input fake-quantized.
+  const rewire = (n: Node): Node => {
+    const act = activationOf.get(n);
+    const inputs = n.inputs.map((x, i) => (i === 0 && act ? act : dequantized.get(x) ?? x));
+    return inputs.every((x, i) => x === n.inputs[i]) ? n : { ...n, inputs };
+  };
+  // Inserted nodes go first: the executor sorts topologically (and runs each weight's just before its layer).
+  const nodes = [...inserted, ...model.graph.nodes.map(rewire)];
   return { ...model, graph: { ...model.graph, nodes, initializers } };
+}
+
+/**
+ * The weight a simulated model computes layer `layer` with, in its stored layout: rebuilt from its
+ * codes (what the GPU does each run), or the float values it holds; the float weight when the layer
+ * is not quantized.
+ */
+export function simulatedWeight(simulated: Model, layer: QuantLayer): Float32Array {
+  const name = `${layer.weight}::dequantized`;
+  const node = simulated.graph.nodes.find((n) => n.outputs[0] === name);
+  const init = simulated.graph.initializers;
+  if (!node) return init.get(layer.weight)!.data as Float32Array;
+  const [codes, scales, zeros] = node.inputs.map((i) => tensorToRef(init.get(i)!));
+  return Float32Array.from(dequantizeWeightReference[`${node.domain}:${node.opType}`]!.evaluate([codes, scales, zeros], { node, opset: 1 })[0]!.data);
 }

@@ -1,0 +1,105 @@
+import type { GpuContext } from '../gpu/device.ts';
+import type { Tensor } from '../onnx/ir.ts';
+
+// GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST, as numbers so that Node can import this module.
+const STORAGE = 0x80 | 0x04 | 0x08;
+
+/**
+ * Bytes written to the queue before waiting for the GPU to take them: queue.writeBuffer stages
+ * its data until the work is submitted and done, so uploading a whole model at once would hold
+ * the weights twice.
+ */
+export const UPLOAD_CHUNK_BYTES = 32 * 1024 * 1024;
+
+interface Entry {
+  buffer: GPUBuffer;
+  users: number;
+  bytes: number;
+}
+
+/**
+ * The weights on the GPU, one buffer per initializer tensor shared by every GpuModel of a context:
+ * the float model, its simulated quantized models and the slices reconstruction runs all read the
+ * same buffers for the tensors they share (a simulated model replaces only what it quantizes).
+ * Keyed by the Tensor object, which the IR never mutates (a changed weight is a new Tensor);
+ * a buffer is destroyed when the last model using it is disposed.
+ */
+export class ConstantStore {
+  private readonly entries = new Map<Tensor, Entry>();
+  private held = 0;
+  private pending = 0;
+
+  constructor(private readonly ctx: GpuContext) {}
+
+  /** Bytes of weights on the GPU now. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  has(t: Tensor): boolean {
+    return this.entries.has(t);
+  }
+
+  /** The tensor's buffer, uploaded on first use; each call must be matched by one release. */
+  async acquire(t: Tensor, label: string): Promise<GPUBuffer> {
+    const found = this.entries.get(t);
+    if (found) {
+      found.users++;
+      return found.buffer;
+    }
+    const data = deviceArray(t);
+    const buffer = createFilled(this.ctx, data, label);
+    const entry = { buffer, users: 1, bytes: buffer.size };
+    this.entries.set(t, entry);
+    this.held += entry.bytes;
+    await this.pace(data.byteLength);
+    return buffer;
+  }
+
+  release(t: Tensor): void {
+    const entry = this.entries.get(t);
+    if (!entry || --entry.users > 0) return;
+    entry.buffer.destroy();
+    this.entries.delete(t);
+    this.held -= entry.bytes;
+  }
+
+  /** Waits for the GPU to take what was written once a chunk's worth is pending. */
+  async pace(bytes: number): Promise<void> {
+    this.pending += bytes;
+    if (this.pending < UPLOAD_CHUNK_BYTES) return;
+    this.pending = 0;
+    this.ctx.device.queue.submit([]);
+    await this.ctx.device.queue.onSubmittedWorkDone();
+  }
+}
+
+const stores = new WeakMap<GpuContext, ConstantStore>();
+
+export function constantStore(ctx: GpuContext): ConstantStore {
+  let store = stores.get(ctx);
+  if (!store) stores.set(ctx, (store = new ConstantStore(ctx)));
+  return store;
+}
+
+function isFloat(dtype: string): boolean {
+  return dtype === 'float32' || dtype === 'float16' || dtype === 'float64' || dtype === 'bfloat16';
+}
+
+/** The values as the GPU holds them: f32 for every float dtype, i32 (clamped) for the rest. */
+export function deviceArray(t: Pick<Tensor, 'dtype' | 'data' | 'name'>): Float32Array | Int32Array {
+  const data = t.data;
+  if (Array.isArray(data)) throw new TypeError(`tensor "${t.name}": string tensors cannot go to the GPU`);
+  if (isFloat(t.dtype)) return data instanceof Float32Array ? data : Float32Array.from(data);
+  if (data instanceof Int32Array) return data;
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(-2147483648, Math.min(2147483647, data[i]!));
+  return out;
+}
+
+/** A storage buffer holding `data` (rounded up to 16 bytes). */
+export function createFilled(ctx: GpuContext, data: Float32Array | Int32Array, label: string): GPUBuffer {
+  const buffer = ctx.device.createBuffer({ size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: STORAGE, label });
+  ctx.device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+  return buffer;
+}
