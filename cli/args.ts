@@ -19,7 +19,7 @@ export interface QuantizeFlags {
   actBits: number | null;
   method: 'defakeq' | 'adaround' | 'rtn';
   solver: 'exact' | 'relaxed';
-  error: 'paper' | 'noise' | 'measured' | 'logits';
+  error: 'paper' | 'noise' | 'measured' | 'logits' | 'diagonal';
   /** Calibration images the 'logits' error model measures on. */
   errorImages: number;
   actRange: 'minmax' | 'percentile' | 'mse' | 'auto';
@@ -37,6 +37,8 @@ export interface QuantizeFlags {
   floatParams: 'fp16' | 'fp32';
   /** What the budget counts: the file's bytes ('export', the default with --out) or the true widths. */
   storage: 'true-width' | 'export';
+  /** GFLOP any one stage may cost before its settings are scaled down (undefined: the default; null: none). */
+  budget?: number | null;
 }
 
 export interface ExportFlags {
@@ -86,13 +88,15 @@ commands:
   quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index I]
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range auto|percentile|minmax|mse]
-      [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
+      [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|diagonal|paper|noise]
       [--error-images 16]            images the logits error model measures each width on
       [--weight-range auto|minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
       [--recon-targets same|float]   targets of the rounding: W on its own inputs (eq. 7) or the float model's outputs
       [--rounding-check on|off]      DeFakeQ: a block keeps nearest rounding if learned moves the logits more (default off)
       [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
       [--iters 300] [--seed 0]
+      [--budget 250|none]            GFLOP a stage may cost; above it the run scales the error images,
+                                     iterations... down (listed in the report; see docs/large-models.md)
       [--storage export|true-width]  what --avg-bits counts: the file's bytes (default with --out)
                                      or codes at their true width (default without)
       [--target wasm|webgpu] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
@@ -138,6 +142,7 @@ const OPTIONS = {
   format: { type: 'string' },
   model: { type: 'string' },
   'act-reparam': { type: 'boolean' },
+  budget: { type: 'string' },
   'rounding-check': { type: 'string' },
   'float-params': { type: 'string' },
   storage: { type: 'string' },
@@ -145,7 +150,7 @@ const OPTIONS = {
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'recon-targets', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'rounding-check', 'float-params', 'target', 'format', 'storage'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'recon-targets', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'rounding-check', 'float-params', 'target', 'format', 'storage', 'budget'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -261,7 +266,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           actBits,
           method: oneOf(values.method, '--method', ['defakeq', 'adaround', 'rtn'] as const, 'defakeq'),
           solver: oneOf(values.solver, '--solver', ['exact', 'relaxed'] as const, 'exact'),
-          error: oneOf(values.error, '--error', ['logits', 'measured', 'paper', 'noise'] as const, 'logits'),
+          error: oneOf(values.error, '--error', ['logits', 'measured', 'diagonal', 'paper', 'noise'] as const, 'logits'),
           errorImages: values['error-images'] !== undefined ? positiveInt(values['error-images'], '--error-images') : 16,
           actRange: oneOf(values['act-range'], '--act-range', ['auto', 'percentile', 'minmax', 'mse'] as const, 'auto'),
           weightRange: oneOf(values['weight-range'], '--weight-range', ['auto', 'minmax', 'mse'] as const, 'auto'),
@@ -274,6 +279,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
           actReparam: values['act-reparam'] === true,
           floatParams: oneOf(values['float-params'], '--float-params', ['fp16', 'fp32'] as const, 'fp16'),
           storage: oneOf(values.storage, '--storage', ['export', 'true-width'] as const, values.out ? 'export' : 'true-width'),
+          budget: values.budget === undefined ? undefined : values.budget === 'none' ? null : positiveNumber(values.budget, '--budget'),
         },
         debug,
       };

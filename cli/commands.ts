@@ -129,6 +129,8 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
         throw e.cause;
       }
       const { report, result } = outcome;
+      if (report.budget?.scaled.length) deps.note(scaledLine(report.budget));
+      deps.note(stagesLine(report));
       if (report.evaluation) deps.note(evaluationLine(report.evaluation));
       // The plan belongs to result.model: the input model, or its reparameterised equivalent.
       const exportSource = exportSourceOf(result.model, result, file);
@@ -238,6 +240,29 @@ function formatSummary(layers: readonly { format: string }[]): string {
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   return counts.size <= 1 ? ([...counts.keys()][0] ?? 'float') : [...counts].map(([k, n]) => `${k} (${n} layers)`).join(' + ');
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${s} s`;
+  return s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** Each stage's time, and its price in GFLOP when the model could be priced. */
+function stagesLine(report: QuantizeReport): string {
+  const costs = report.budget?.costs as Record<string, number> | null | undefined;
+  const parts = report.completed.map((stage) => {
+    const flops = costs?.[stage];
+    const price = !flops ? '' : flops >= 1e9 ? ` (${(flops / 1e9).toFixed(flops < 1e10 ? 1 : 0)} GFLOP)` : ` (${(flops / 1e6).toFixed(1)} MFLOP)`;
+    return `${stage} ${duration(report.timings[stage] ?? 0)}${price}`;
+  });
+  return `stages: ${parts.join(', ')}`;
+}
+
+/** What the stage budget changed, and how to run the settings as given. */
+function scaledLine(budget: NonNullable<QuantizeReport['budget']>): string {
+  const changes = budget.scaled.map((c) => `${c.setting} ${c.from} → ${c.to}`).join(', ');
+  return `settings scaled to the ${(budget.stageBudget! / 1e9).toFixed(0)} GFLOP stage budget: ${changes} (--budget none runs them as given)`;
 }
 
 /** The quantized model against FP on the labelled set, in one line. */

@@ -77,6 +77,7 @@ export const core: CliCore = {
       solver: flags.solver, error: flags.error, errorImages: flags.errorImages, iters: flags.iters, seed: flags.seed,
       actReparam: flags.actReparam, floatParams: flags.floatParams,
       storage: flags.storage, exportFormat: flags.format ?? TARGET_FORMAT[flags.target],
+      ...(flags.budget !== undefined ? { computeBudget: flags.budget } : {}),
     };
     let lastStage = '';
     let lastNote = 0;

@@ -24,7 +24,8 @@ async function main(argv: string[]): Promise<number> {
       decodeImage: decodeImageNode,
       openGpu: openNodeGpu,
       out: (text) => (stdout += text),
-      note: (text) => notes.push(`note: ${text}\n`),
+      // DEFAKEQ_PROGRESS=1 prints notes as they come (hours-long runs on large models); else with the result.
+      note: (text) => (process.env.DEFAKEQ_PROGRESS ? process.stderr.write(`note: ${text}\n`) : notes.push(`note: ${text}\n`)),
     });
     // Notes only with a result: a failure stays one line.
     await write(process.stderr, notes.join(''));

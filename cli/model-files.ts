@@ -59,6 +59,15 @@ export function fileSource(path: string, name = basename(path)): ByteSource {
       }
       return out;
     },
+    readInto(offset, target) {
+      checkRange(name, size, offset, target.length);
+      let at = 0;
+      while (at < target.length) {
+        const n = readSync(fd, target, at, target.length - at, offset + at);
+        if (n === 0) throw new RangeError(`${name}: the file ended at byte ${offset + at}, before the ${size} bytes it had when it was opened`);
+        at += n;
+      }
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { GpuContext } from '../gpu/device.ts';
 import type { Tensor } from '../onnx/ir.ts';
+import { LazyTensor } from '../onnx/lazy-tensor.ts';
 
 // GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST, as numbers so that Node can import this module.
 const STORAGE = 0x80 | 0x04 | 0x08;
@@ -9,7 +10,9 @@ const STORAGE = 0x80 | 0x04 | 0x08;
  * its data until the work is submitted and done, so uploading a whole model at once would hold
  * the weights twice.
  */
-export const UPLOAD_CHUNK_BYTES = 32 * 1024 * 1024;
+export const UPLOAD_CHUNK_BYTES = Number(globalThis.process?.env?.UPLOAD_CHUNK ?? 8) * 1024 * 1024;
+/** Pieces a weight is copied from its file in (engine/constants.ts streams lazily read tensors). */
+const STREAM_BYTES = 1 << 20;
 
 interface Entry {
   buffer: GPUBuffer;
@@ -28,6 +31,7 @@ export class ConstantStore {
   private readonly entries = new Map<Tensor, Entry>();
   private held = 0;
   private pending = 0;
+  private scratch: Uint8Array | null = null;
 
   constructor(private readonly ctx: GpuContext) {}
 
@@ -47,13 +51,34 @@ export class ConstantStore {
       found.users++;
       return found.buffer;
     }
-    const data = deviceArray(t);
-    const buffer = createFilled(this.ctx, data, label);
+    const streamed = t instanceof LazyTensor && t.raw !== null && !t.resident;
+    const data = streamed ? null : deviceArray(t);
+    const buffer = data ? createFilled(this.ctx, data, label) : this.createEmpty(t.dims.reduce((a, b) => a * b, 1) * 4, label);
     const entry = { buffer, users: 1, bytes: buffer.size };
     this.entries.set(t, entry);
     this.held += entry.bytes;
-    await this.pace(data.byteLength);
+    if (data) await this.pace(data.byteLength);
+    else await this.stream(t as LazyTensor & { raw: NonNullable<LazyTensor['raw']> }, buffer);
     return buffer;
+  }
+
+  private createEmpty(bytes: number, label: string): GPUBuffer {
+    return this.ctx.device.createBuffer({ size: Math.max(16, Math.ceil(bytes / 16) * 16), usage: STORAGE, label });
+  }
+
+  /** The tensor's bytes from its file to the buffer a piece at a time, through one reused scratch array. */
+  private async stream(t: LazyTensor & { raw: NonNullable<LazyTensor['raw']> }, buffer: GPUBuffer): Promise<void> {
+    const { source, offset } = t.raw;
+    for (let at = 0; at < t.storedBytes; at += STREAM_BYTES) {
+      const n = Math.min(STREAM_BYTES, t.storedBytes - at);
+      let chunk: Uint8Array;
+      if (source.readInto) {
+        chunk = (this.scratch ??= new Uint8Array(STREAM_BYTES)).subarray(0, n);
+        source.readInto(offset + at, chunk);
+      } else chunk = source.read(offset + at, n);
+      this.ctx.device.queue.writeBuffer(buffer, at, chunk.buffer as ArrayBuffer, chunk.byteOffset, Math.ceil(n / 4) * 4);
+      await this.pace(n);
+    }
   }
 
   release(t: Tensor): void {
@@ -99,7 +124,14 @@ export function deviceArray(t: Pick<Tensor, 'dtype' | 'data' | 'name'>): Float32
 
 /** A storage buffer holding `data` (rounded up to 16 bytes). */
 export function createFilled(ctx: GpuContext, data: Float32Array | Int32Array, label: string): GPUBuffer {
-  const buffer = ctx.device.createBuffer({ size: Math.max(16, Math.ceil(data.byteLength / 16) * 16), usage: STORAGE, label });
+  const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
+  if (globalThis.process?.env?.MAPPED) {
+    const buffer = ctx.device.createBuffer({ size, usage: STORAGE, label, mappedAtCreation: true });
+    new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    buffer.unmap();
+    return buffer;
+  }
+  const buffer = ctx.device.createBuffer({ size, usage: STORAGE, label });
   ctx.device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   return buffer;
 }

@@ -9,7 +9,7 @@ import { opKey, UnsupportedOpError, type OpRegistry, type RefTensor } from '../o
 import { modelInputDims, prepareModel, type PreparedGraph } from '../onnx/prepare.ts';
 import { gpuOps, isViewOp } from './gpu-ops.ts';
 import type { GpuOp, GpuTensor } from './gpu-tensor.ts';
-import { lastUses } from './plan.ts';
+import { lastUses, valueFootprint } from './plan.ts';
 import { constantStore, createFilled, deviceArray } from './constants.ts';
 
 /** Ops beyond ONNX's (e.g. the quantization simulator's), with their reference and GPU definitions. */
@@ -76,6 +76,21 @@ export class GpuModel {
     this.kernels = extensions ? { ...gpuOps, ...extensions.gpu } : gpuOps;
     for (const node of model.graph.nodes) opFor(node, this.referenceOps); // fail early, naming the op and node
     this.runnable = lowerForEngine(model);
+  }
+
+  /**
+   * The most images a run may take for its values to stay within `bytes` of GPU memory (at least
+   * one, at most `batch`): callers that hold many images run them in pieces of this size, so the
+   * activations of a large model stay about one block's worth whatever the batch.
+   */
+  imagesPerRun(bytes: number, batch: number): number {
+    let one: number;
+    try {
+      one = valueFootprint(this.plan(1), isViewOp).pooled;
+    } catch {
+      return batch; // a model with a fixed batch runs as it must
+    }
+    return Math.max(1, Math.min(batch, Math.floor(bytes / Math.max(1, one))));
   }
 
   /** Another model on the same device with the same op extensions (e.g. this one with observers added). */

@@ -10,6 +10,8 @@ export interface ByteSource {
   readonly size: number;
   /** Bytes [offset, offset + length): a fresh array the caller may keep. */
   read(offset: number, length: number): Uint8Array;
+  /** Fills `target` with the bytes from `offset` on, without allocating (when the source can). */
+  readInto?(offset: number, target: Uint8Array): void;
 }
 
 export function isByteSource(value: unknown): value is ByteSource {

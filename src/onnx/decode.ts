@@ -4,7 +4,7 @@
  */
 import { OnnxFormatError, elementCount, type AttrValue, type Dim, type Graph, type Model, type Node, type OpsetImport, type Tensor, type TensorValues, type ValueInfo } from './ir.ts';
 import { dtypeCodeName, dtypeFromCode } from './dtypes.ts';
-import { fromRaw, fromTyped, rawByteLength, typedLength } from './tensor-data.ts';
+import { fromOwnedRaw, fromRaw, fromTyped, rawByteLength, typedLength } from './tensor-data.ts';
 import { WireError, WireReader, WireType } from './wire.ts';
 import { isByteSource, type ByteSource } from './byte-source.ts';
 import { LazyTensor } from './lazy-tensor.ts';
@@ -18,6 +18,8 @@ export interface DecodeOptions {
   /** Used in error messages; defaults to "model.onnx". */
   fileName?: string;
 }
+
+const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** Subgraphs (If/Loop bodies) nest; deeper than this is garbage, not a model. */
 const MAX_GRAPH_DEPTH = 32;
@@ -386,7 +388,8 @@ class ModelDecoder {
       const bytes = this.externalBytes(label, external_, need);
       if (isByteSource(bytes.file)) {
         const { file, offset } = bytes;
-        return new LazyTensor(name, dtype, dims, need, () => fromRaw(dtype, file.read(offset, need), count));
+        const raw = littleEndianHost && (dtype === 'float32' || dtype === 'int32') ? { source: file, offset } : null;
+        return new LazyTensor(name, dtype, dims, need, () => fromOwnedRaw(dtype, file.read(offset, need), count), raw);
       }
       data = fromRaw(dtype, bytes.file.subarray(bytes.offset, bytes.offset + need), count);
     } else if (raw) {

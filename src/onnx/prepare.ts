@@ -60,10 +60,16 @@ export interface PrepareOptions {
    * weight; do not mutate its data in place while the cache lives.
    */
   initializerCache?: WeakMap<Tensor, RefTensor>;
+  /**
+   * Fold only nodes whose constant inputs each hold at most this many values; nodes reading a
+   * larger one stay runtime nodes. For callers after shape plumbing alone (export/compact.ts), so
+   * an exported model's weights are not dequantized to float64 just to be looked at.
+   */
+  foldUpTo?: number;
 }
 
 export function prepareModel(model: Model, inputDims: Record<string, number[]>, ops: OpRegistry, options: PrepareOptions = {}): PreparedGraph {
-  return new Preparer(model, ops, options.initializerCache).run(inputDims);
+  return new Preparer(model, ops, options.initializerCache, options.foldUpTo ?? Infinity).run(inputDims);
 }
 
 function formatDims(dims: readonly Dim[]): string {
@@ -84,6 +90,7 @@ class Preparer {
     private readonly model: Model,
     private readonly ops: OpRegistry,
     private readonly cache: WeakMap<Tensor, RefTensor> | undefined,
+    private readonly foldUpTo: number,
   ) {
     this.graph = model.graph;
   }
@@ -223,6 +230,7 @@ class Preparer {
     const foldable =
       !NON_DETERMINISTIC.has(node.opType) &&
       op.runtimeOnly !== true &&
+      node.inputs.every((name) => !name || (this.shapes.has(name) && elementCount(this.shapes.get(name)!.dims) <= this.foldUpTo)) &&
       node.inputs.every((name) => !name || this.isConstant(name)) &&
       outerReferences(node).every((name) => this.isConstant(name));
     try {

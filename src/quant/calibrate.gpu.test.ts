@@ -82,4 +82,27 @@ describe('activation statistics on the GPU', () => {
     }
     expect(result.inputs.size).toBe(0);
   });
+
+  it('gives the same statistics when each batch runs in pieces of one image', async () => {
+    const ctx = await gpuForTests();
+    const layers = quantizableLayers(model);
+    const fp = new GpuModel(ctx, model, OPS);
+    const batches = [{ pixels, count: 3 }];
+    const whole = await calibrate(fp, layers, batches, { seed: 3 });
+    const run = GpuModel.prototype.run;
+    const sizes: number[] = [];
+    GpuModel.prototype.run = function (inputs, batch, options) {
+      sizes.push(batch);
+      return run.call(this, inputs, batch, options);
+    };
+    const pieces = await calibrate(fp, layers, batches, { seed: 3, valueBytes: 1 }).finally(() => (GpuModel.prototype.run = run));
+    expect(sizes).toEqual([1, 1, 1]);
+    fp.dispose();
+    for (const [tap, r] of whole.ranges) {
+      const p = pieces.ranges.get(tap)!;
+      expect([p.min, p.max], tap).toEqual([r.min, r.max]);
+      expect(p.params(6, 'percentile'), tap).toEqual(r.params(6, 'percentile'));
+    }
+    for (const [name, e] of whole.energy) pieces.energy.get(name)!.forEach((v, c) => expect(Math.abs(v - e[c]) / e[c], name).toBeLessThan(1e-5));
+  });
 });

@@ -4,6 +4,7 @@ import type { Model } from '../onnx/ir.ts';
 import { activationStatsNode, MAX_SAMPLES } from './activation-stats-op.ts';
 import { ChannelEnergy } from './importance.ts';
 import { RangeObserver } from './observers.ts';
+import { inPieces, RUN_VALUE_BYTES } from './pieces.ts';
 
 export interface CalibrationResult {
   images: number;
@@ -21,6 +22,8 @@ export interface CalibrationOptions {
   seed?: number;
   onBatch?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** GPU bytes a run's values may take (default RUN_VALUE_BYTES); batches run in pieces that fit. */
+  valueBytes?: number;
 }
 
 /** Conv input [B, C, H, W] unfolded to rows of patches [B·OH·OW, C·KH·KW] (the conv as a matmul). */
@@ -76,8 +79,9 @@ function observedModel(model: Model, taps: Map<string, number>, samples: number,
  * Runs the model over the calibration batches and gathers, for every layer's input, its activation
  * range (exact min/max and a uniform sample for percentile and MSE ranges) and its channel energies.
  * Both are reduced on the GPU: a batch returns a few numbers per tensor, not the activations. Only
- * a Conv's input (the pixels, as a rule) comes back whole, to be unfolded into patches; and every
- * layer's input when `keepRows` asks for rows to keep.
+ * a Conv's input (when it is not the pixels) comes back whole, to be unfolded into patches; and
+ * every layer's input when `keepRows` asks for rows to keep. A large model runs each batch in
+ * pieces (pieces.ts), so its activations stay about one block's worth.
  */
 export async function calibrate(
   model: GpuModel,
@@ -85,56 +89,93 @@ export async function calibrate(
   batches: { pixels: Float32Array; count: number }[],
   options: CalibrationOptions = {},
 ): Promise<CalibrationResult> {
-  const graph = model.model.graph;
-  const input = graph.inputs[0].name;
-  const keepRows = options.keepRows ?? 0;
-  // Every tensor a layer reads, with the channel count its energies are summed over on the GPU
-  // (a MatMul/Gemm input's last dim; a Conv's energies are over unfolded patches, on the host).
-  const taps = new Map<string, number>();
-  for (const l of layers) if (!taps.has(l.input) || l.kind !== 'conv') taps.set(l.input, l.kind === 'conv' ? 1 : l.inFeatures);
-  const onGpu = (l: QuantLayer) => l.kind !== 'conv' && taps.get(l.input) === l.inFeatures;
-  const ranges = new Map([...taps.keys()].map((t, i) => [t, new RangeObserver(RESERVOIR, (options.seed ?? 1) + i)]));
-  const energy = new Map(layers.map((l) => [l.name, new ChannelEnergy(l.inFeatures)]));
-  const readBack = [...new Set(layers.filter((l) => !onGpu(l) || keepRows > 0).map((l) => l.input))].filter((t) => t !== input);
-  const kept = new Map<string, Float32Array[]>();
-  const totalImages = batches.reduce((s, b) => s + b.count, 0);
-  const observed = new Map<number, GpuModel>();
-  let images = 0;
+  const run = new CalibrationRun(model, layers, batches.reduce((s, b) => s + b.count, 0), options);
+  const perRun = model.imagesPerRun(options.valueBytes ?? RUN_VALUE_BYTES, Math.max(...batches.map((b) => b.count)));
   try {
     for (const [b, batch] of batches.entries()) {
-      if (options.signal?.aborted) throw new DOMException('calibration cancelled', 'AbortError');
-      // Each batch fills its share of the reservoir, so the union is a uniform sample of every batch.
-      const samples = Math.min(MAX_SAMPLES, Math.max(1, Math.round((RESERVOIR * batch.count) / totalImages)));
-      let runner = observed.get(samples);
-      if (!runner) observed.set(samples, (runner = model.derive(observedModel(model.model, taps, samples, options.seed ?? 1))));
-      const { outputs, taps: values } = await runner.run({ [input]: batch.pixels }, batch.count, { taps: readBack });
-      images += batch.count;
-      for (const [tap, observer] of ranges) {
-        const [range, , sample] = statNames(tap).map((n) => outputs[n]!.data);
-        observer.addSummary(range[0], range[1], sample);
-      }
-      for (const layer of layers) {
-        const t = layer.input === input ? { dims: [batch.count, ...(runner.plan(batch.count).shapes.get(input)!.dims.slice(1))], data: batch.pixels } : values.get(layer.input);
-        if (onGpu(layer)) {
-          energy.get(layer.name)!.addSums(outputs[statNames(layer.input)[1]]!.data);
-          if (keepRows > 0) keepSample(kept, layer, rowsOf(t!, layer), keepRows);
-          continue;
-        }
-        const x = layer.kind === 'conv' ? unfoldPatches(t!.data as Float32Array, t!.dims, layer, graph.initializers.get(layer.weight)!.dims) : rowsOf(t!, layer);
-        energy.get(layer.name)!.add(x.data, x.rows);
-        if (keepRows > 0) keepSample(kept, layer, x, keepRows);
+      for (const piece of inPieces(batch, perRun)) {
+        if (options.signal?.aborted) throw new DOMException('calibration cancelled', 'AbortError');
+        await run.observe(piece);
       }
       options.onBatch?.(b + 1, batches.length);
     }
   } finally {
-    for (const runner of observed.values()) runner.dispose();
+    run.dispose();
   }
-  return {
-    images,
-    ranges,
-    energy: new Map([...energy].map(([name, e]) => [name, e.values(images)])),
-    inputs: joinKept(kept, layers),
-  };
+  return run.result();
+}
+
+/** The observers of one calibration, fed a run at a time. */
+class CalibrationRun {
+  private readonly input: string;
+  private readonly keepRows: number;
+  /** Every tensor a layer reads, with the channel count its energies are summed over on the GPU (1: on the host). */
+  private readonly taps = new Map<string, number>();
+  private readonly ranges: Map<string, RangeObserver>;
+  private readonly energy: Map<string, ChannelEnergy>;
+  private readonly readBack: string[];
+  private readonly kept = new Map<string, Float32Array[]>();
+  /** The model with its observers, by the sample count of a run. */
+  private readonly observed = new Map<number, GpuModel>();
+  private images = 0;
+
+  constructor(
+    private readonly model: GpuModel,
+    private readonly layers: readonly QuantLayer[],
+    private readonly totalImages: number,
+    private readonly options: CalibrationOptions,
+  ) {
+    this.input = model.model.graph.inputs[0].name;
+    this.keepRows = options.keepRows ?? 0;
+    // A MatMul/Gemm input's energies are over its last dim, on the GPU; a Conv's over unfolded patches, on the host.
+    for (const l of layers) if (!this.taps.has(l.input) || l.kind !== 'conv') this.taps.set(l.input, l.kind === 'conv' ? 1 : l.inFeatures);
+    this.ranges = new Map([...this.taps.keys()].map((t, i) => [t, new RangeObserver(RESERVOIR, (options.seed ?? 1) + i)]));
+    this.energy = new Map(layers.map((l) => [l.name, new ChannelEnergy(l.inFeatures)]));
+    this.readBack = [...new Set(layers.filter((l) => !this.onGpu(l) || this.keepRows > 0).map((l) => l.input))].filter((t) => t !== this.input);
+  }
+
+  private onGpu(l: QuantLayer): boolean {
+    return l.kind !== 'conv' && this.taps.get(l.input) === l.inFeatures;
+  }
+
+  async observe(batch: { pixels: Float32Array; count: number }): Promise<void> {
+    // Each run fills its share of the reservoir, so the union is a uniform sample of every image.
+    const samples = Math.min(MAX_SAMPLES, Math.max(1, Math.round((RESERVOIR * batch.count) / this.totalImages)));
+    let runner = this.observed.get(samples);
+    if (!runner) this.observed.set(samples, (runner = this.model.derive(observedModel(this.model.model, this.taps, samples, this.options.seed ?? 1))));
+    const { outputs, taps: values } = await runner.run({ [this.input]: batch.pixels }, batch.count, { taps: this.readBack });
+    this.images += batch.count;
+    for (const [tap, observer] of this.ranges) {
+      const [range, , sample] = statNames(tap).map((n) => outputs[n]!.data);
+      observer.addSummary(range[0], range[1], sample);
+    }
+    const inputDims = [batch.count, ...runner.plan(batch.count).shapes.get(this.input)!.dims.slice(1)];
+    for (const layer of this.layers) {
+      const t = layer.input === this.input ? { dims: inputDims, data: batch.pixels } : values.get(layer.input);
+      if (this.onGpu(layer)) {
+        this.energy.get(layer.name)!.addSums(outputs[statNames(layer.input)[1]]!.data);
+        if (this.keepRows > 0) keepSample(this.kept, layer, rowsOf(t!, layer), this.keepRows);
+        continue;
+      }
+      const weightDims = this.model.model.graph.initializers.get(layer.weight)!.dims;
+      const x = layer.kind === 'conv' ? unfoldPatches(t!.data as Float32Array, t!.dims, layer, weightDims) : rowsOf(t!, layer);
+      this.energy.get(layer.name)!.add(x.data, x.rows);
+      if (this.keepRows > 0) keepSample(this.kept, layer, x, this.keepRows);
+    }
+  }
+
+  result(): CalibrationResult {
+    return {
+      images: this.images,
+      ranges: this.ranges,
+      energy: new Map([...this.energy].map(([name, e]) => [name, e.values(this.images)])),
+      inputs: joinKept(this.kept, this.layers),
+    };
+  }
+
+  dispose(): void {
+    for (const runner of this.observed.values()) runner.dispose();
+  }
 }
 
 function rowsOf(t: HostTensor, layer: QuantLayer): { rows: number; data: Float32Array } {

@@ -2,6 +2,7 @@ import { accuracy, fakeScore, pairedAucDifference, predictedClass, rocAuc, type 
 import type { GpuModel } from '../engine/session.ts';
 import type { QuantLayer } from '../model/layers.ts';
 import { pairedModel } from './paired-model.ts';
+import { inPieces, RUN_VALUE_BYTES } from './pieces.ts';
 
 export interface LabelledBatch {
   pixels: Float32Array;
@@ -23,10 +24,12 @@ export async function score(model: GpuModel, batches: readonly LabelledBatch[], 
   const logits: number[][] = [];
   const labels: boolean[] = [];
   for (const batch of batches) {
-    if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
-    const out = (await model.run({ [input]: batch.pixels }, batch.count)).outputs[output];
-    const classes = out.data.length / batch.count;
-    for (let i = 0; i < batch.count; i++) logits.push(Array.from(out.data.subarray(i * classes, (i + 1) * classes)));
+    for (const piece of inPieces(batch, model.imagesPerRun(RUN_VALUE_BYTES, batch.count))) {
+      if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
+      const out = (await model.run({ [input]: piece.pixels }, piece.count)).outputs[output];
+      const classes = out.data.length / piece.count;
+      for (let i = 0; i < piece.count; i++) logits.push(Array.from(out.data.subarray(i * classes, (i + 1) * classes)));
+    }
     labels.push(...batch.isFake);
   }
   return {
@@ -64,15 +67,19 @@ export function agreement(a: readonly number[][], b: readonly number[][]): numbe
 export async function layerSqnr(fp: GpuModel, quantized: GpuModel, layers: readonly QuantLayer[], batch: { pixels: Float32Array; count: number }): Promise<Map<string, number>> {
   const input = fp.model.graph.inputs[0].name;
   const paired = fp.derive(pairedModel(fp.model, quantized.model, layers.map((l) => [l.output, l.output])));
-  const out = new Map<string, number>();
+  const signal = new Float64Array(layers.length);
+  const noise = new Float64Array(layers.length);
   try {
-    const { outputs } = await paired.run({ [input]: batch.pixels }, batch.count);
-    layers.forEach((layer, i) => {
-      const [signal, noise] = outputs[paired.model.graph.outputs[i].name].data;
-      out.set(layer.name, noise === 0 ? Infinity : 10 * Math.log10(signal / noise));
-    });
+    for (const piece of inPieces(batch, paired.imagesPerRun(RUN_VALUE_BYTES, batch.count))) {
+      const { outputs } = await paired.run({ [input]: piece.pixels }, piece.count);
+      layers.forEach((_, i) => {
+        const [s, n] = outputs[paired.model.graph.outputs[i].name].data;
+        signal[i] += s;
+        noise[i] += n;
+      });
+    }
   } finally {
     paired.dispose();
   }
-  return out;
+  return new Map(layers.map((layer, i) => [layer.name, noise[i] === 0 ? Infinity : 10 * Math.log10(signal[i] / noise[i])]));
 }

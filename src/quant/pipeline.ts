@@ -18,6 +18,8 @@ import { layerImportance } from './importance.ts';
 import { centredLogits, jointLogitErrors, logitErrorTable } from './logit-errors.ts';
 import { QuantizedInputs } from './quantized-inputs.ts';
 import { takeImages } from './sample-images.ts';
+import { budgeted, type BudgetReport } from './stage-costs.ts';
+import { diagonalErrorTable } from './diagonal-errors.ts';
 import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
 import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
@@ -96,6 +98,11 @@ export interface QuantizeSettings {
   storage?: 'true-width' | 'export';
   /** The weight format an 'export' budget prices (default 'auto', the exporter's). */
   exportFormat?: WeightFormat;
+  /**
+   * GFLOP any one stage may cost (absent: stage-costs.ts's default; null: no limit). A stage priced
+   * above it runs with scaled settings (fewer error images or iterations...), listed in the report.
+   */
+  computeBudget?: number | null;
 }
 
 /**
@@ -201,6 +208,8 @@ export interface QuantizeReport {
   reparameterized: string[];
   /** With floatParams 'fp16': the float tensors rounded to float16, and those kept in float32 (beyond its range). */
   halfFloats?: { tensors: number; values: number; kept: string[] };
+  /** Each stage's price before the run, the budget, and the settings scaled to fit it (`settings` holds the scaled values). */
+  budget?: BudgetReport;
 }
 
 export interface QuantizeResult {
@@ -353,6 +362,10 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
   const structure = analyzeModel(model);
   const layers = structure.layers.filter((l) => model.graph.initializers.has(l.weight));
   if (layers.length === 0) throw new Error('the model has no layer with a constant weight to quantize');
+  const priced = budgeted(model, layers, settings, {
+    calibration: inputs.calibration.reduce((s, b) => s + b.count, 0), evaluation: (inputs.evaluation ?? []).reduce((s, b) => s + b.count, 0), sqnr: inputs.calibration[0]?.count ?? 0,
+  });
+  settings = priced.settings;
   const stages = new Stages(hooks);
   // The FP baseline; `model` becomes its reparameterised and/or float16-rounded equivalent.
   const original = model;
@@ -391,7 +404,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     calibrate: { needed: () => true, run: calibrateStage },
     score: { needed: () => true, run: scoreStage },
     allocate: { needed: () => true, run: allocateStage },
-    reconstruct: { needed: () => settings.method !== 'rtn', run: reconstructStage },
+    reconstruct: { needed: () => settings.method !== 'rtn' && settings.iters > 0, run: reconstructStage },
     evaluate: { needed: () => true, run: evaluateStage },
   };
 
@@ -444,6 +457,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
         evaluation,
         reparameterized,
         ...(halfFloats ? { halfFloats: halfSummary(halfFloats) } : {}),
+        budget: priced.report,
       },
     };
   }
@@ -508,11 +522,13 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
 
   async function allocateStage(): Promise<void> {
     const tabulated = settings.method === 'defakeq' && (settings.error === 'measured' || settings.error === 'logits');
-    const variants = settings.method === 'defakeq' && settings.error === 'logits' ? layers.length * settings.candidates.length * measuredRanges().length : 0;
+    const ranged = settings.method === 'defakeq' && (settings.error === 'logits' || settings.error === 'diagonal');
+    const variants = ranged ? layers.length * settings.candidates.length * measuredRanges().length : 0;
     stages.begin('allocate', variants + 1);
     if (settings.method === 'defakeq') {
       const logits = settings.error === 'logits' ? await logitTable(variants) : undefined;
-      const table = logits ?? (tabulated ? measuredTable() : undefined);
+      const perRange = logits ?? (settings.error === 'diagonal' ? diagonalTable() : undefined);
+      const table = perRange ?? (tabulated ? measuredTable() : undefined);
       allocation = allocateBits({
         layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams),
         cost: settings.storage === 'export' ? layerCostOf(model, layers, settings) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
@@ -520,7 +536,7 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
       }, settings.solver);
       if (logits) allocation = await checkedAgainstUniform(allocation, logits);
       bits = allocation.bits;
-      if (logits) bits.forEach((b, i) => (results[i].range = rangeAt(logits, i, b)));
+      if (perRange) bits.forEach((b, i) => (results[i].range = rangeAt(perRange, i, b)));
     } else {
       const b = uniformBits(layers, settings.candidates, settings.avgBits, layerCostOf(model, layers, settings));
       bits = layers.map(() => b);
@@ -529,6 +545,15 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     setPlan();
     stages.step(variants + 1, variants + 1);
     stages.end();
+  }
+
+  /** The 'diagonal' table (no model runs), per weight range as the logit table is. */
+  function diagonalTable(): RangedErrorTable {
+    const ranges = measuredRanges();
+    const step = (r: number) => (done: number) => stages.step(r * layers.length * settings.candidates.length + done * settings.candidates.length, layers.length * settings.candidates.length * ranges.length + 1);
+    return lowerErrors(ranges.map((range, r) => ({
+      range, table: diagonalErrorTable(layers, (l) => model.graph.initializers.get(l.weight)!, calibration!.energy, settings.candidates, range, step(r)),
+    })));
   }
 
   function measuredTable(): MeasuredErrorTable {
@@ -695,7 +720,8 @@ export async function quantizeModel(ctx: GpuContext, model: Model, inputs: Quant
     stages.begin('evaluate', total);
     const q = new GpuModel(ctx, simulatedModel(model, layers, plan), OPS);
     try {
-      const sqnr = await layerSqnr(fp, q, layers, inputs.calibration[0]);
+      const first = inputs.calibration[0];
+      const sqnr = await layerSqnr(fp, q, layers, priced.report.sqnrImages < first.count ? takeImages([first], priced.report.sqnrImages) : first);
       results.forEach((r) => (r.sqnr = sqnr.get(r.name) ?? null));
       stages.step(1, total);
       if (inputs.evaluation?.length) {

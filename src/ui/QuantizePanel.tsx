@@ -87,9 +87,39 @@ function Summary() {
   );
 }
 
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** A run estimated to be long, before it starts: what it will cost and a choice. */
+function LongRunWarning() {
+  const pending = useQuantize((s) => s.pending);
+  const confirm = useQuantize((s) => s.confirm);
+  if (!pending || pending.seconds === null) return null;
+  return (
+    <div className="notice" role="alertdialog" aria-labelledby="long-run-title" data-testid="long-run-warning">
+      <p id="long-run-title">
+        <strong>This run will take about {duration(pending.seconds)} or more</strong> on this adapter (it does {(pending.rate / 1e9).toFixed(2)} GFLOP/s):{' '}
+        {pending.stages.map((s) => `${s.stage} ${duration(s.seconds)}`).join(', ')}.
+        {pending.scaled.length > 0 && ` To fit the stage budget it already runs with ${pending.scaled.map((c) => `${c.setting} ${c.to}`).join(', ')}.`}
+      </p>
+      <div className="run-bar">
+        <button type="button" className="button primary" onClick={() => void confirm(true)}>
+          Start anyway
+        </button>
+        <button type="button" className="button secondary" onClick={() => void confirm(false)}>
+          Not now
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function QuantizePanel() {
   const opened = useModel((s) => s.opened);
-  const { running, cancelling, result, run, cancel } = useQuantize();
+  const { running, cancelling, result, run, cancel, pending } = useQuantize();
   const data = useData();
   if (!opened) return null;
   const report = result?.ok ? result.report : null;
@@ -103,7 +133,7 @@ export function QuantizePanel() {
       </h2>
       <SettingsForm />
       <div className="run-bar">
-        <button type="button" className="button primary" disabled={running || !ready} onClick={() => void run()} aria-describedby="run-what">
+        <button type="button" className="button primary" disabled={running || !ready || pending !== null} onClick={() => void run()} aria-describedby="run-what">
           {running ? 'Quantizing…' : ready ? `Quantize with ${images} images` : 'Quantize'}
         </button>
         <button type="button" className="button secondary" disabled={!running || cancelling} onClick={cancel}>
@@ -114,6 +144,7 @@ export function QuantizePanel() {
           <AdapterLine />
         </span>
       </div>
+      <LongRunWarning />
       <RunProgress report={running ? null : report} />
       <Summary />
     </section>

@@ -4,11 +4,16 @@ import { restoreResult } from '../export/restore.ts';
 import { exportSourceOf, parseSource, serializeSource, type SerializedSource } from '../export/source.ts';
 import { QuantizeFailure, quantizeModel, type QuantizeResult } from '../quant/pipeline.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
-import type { QuantizeStatus, StudioApi } from './api.ts';
+import type { QuantizeStatus, RunEstimate, StudioApi } from './api.ts';
+import { measuredRate } from '../engine/throughput.ts';
+import { budgeted } from '../quant/stage-costs.ts';
 import { liveSession } from './gpu-context.ts';
 import { imageBatches, labelledBatches } from './image-batches.ts';
 import { sourcesOf } from './inputs.ts';
 import { errorMessage as message, workerState } from './state.ts';
+
+/** Runs priced below this take under a minute even on a software adapter (0.15 GFLOP/s): not estimated. */
+const SURELY_SHORT_FLOPS = 1e10;
 
 /** Images per GPU run: small enough for a CPU adapter to stay responsive. */
 export const BATCH = 8;
@@ -27,7 +32,21 @@ function savedCodes(result: QuantizeResult, fileName: string): SerializedSource 
   }
 }
 
-export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'restoreResult'> = {
+export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'restoreResult' | 'estimateRun'> = {
+  async estimateRun(settings, calibrationImages, evaluationImages): Promise<RunEstimate> {
+    if (!workerState.current) throw new Error('Open a model first.');
+    const { model, structure } = workerState.current.opened;
+    const layers = structure.layers.filter((l) => model.graph.initializers.has(l.weight));
+    const size = fixedBatch(model) ?? BATCH;
+    const { report } = budgeted(model, layers, settings, { calibration: calibrationImages, evaluation: evaluationImages, sqnr: Math.min(size, calibrationImages) });
+    const costs = Object.entries(report.costs ?? {}).filter(([, flops]) => flops > 0);
+    // A run this cheap is short on any adapter: no need to measure one.
+    if (costs.reduce((t, [, flops]) => t + flops, 0) < SURELY_SHORT_FLOPS) return { seconds: null, stages: [], rate: 0, scaled: report.scaled };
+    const rate = await measuredRate((await liveSession()).ctx);
+    const stages = costs.map(([stage, flops]) => ({ stage, flops, seconds: flops / rate }));
+    return { seconds: stages.reduce((t, s) => t + s.seconds, 0), stages, rate, scaled: report.scaled };
+  },
+
   async quantize(calibration, evaluation, settings, onProgress): Promise<QuantizeStatus> {
     cancelRun?.abort();
     const controller = new AbortController();

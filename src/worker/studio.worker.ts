@@ -4,7 +4,8 @@ import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { preprocess } from '../data/preprocess.ts';
 import { GpuModel } from '../engine/session.ts';
 import { batchSizes } from '../model/input.ts';
-import type { GpuStatus, RunStatus, StudioApi } from './api.ts';
+import type { GpuStatus, MemoryStatus, RunStatus, StudioApi } from './api.ts';
+import { constantStore } from '../engine/constants.ts';
 import { analysisService } from './analysis-service.ts';
 import { exportService } from './export-service.ts';
 import { liveSession } from './gpu-context.ts';
@@ -26,6 +27,22 @@ const api: StudioApi = {
     } catch (error) {
       return { ok: false, message: message(error) };
     }
+  },
+
+  async memoryStatus(): Promise<MemoryStatus> {
+    const out: MemoryStatus = { gpuWeights: 0, gpuActivations: 0, gpuPooled: 0 };
+    const session = await openSession().catch(() => null);
+    if (session && !session.isLost) {
+      const ctx = session.context;
+      out.gpuWeights = constantStore(ctx).bytes;
+      out.gpuActivations = ctx.buffers.liveBytes;
+      out.gpuPooled = ctx.buffers.bytesInPool;
+    }
+    const heap = (performance as Performance & { memory?: { usedJSHeapSize: number; jsHeapSizeLimit: number } }).memory;
+    if (heap) Object.assign(out, { heapUsed: heap.usedJSHeapSize, heapLimit: heap.jsHeapSizeLimit });
+    const device = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+    if (device) out.deviceMemory = device * 2 ** 30;
+    return out;
   },
 
   async runImages(images): Promise<RunStatus> {
