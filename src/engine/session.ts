@@ -93,6 +93,11 @@ export class GpuModel {
     return Math.max(1, Math.min(batch, Math.floor(bytes / Math.max(1, one))));
   }
 
+  /** The device this model runs on. */
+  get context(): GpuContext {
+    return this.ctx;
+  }
+
   /** Another model on the same device with the same op extensions (e.g. this one with observers added). */
   derive(model: Model): GpuModel {
     return new GpuModel(this.ctx, model, this.extensions);

@@ -87,8 +87,9 @@ export interface ScaledSetting {
  * The settings with the expensive stages brought within `budget` FLOPs each, and what changed.
  * The order is documented in docs/large-models.md: the logit table first measures on fewer images
  * (down to MIN_ERROR_IMAGES), then with one weight range, then gives way to the 'diagonal' error
- * model (no model runs); reconstruction first learns from fewer images (down to the fewest that
- * still fill a minibatch), then runs fewer iterations, and below MIN_ITERATIONS keeps nearest rounding.
+ * model (no model runs); reconstruction first runs fewer iterations (down to MIN_ITERATIONS), then
+ * learns from fewer images (down to the fewest that still fill a minibatch), and when even that does
+ * not fit, keeps nearest rounding.
  */
 export function withinBudget<S extends StageSettings>(cost: ModelCost, layers: readonly QuantLayer[], settings: S, budget: number): { settings: S; scaled: ScaledSetting[] } {
   const out = { ...settings };
@@ -109,15 +110,19 @@ export function withinBudget<S extends StageSettings>(cost: ModelCost, layers: r
     }
   }
   if (out.method !== 'rtn' && out.iters > 0 && reconstructionCost(cost, layers, out.iters, out.reconImages) > budget) {
+    // Iterations the budget affords on `images` images.
+    const affordable = (images: number) => {
+      const one = reconstructionCost(cost, layers, 1, images);
+      const perIteration = reconstructionCost(cost, layers, 2, images) - one;
+      return Math.floor((budget - (one - perIteration)) / perIteration);
+    };
     const perImage = Math.min(...layers.map((l) => cost.layers.get(l.name)?.rows ?? Infinity).filter((r) => r > 0));
     const fewest = Math.min(out.reconImages, Math.max(1, Math.ceil(BATCH_ROWS / perImage)));
     let images = out.reconImages;
-    while (images > fewest && reconstructionCost(cost, layers, out.iters, images) > budget) images = Math.max(fewest, Math.floor(images / 2));
+    while (images > fewest && affordable(images) < MIN_ITERATIONS) images = Math.max(fewest, Math.floor(images / 2));
     if (images !== out.reconImages) change('reconImages', images as S['reconImages'] & number);
-    const fixed = reconstructionCost(cost, layers, 1, images) - (reconstructionCost(cost, layers, 2, images) - reconstructionCost(cost, layers, 1, images));
-    const perIteration = reconstructionCost(cost, layers, 2, images) - reconstructionCost(cost, layers, 1, images);
-    const iters = Math.floor((budget - fixed) / perIteration);
-    if (iters < out.iters) change('iters', (iters >= MIN_ITERATIONS ? iters : 0) as S['iters'] & number);
+    const iters = affordable(images);
+    change('iters', (iters >= MIN_ITERATIONS ? Math.min(iters, out.iters) : 0) as S['iters'] & number);
   }
   return { settings: out, scaled };
 }

@@ -4,7 +4,10 @@ import { studio } from '../worker/client.ts';
 
 const POLL_MS = 2000;
 
-const mib = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
+function mib(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : `${(bytes / 2 ** 10).toFixed(0)} KiB`;
+}
 
 /** What the studio worker holds now (GPU buffers, its heap), refreshed every two seconds. */
 export function MemoryUse() {

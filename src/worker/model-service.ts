@@ -9,7 +9,7 @@ import { BATCH } from './quantize-service.ts';
 import type { FileBytes, ImageSetStatus, ModelStatus, PreprocessSummary, StudioApi } from './api.ts';
 import { readBytes, sourcesOf } from './inputs.ts';
 import { fakeClassOf, labelsFromConfig } from '../model/labels.ts';
-import { errorMessage as message, workerState } from './state.ts';
+import { errorMessage as message, unloadModel, workerState } from './state.ts';
 
 const parseJson = (f: FileBytes) => {
   try {
@@ -62,6 +62,7 @@ export const modelService: Pick<StudioApi, 'openModel' | 'setPreprocess' | 'setF
       const config = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
       const labels = labelsFromConfig(config);
       const fakeIndex = fakeClassOf(labels).index;
+      unloadModel();
       workerState.current = { opened, preprocess: options, source, fakeIndex, config };
       workerState.lastResult = null;
       return { ok: true, fileName: file.name, bytes: file.file.size, report: opened.report, preprocess: summary(options, source), labels, fakeIndex };

@@ -2,7 +2,6 @@ import * as Comlink from 'comlink';
 import { listImages } from '../data/dataset.ts';
 import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { preprocess } from '../data/preprocess.ts';
-import { GpuModel } from '../engine/session.ts';
 import { batchSizes } from '../model/input.ts';
 import type { GpuStatus, MemoryStatus, RunStatus, StudioApi } from './api.ts';
 import { constantStore } from '../engine/constants.ts';
@@ -12,7 +11,7 @@ import { liveSession } from './gpu-context.ts';
 import { sourcesOf } from './inputs.ts';
 import { modelService } from './model-service.ts';
 import { BATCH, quantizeService } from './quantize-service.ts';
-import { errorMessage as message, openSession, workerState } from './state.ts';
+import { errorMessage as message, loadedModel, openSession, unloadModel, workerState } from './state.ts';
 
 const api: StudioApi = {
   ...exportService,
@@ -55,7 +54,7 @@ const api: StudioApi = {
       const decoded = [];
       for (const s of sources) decoded.push(await decodeImageBrowser(await s.read(), s.name));
       const { ctx } = await liveSession();
-      const model = new GpuModel(ctx, opened.model);
+      const model = loadedModel(ctx, opened);
       const input = opened.model.graph.inputs[0].name;
       const output = opened.model.graph.outputs[0].name;
       const t0 = performance.now();
@@ -72,8 +71,9 @@ const api: StudioApi = {
           }
           start += size;
         }
-      } finally {
-        model.dispose();
+      } catch (error) {
+        unloadModel();
+        throw error;
       }
       return { ok: true, predictions, ms: performance.now() - t0 };
     } catch (error) {
