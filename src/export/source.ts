@@ -1,6 +1,7 @@
 import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
-import type { QuantizeResult, QuantizeSettings } from '../quant/pipeline.ts';
+import type { QuantizeResult } from '../quant/pipeline.ts';
+import type { QuantizeSettings } from '../quant/settings.ts';
 import type { QuantParams } from '../quant/quantizer.ts';
 import { reportedRange } from '../quant/weight-ranges.ts';
 import { layerCodes, type LayerCodes } from './codes.ts';

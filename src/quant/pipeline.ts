@@ -4,11 +4,12 @@ import type { QuantLayer } from '../model/layers.ts';
 import { DEFAULT_FAKE_INDEX } from '../model/labels.ts';
 import { blockOf, analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
-import { allocateBits, DEFAULT_CANDIDATES, type Allocation } from './allocate.ts';
-import { exportCost, layerShapes, type WeightFormat } from '../export/layout.ts';
+import { allocateBits, type Allocation } from './allocate.ts';
+import type { QuantizeSettings } from './settings.ts';
+import { exportCost, layerShapes } from '../export/layout.ts';
 import { layerStoredBits, type LayerStorage, type StorageOptions } from './budget.ts';
 import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
-import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredErrorTable } from './error-models.ts';
+import { errorModel, measuredErrorTable, type MeasuredErrorTable } from './error-models.ts';
 import { agreement, layerSqnr, pairedAucChange, score, type LabelledBatch, type Scores } from './evaluate.ts';
 import type { AucDifference } from '../data/metrics.ts';
 import { fakeQuantActivations } from './fake-quant.ts';
@@ -19,96 +20,16 @@ import { centredLogits, jointLogitErrors, logitErrorTable } from './logit-errors
 import { QuantizedInputs } from './quantized-inputs.ts';
 import { takeImages } from './sample-images.ts';
 import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
-import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
 import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan, type WeightRange } from './simulate.ts';
-import { fixedRange, lowerErrors, rangeAt, type RangedErrorTable, type WeightRangeSetting } from './weight-ranges.ts';
+import { fixedRange, lowerErrors, rangeAt, type RangedErrorTable } from './weight-ranges.ts';
 
-export type Method = 'defakeq' | 'adaround' | 'rtn';
 /**
  * The stages in the order they run. A new stage (e.g. VEFT after 'reconstruct') is one more entry
  * here and one more implementation in quantizeModel's stage table; the UI can list this array.
  */
 export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
 export type StageName = (typeof STAGES)[number];
-
-export interface QuantizeSettings {
-  method: Method;
-  /** Average stored bits per weight, every stored bit counted. */
-  avgBits: number;
-  candidates: number[];
-  /** Activation bits on every quantized layer's input; null keeps activations in float. */
-  actBits: number | null;
-  actRange: RangeMethod;
-  /**
-   * Per-channel weight ranges: min/max, searched for the least squared rounding error, or 'auto':
-   * per layer the one whose logit error is lower (DeFakeQ on logit errors; min/max otherwise).
-   */
-  weightRange: WeightRangeSetting;
-  solver: 'exact' | 'relaxed';
-  error: ErrorModelName;
-  /** Calibration images the 'logits' error model runs every (layer, width) variant on (default 16). */
-  errorImages?: number;
-  /** Reconstruction iterations per layer. */
-  iters: number;
-  /** Images whose activations feed the reconstruction. */
-  reconImages: number;
-  /**
-   * The inputs x of eq. 7's ||Wx - W~x||^2: the quantized upstream model's activations (default)
-   * or the FP model's, through the layer's own activation quantizer either way.
-   */
-  reconInputs: 'quantized' | 'fp';
-  /**
-   * The targets of eq. 7: the float weight on the rounding's own inputs x ('same', the paper's
-   * ||Wx - W~x||^2), or on the float model's inputs to the layer ('float': ||W x_fp - W~x||^2,
-   * AdaRound's asymmetric reconstruction, so a layer also corrects the error upstream of it).
-   * Absent: 'same'.
-   */
-  reconTargets?: 'same' | 'float';
-  /**
-   * DeFakeQ only: after each block's learned rounding, keep nearest rounding for the block when the
-   * learned one moves the model's logits more on the error images (upstream as quantized so far,
-   * downstream in float). Off unless true: with eq. 7's targets it judges a block with the rest of
-   * the model in float on a few images, and on the face detector it reverted blocks whose learned
-   * rounding the quantized model needed (W3A8: logits moved 2.34e-2 with it, 1.88e-2 without).
-   * Plain AdaRound never checks.
-   */
-  roundingCheck?: boolean;
-  seed: number;
-  /**
-   * Centre and rescale post-LayerNorm channels into one range before calibrating (reparam.ts),
-   * folded into the norm and the next layers' weights; for ViTs with outlier channels at 4-bit
-   * activations. Needs quantized activations; off when absent.
-   */
-  actReparam?: boolean;
-  /**
-   * Float parameters that stay in float (embeddings, LayerNorms, biases): float32, or rounded to
-   * float16 before calibrating (half-floats.ts) and stored so by the export. Absent: 'fp32'.
-   */
-  floatParams?: FloatParams;
-  /**
-   * What the budget counts. 'true-width' (default): b bits per code at the layer's true width plus
-   * its scales, zero points and bias (budget.ts), the paper's accounting, which the fidelity
-   * benchmark compares methods on. 'export': exactly the bytes the exported file stores for the
-   * layer in `exportFormat` (containers, MatMulNBits block scales; export/layout.ts), so the
-   * reported average is the file's weight storage and widths stored no cheaper (3, 6) lose.
-   */
-  storage?: 'true-width' | 'export';
-  /** The weight format an 'export' budget prices (default 'auto', the exporter's). */
-  exportFormat?: WeightFormat;
-}
-
-/**
- * What a user gets without choosing: the exact allocator on logit errors, the best variant
- * measured on the face detector (bench/fidelity.ts). The paper's own settings are
- * `PAPER_SETTINGS` (relaxed solver of eq. 6 with E(b) = 2^-b).
- */
-export const DEFAULT_SETTINGS: QuantizeSettings = {
-  method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'auto', weightRange: 'auto',
-  solver: 'exact', error: 'logits', errorImages: 16, iters: 300, reconImages: 32, reconInputs: 'quantized', reconTargets: 'same', seed: 0, floatParams: 'fp16',
-};
-
-export const PAPER_SETTINGS: QuantizeSettings = { ...DEFAULT_SETTINGS, solver: 'relaxed', error: 'paper' };
 
 export interface ProgressEvent {
   stage: StageName;
