@@ -8,7 +8,7 @@ import { decodeModel } from '../onnx/decode.ts';
 import type { Model } from '../onnx/ir.ts';
 import { onnxOps } from '../onnx/ops/index.ts';
 import { quantReferenceOps } from '../quant/fake-quant-op.ts';
-import type { QuantizeResult } from '../quant/pipeline.ts';
+import type { QuantizeResult } from '../quant/report.ts';
 import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { simulatedModel } from '../quant/simulate.ts';
 import { bundleFiles, bundleZip } from './bundle.ts';

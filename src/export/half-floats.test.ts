@@ -10,7 +10,7 @@ import { lowerForEngine } from '../onnx/lower.ts';
 import { onnxOps } from '../onnx/ops/index.ts';
 import { quantReferenceOps } from '../quant/fake-quant-op.ts';
 import { halfFloatModel } from '../quant/half-floats.ts';
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { simulatedModel } from '../quant/simulate.ts';
 import { exportOnnx } from './export.ts';

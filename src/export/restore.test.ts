@@ -7,7 +7,7 @@ import { decodeModel } from '../onnx/decode.ts';
 import type { Model } from '../onnx/ir.ts';
 import { onnxOps } from '../onnx/ops/index.ts';
 import { quantReferenceOps } from '../quant/fake-quant-op.ts';
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { simulatedModel } from '../quant/simulate.ts';
 import { ExportError } from './errors.ts';

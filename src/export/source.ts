@@ -1,6 +1,6 @@
 import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
-import type { QuantizeResult } from '../quant/pipeline.ts';
+import type { QuantizeResult } from '../quant/report.ts';
 import type { QuantizeSettings } from '../quant/settings.ts';
 import type { QuantParams } from '../quant/quantizer.ts';
 import { reportedRange } from '../quant/weight-ranges.ts';
