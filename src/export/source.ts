@@ -6,7 +6,7 @@ import type { QuantParams } from '../quant/quantizer.ts';
 import { reportedRange } from '../quant/weight-ranges.ts';
 import { layerCodes, type LayerCodes } from './codes.ts';
 import { ExportError } from './errors.ts';
-import { packBits, unpackBits } from './packing.ts';
+import { packBits, unpackBits } from '../storage/packing.ts';
 
 /**
  * What an export needs from a quantization run, in a form that survives JSON: the model it was

@@ -7,14 +7,14 @@ import type { Model } from '../onnx/ir.ts';
 import { allocateBits, type Allocation } from './allocate.ts';
 import type { QuantizeSettings } from './settings.ts';
 import { STAGES, type LayerLoss, type LayerResult, type ProgressEvent, type QuantizeReport, type QuantizeResult, type StageName } from './report.ts';
-import { exportCost, layerShapes } from '../export/layout.ts';
-import { layerStoredBits, type LayerStorage, type StorageOptions } from './budget.ts';
+import { layerStoredBits } from '../storage/stored-bits.ts';
+import { layerCostOf, storageOf, storageOptions, type LayerCost } from '../storage/cost.ts';
 import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
 import { errorModel, measuredErrorTable, type MeasuredErrorTable } from './error-models.ts';
 import { agreement, layerSqnr, pairedAucChange, score, type LabelledBatch, type Scores } from './evaluate.ts';
 import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
-import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
+import { halfFloatModel, type HalfFloats } from './half-floats.ts';
 import { layerImportance } from './importance.ts';
 import { centredLogits, jointLogitErrors, logitErrorTable } from './logit-errors.ts';
 import { QuantizedInputs } from './quantized-inputs.ts';
@@ -79,28 +79,6 @@ export interface QuantizeHooks {
 }
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
-
-function storageOf(layer: QuantLayer, floatParams?: FloatParams): LayerStorage {
-  const weights = layer.inFeatures * layer.outFeatures;
-  const bias = layer.params - weights;
-  // With float16 biases, one too small to be stored so (half-floats.ts) counts as two halves.
-  const halves = floatParams === 'fp16' && layer.bias && !worthHalving(layer.bias, bias) ? 2 : 1;
-  return { params: weights, outFeatures: layer.outFeatures, biasCount: bias * halves };
-}
-
-function storageOptions(floatParams?: FloatParams): StorageOptions {
-  return floatParams === 'fp16' ? { biasBits: 16 } : {};
-}
-
-/** Stored bits of layer l at b bits, as the settings count them (see QuantizeSettings.storage). */
-export type LayerCost = (layer: number, bits: number) => number;
-
-export function layerCostOf(model: Model, layers: readonly QuantLayer[], settings: Pick<QuantizeSettings, 'storage' | 'exportFormat' | 'floatParams'>): LayerCost {
-  if (settings.storage === 'export') return exportCost(layerShapes(model, layers, settings.floatParams), settings.exportFormat ?? 'auto');
-  const storage = layers.map((l) => storageOf(l, settings.floatParams));
-  const options = storageOptions(settings.floatParams);
-  return (l, b) => layerStoredBits(storage[l], b, options);
-}
 
 /** Largest candidate width whose uniform use fits the budget (true-width float32 accounting unless `cost` says otherwise). */
 export function uniformBits(layers: readonly QuantLayer[], candidates: readonly number[], budget: number, cost?: LayerCost): number {

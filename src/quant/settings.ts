@@ -7,10 +7,10 @@
  * This module imports only types, so the UI thread can read it without loading the engine.
  */
 import type { ErrorModelName } from './error-models.ts';
-import type { FloatParams } from './half-floats.ts';
+import type { FloatParams } from '../storage/half-floats.ts';
 import type { RangeMethod } from './observers.ts';
 import type { WeightRangeSetting } from './weight-ranges.ts';
-import type { WeightFormat } from '../export/layout.ts';
+import type { WeightFormat } from '../storage/layout.ts';
 
 export type Method = 'defakeq' | 'adaround' | 'rtn';
 export const METHODS: readonly Method[] = ['defakeq', 'adaround', 'rtn'];
@@ -71,9 +71,9 @@ export interface QuantizeSettings {
   floatParams?: FloatParams;
   /**
    * What the budget counts. 'true-width' (default): b bits per code at the layer's true width plus
-   * its scales, zero points and bias (budget.ts), the paper's accounting, which the fidelity
+   * its scales, zero points and bias (storage/stored-bits.ts), the paper's accounting, which the fidelity
    * benchmark compares methods on. 'export': exactly the bytes the exported file stores for the
-   * layer in `exportFormat` (containers, MatMulNBits block scales; export/layout.ts), so the
+   * layer in `exportFormat` (containers, MatMulNBits block scales; storage/layout.ts), so the
    * reported average is the file's weight storage and widths stored no cheaper (3, 6) lose.
    */
   storage?: 'true-width' | 'export';
