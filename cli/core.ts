@@ -6,7 +6,7 @@ import { GpuModel } from '../src/engine/session.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { batchSizes } from '../src/model/input.ts';
 import { score } from '../src/quant/evaluate.ts';
-import { quantizeModel } from '../src/quant/pipeline.ts';
+import { quantizeModel } from '../src/quant/pipeline/quantize.ts';
 import type { QuantizeReport, QuantizeResult } from '../src/quant/report.ts';
 import { DEFAULT_SETTINGS, settingValues, type QuantizeSettings } from '../src/quant/settings.ts';
 import { reconstructor } from '../src/quant/reconstruct.ts';

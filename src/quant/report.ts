@@ -10,8 +10,9 @@ import type { QuantizeSettings } from './settings.ts';
 import type { SimulationPlan, WeightRange } from './simulate.ts';
 
 /**
- * The stages in the order they run. A new stage (e.g. VEFT after 'reconstruct') is one more entry
- * here and one more implementation in quantizeModel's stage table; the UI can list this array.
+ * The stages in the order they run: the only place that orders them. The runner runs the stage
+ * modules in this order (quant/pipeline/stages/index.ts) and the UI lists it. A new stage (e.g.
+ * 'veft' after 'reconstruct') is one more name here and one more module there.
  */
 export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
 export type StageName = (typeof STAGES)[number];

@@ -2,7 +2,7 @@ import { explainGpuFailure, GpuDeviceLostError } from '../gpu/device.ts';
 import { fixedBatch } from '../model/input.ts';
 import { restoreResult } from '../export/restore.ts';
 import { exportSourceOf, parseSource, serializeSource, type SerializedSource } from '../export/source.ts';
-import { QuantizeFailure, quantizeModel } from '../quant/pipeline.ts';
+import { QuantizeFailure, quantizeModel } from '../quant/pipeline/quantize.ts';
 import type { QuantizeResult } from '../quant/report.ts';
 import { reconstructor } from '../quant/reconstruct.ts';
 import type { QuantizeStatus, StudioApi } from './api.ts';
