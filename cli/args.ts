@@ -185,16 +185,18 @@ function settingFlags(values: Record<string, string | boolean | undefined>, writ
   return Object.fromEntries(settings) as SettingValues;
 }
 
-export function parseCommandLine(argv: string[]): ParsedArgs {
-  let parsed;
+function readArgs(argv: string[]) {
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     // Node's message goes on about '--' for positionals; its first sentence is the point.
     const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
     throw new CliUsageError(`${first.replace(/\.$/, '')} (see --help)`);
   }
-  const { values, positionals } = parsed;
+}
+
+export function parseCommandLine(argv: string[]): ParsedArgs {
+  const { values, positionals } = readArgs(argv);
   const given = values as Record<string, string | boolean | undefined>;
   const debug = values.debug ?? false;
   const json = values.json ?? false;
