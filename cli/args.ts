@@ -1,4 +1,4 @@
-/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`. */
+/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `report`. */
 import { parseArgs } from 'node:util';
 import { CliUsageError } from './errors.ts';
 
@@ -48,7 +48,8 @@ export type Command =
   | { kind: 'help' }
   | ({ kind: 'export'; report: string; out: string; model?: string; json: boolean } & ExportFlags)
   | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex?: number } & PreprocessFlags)
-  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
+  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; html?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
+  | { kind: 'report'; report: string; html: string }
   | { kind: 'gpu'; json: boolean }
   | { kind: 'inspect'; model: string; json: boolean }
   | {
@@ -83,7 +84,7 @@ commands:
   eval MODEL.onnx --data DIR         accuracy and ROC-AUC on DIR/real and DIR/fake
       [preprocessing flags as run] [--json]                 ({"auc": x, "accuracy": y, "n": z})
       [--fake-index I]               the fake class (default: the one config.json beside the model names, else 1)
-  quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
+  quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | --html R.html, any of them)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index I]
       [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range auto|percentile|minmax|mse]
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
@@ -97,10 +98,12 @@ commands:
                                      or codes at their true width (default without)
       [--target wasm|webgpu] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
                                      (R.json also keeps what a later export needs)
+      [--html R.html]                the report as one self-contained HTML page (charts, tables, hashes)
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
       [--target wasm|webgpu] [--format auto|qdq|nbits] [--json]
+  report R.json --html R.html        the HTML report of a saved run (R.json, or an export's quant_report.json)
 
 options for every command: --debug (stack traces), --help`;
 
@@ -141,16 +144,18 @@ const OPTIONS = {
   'rounding-check': { type: 'string' },
   'float-params': { type: 'string' },
   storage: { type: 'string' },
+  html: { type: 'string' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'recon-targets', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'rounding-check', 'float-params', 'target', 'format', 'storage'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'recon-targets', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'rounding-check', 'float-params', 'target', 'format', 'storage', 'html'];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
   quantize: [...QUANTIZE, ...PREPROCESS],
   export: ['out', 'model', 'target', 'format'],
+  report: ['html'],
 };
 const COMMON: Flag[] = ['json', 'debug', 'help'];
 
@@ -201,7 +206,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const json = values.json ?? false;
   const [name, ...rest] = positionals;
   if (values.help || name === 'help') return { command: { kind: 'help' }, debug };
-  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize or export (see --help)');
+  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export or report (see --help)');
   const allowed = [...COMMON, ...(ALLOWED[name] ?? [])];
   const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => values[flag] !== undefined && !allowed.includes(flag));
   if (stray && (name in ALLOWED || ['gpu', 'inspect'].includes(name))) {
@@ -246,14 +251,14 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     case 'quantize': {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.calib) throw new CliUsageError('quantize needs --calib DIR (calibration images)');
-      if (!values.report && !values.out) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, or both');
+      if (!values.report && !values.out && !values.html) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, --html R.html, or several of them');
       const bits = (values.bits ?? '2,3,4,6,8').split(',').map((b) => positiveInt(b.trim(), '--bits'));
       if (bits.some((b) => b > 8)) throw new CliUsageError(`--bits takes widths from 1 to 8, got "${values.bits}"`);
       const actBits = values['act-bits'] === undefined ? 8 : values['act-bits'] === 'none' ? null : positiveInt(values['act-bits'], '--act-bits');
       if (actBits !== null && (actBits < 4 || actBits > 8)) throw new CliUsageError(`--act-bits must be 4..8 or none, got "${values['act-bits']}"`);
       return {
         command: {
-          kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, json, fakeIndex,
+          kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, html: values.html, json, fakeIndex,
           ...preprocessFlags(),
           ...exportFlags(),
           avgBits: values['avg-bits'] !== undefined ? positiveNumber(values['avg-bits'], '--avg-bits') : 4,
@@ -283,7 +288,12 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       if (!values.out) throw new CliUsageError('export needs --out DIR (the bundle folder to create)');
       return { command: { kind: 'export', report, out: values.out, model: values.model, json, ...exportFlags() }, debug };
     }
+    case 'report': {
+      const report = onePositional('saved report (R.json or quant_report.json)');
+      if (!values.html) throw new CliUsageError('report needs --html R.html (the page to write)');
+      return { command: { kind: 'report', report, html: values.html }, debug };
+    }
     default:
-      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize or export (see --help)`);
+      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize, export or report (see --help)`);
   }
 }
