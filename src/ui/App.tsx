@@ -5,6 +5,7 @@ import { useProject } from '../store/project.ts';
 import { AdapterPanel } from './AdapterPanel.tsx';
 import { DataPanel } from './DataPanel.tsx';
 import { ExportPanel } from './export/ExportPanel.tsx';
+import { LivePanel } from './live/LivePanel.tsx';
 import { ModelPanel } from './ModelPanel.tsx';
 import { QuantizePanel } from './QuantizePanel.tsx';
 import { ResultsPanel } from './results/ResultsPanel.tsx';
@@ -67,6 +68,7 @@ export function App() {
         <QuantizePanel />
         <ResultsPanel />
         <ExportPanel />
+        <LivePanel />
         <RunPanel />
         {!gpuMissing && <AdapterPanel />}
       </main>
