@@ -13,6 +13,7 @@ import { REPORT_CSS } from './style.ts';
 
 const e = escapeHtml;
 const MARKERS: Record<string, Marker> = { rtn: 'triangle', adaround: 'square', defakeq: 'circle' };
+const FORMATS: Record<string, string> = { auto: 'DequantizeLinear or MatMulNBits, per layer the smaller', qdq: 'DequantizeLinear', nbits: 'MatMulNBits' };
 
 export function bitsChart(report: QuantizeReport): string {
   const layers = report.layers;
@@ -78,6 +79,7 @@ function headline(input: ReportInput): string {
     ] : []),
   ];
   const notes = [
+    ...(input.notes ?? []).map((note) => `<p class="warn">${e(note)}</p>`),
     r.cancelled ? `<p class="warn">Cancelled: the report holds the stages that finished (${e(r.completed.join(', ') || 'none')}).</p>` : '',
     r.failed ? `<p class="warn">The run failed in its ${e(r.failed.stage)} stage: ${e(r.failed.message)}</p>` : '',
   ];
@@ -107,7 +109,7 @@ export function renderReportHtml(input: ReportInput): string {
     section('Bits per layer', allocation, `<figure>${bitsChart(r)}</figure>`, sqnrChart(r) ? `<figure>${sqnrChart(r)}</figure>` : '', layersTable(r)),
     section('Evaluation', evaluationTable(r)),
     input.sweep ? section('Size against accuracy', input.sweep.cancelled ? '<p class="note">The sweep was cancelled: the runs that finished.</p>' : '', `<figure>${sweepChart(input.sweep, 'accuracy')}</figure>`, `<figure>${sweepChart(input.sweep, 'auc')}</figure>`, sweepTable(input.sweep)) : '',
-    input.export ? section('Exported file', `<p>Weights as ${e(input.export.weightFormat)} for ${e(input.export.target)}; activations: ${e(input.export.activations)}.</p>`, verificationTable(input.export)) : '',
+    input.export ? section('Exported file', `<p>Weights as ${e(FORMATS[input.export.weightFormat] ?? input.export.weightFormat)}, laid out for onnxruntime-web ${e(input.export.target)}; activations: ${e(input.export.activations)}.</p>`, verificationTable(input.export)) : '',
     input.live ? liveSection(input.live) : '',
     section('Settings', settingsTable(r), timingsTable(r)),
     section('Files and hashes', hashesTable(input.modelFiles, input.export)),

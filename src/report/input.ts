@@ -58,6 +58,8 @@ export interface ReportInput {
   environment: RunEnvironment | null;
   /** What wrote this file ("DeFakeQ Studio 0.1.0 in the browser", "the CLI on Node v20"). */
   writtenBy: string;
+  /** What the report could not include, and why (shown at the top). */
+  notes?: string[];
 }
 
 /** The export part of a report from quant_report.json and the exported file's name. */

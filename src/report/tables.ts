@@ -8,7 +8,9 @@ import { METHOD_LABELS } from './palette.ts';
 export function table(id: string, head: string[], rows: string[][]): string {
   const th = head.map((h) => `<th scope="col">${h}</th>`).join('');
   const body = rows.map(([first, ...rest]) => `<tr><th scope="row">${first}</th>${rest.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
-  return `<table id="${id}"><thead><tr>${th}</tr></thead><tbody>${body}</tbody></table>`;
+  // A table of name/value pairs has no column heads.
+  const thead = head.some(Boolean) ? `<thead><tr>${th}</tr></thead>` : '';
+  return `<table id="${id}">${thead}<tbody>${body}</tbody></table>`;
 }
 
 const dash = '–';
@@ -94,5 +96,5 @@ export function environmentTable(input: ReportInput): string {
     ['Report written by', e(input.writtenBy)],
     ['Report written at', e(input.created)],
   ];
-  return table('environment', ['', ''], rows);
+  return table('environment', [], rows);
 }

@@ -105,5 +105,7 @@ export const useLive = create<LiveState>((set, get) => ({
 
 // A new run means new models: the check stops rather than show the old export's figures as the new one's.
 useQuantize.subscribe((state, previous) => {
-  if (state.result !== previous.result && useLive.getState().phase !== 'idle') void useLive.getState().stop();
+  if (state.result === previous.result) return;
+  if (useLive.getState().phase !== 'idle') void useLive.getState().stop();
+  useLive.setState({ last: null, runtime: null, quantizedName: null });
 });

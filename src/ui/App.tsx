@@ -10,6 +10,7 @@ import { ModelPanel } from './ModelPanel.tsx';
 import { QuantizePanel } from './QuantizePanel.tsx';
 import { ResultsPanel } from './results/ResultsPanel.tsx';
 import { RunPanel } from './RunPanel.tsx';
+import { RunsPanel } from './runs/RunsPanel.tsx';
 import { Welcome } from './Welcome.tsx';
 
 function ProjectBar() {
@@ -67,6 +68,7 @@ export function App() {
         <DataPanel />
         <QuantizePanel />
         <ResultsPanel />
+        <RunsPanel />
         <ExportPanel />
         <LivePanel />
         <RunPanel />
