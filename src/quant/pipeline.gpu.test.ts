@@ -8,7 +8,9 @@ import { onnxOps } from '../onnx/ops/index.ts';
 import { buildModel, valueInfo } from '../onnx/testing.ts';
 import { fakeQuantNode, quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { adaroundReconstructor } from './adaround/pipeline-adapter.ts';
-import { DEFAULT_SETTINGS, QuantizeFailure, quantizeModel, STAGES, type QuantizeCache, type QuantizeSettings, type Reconstructor } from './pipeline.ts';
+import { QuantizeFailure, quantizeModel, type QuantizeCache, type Reconstructor } from './pipeline.ts';
+import { STAGES } from './report.ts';
+import { DEFAULT_SETTINGS, type QuantizeSettings } from './settings.ts';
 import { analyzeModel, blockOf } from '../model/summary.ts';
 import { paramsForRange } from './quantizer.ts';
 

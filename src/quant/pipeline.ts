@@ -4,118 +4,25 @@ import type { QuantLayer } from '../model/layers.ts';
 import { DEFAULT_FAKE_INDEX } from '../model/labels.ts';
 import { blockOf, analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
-import { allocateBits, DEFAULT_CANDIDATES, type Allocation } from './allocate.ts';
-import { exportCost, layerShapes, type WeightFormat } from '../export/layout.ts';
-import { layerStoredBits, type LayerStorage, type StorageOptions } from './budget.ts';
+import { allocateBits, type Allocation } from './allocate.ts';
+import type { QuantizeSettings } from './settings.ts';
+import { STAGES, type LayerLoss, type LayerResult, type ProgressEvent, type QuantizeReport, type QuantizeResult, type StageName } from './report.ts';
+import { layerStoredBits } from '../storage/stored-bits.ts';
+import { layerCostOf, storageOf, storageOptions, type LayerCost } from '../storage/cost.ts';
 import { calibrate, unfoldPatches, type CalibrationResult } from './calibrate.ts';
-import { errorModel, measuredErrorTable, type ErrorModelName, type MeasuredErrorTable } from './error-models.ts';
+import { errorModel, measuredErrorTable, type MeasuredErrorTable } from './error-models.ts';
 import { agreement, layerSqnr, pairedAucChange, score, type LabelledBatch, type Scores } from './evaluate.ts';
-import type { AucDifference } from '../data/metrics.ts';
 import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
-import { halfFloatModel, worthHalving, type FloatParams, type HalfFloats } from './half-floats.ts';
+import { halfFloatModel, type HalfFloats } from './half-floats.ts';
 import { layerImportance } from './importance.ts';
 import { centredLogits, jointLogitErrors, logitErrorTable } from './logit-errors.ts';
 import { QuantizedInputs } from './quantized-inputs.ts';
 import { takeImages } from './sample-images.ts';
 import { channelRanges, reparameterize, reparamSites } from './reparam.ts';
-import type { RangeMethod } from './observers.ts';
 import type { QuantParams } from './quantizer.ts';
 import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan, type WeightRange } from './simulate.ts';
-import { fixedRange, lowerErrors, rangeAt, type RangedErrorTable, type WeightRangeSetting } from './weight-ranges.ts';
-
-export type Method = 'defakeq' | 'adaround' | 'rtn';
-/**
- * The stages in the order they run. A new stage (e.g. VEFT after 'reconstruct') is one more entry
- * here and one more implementation in quantizeModel's stage table; the UI can list this array.
- */
-export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
-export type StageName = (typeof STAGES)[number];
-
-export interface QuantizeSettings {
-  method: Method;
-  /** Average stored bits per weight, every stored bit counted. */
-  avgBits: number;
-  candidates: number[];
-  /** Activation bits on every quantized layer's input; null keeps activations in float. */
-  actBits: number | null;
-  actRange: RangeMethod;
-  /**
-   * Per-channel weight ranges: min/max, searched for the least squared rounding error, or 'auto':
-   * per layer the one whose logit error is lower (DeFakeQ on logit errors; min/max otherwise).
-   */
-  weightRange: WeightRangeSetting;
-  solver: 'exact' | 'relaxed';
-  error: ErrorModelName;
-  /** Calibration images the 'logits' error model runs every (layer, width) variant on (default 16). */
-  errorImages?: number;
-  /** Reconstruction iterations per layer. */
-  iters: number;
-  /** Images whose activations feed the reconstruction. */
-  reconImages: number;
-  /**
-   * The inputs x of eq. 7's ||Wx - W~x||^2: the quantized upstream model's activations (default)
-   * or the FP model's, through the layer's own activation quantizer either way.
-   */
-  reconInputs: 'quantized' | 'fp';
-  /**
-   * The targets of eq. 7: the float weight on the rounding's own inputs x ('same', the paper's
-   * ||Wx - W~x||^2), or on the float model's inputs to the layer ('float': ||W x_fp - W~x||^2,
-   * AdaRound's asymmetric reconstruction, so a layer also corrects the error upstream of it).
-   * Absent: 'same'.
-   */
-  reconTargets?: 'same' | 'float';
-  /**
-   * DeFakeQ only: after each block's learned rounding, keep nearest rounding for the block when the
-   * learned one moves the model's logits more on the error images (upstream as quantized so far,
-   * downstream in float). Off unless true: with eq. 7's targets it judges a block with the rest of
-   * the model in float on a few images, and on the face detector it reverted blocks whose learned
-   * rounding the quantized model needed (W3A8: logits moved 2.34e-2 with it, 1.88e-2 without).
-   * Plain AdaRound never checks.
-   */
-  roundingCheck?: boolean;
-  seed: number;
-  /**
-   * Centre and rescale post-LayerNorm channels into one range before calibrating (reparam.ts),
-   * folded into the norm and the next layers' weights; for ViTs with outlier channels at 4-bit
-   * activations. Needs quantized activations; off when absent.
-   */
-  actReparam?: boolean;
-  /**
-   * Float parameters that stay in float (embeddings, LayerNorms, biases): float32, or rounded to
-   * float16 before calibrating (half-floats.ts) and stored so by the export. Absent: 'fp32'.
-   */
-  floatParams?: FloatParams;
-  /**
-   * What the budget counts. 'true-width' (default): b bits per code at the layer's true width plus
-   * its scales, zero points and bias (budget.ts), the paper's accounting, which the fidelity
-   * benchmark compares methods on. 'export': exactly the bytes the exported file stores for the
-   * layer in `exportFormat` (containers, MatMulNBits block scales; export/layout.ts), so the
-   * reported average is the file's weight storage and widths stored no cheaper (3, 6) lose.
-   */
-  storage?: 'true-width' | 'export';
-  /** The weight format an 'export' budget prices (default 'auto', the exporter's). */
-  exportFormat?: WeightFormat;
-}
-
-/**
- * What a user gets without choosing: the exact allocator on logit errors, the best variant
- * measured on the face detector (bench/fidelity.ts). The paper's own settings are
- * `PAPER_SETTINGS` (relaxed solver of eq. 6 with E(b) = 2^-b).
- */
-export const DEFAULT_SETTINGS: QuantizeSettings = {
-  method: 'defakeq', avgBits: 4, candidates: [...DEFAULT_CANDIDATES], actBits: 8, actRange: 'auto', weightRange: 'auto',
-  solver: 'exact', error: 'logits', errorImages: 16, iters: 300, reconImages: 32, reconInputs: 'quantized', reconTargets: 'same', seed: 0, floatParams: 'fp16',
-};
-
-export const PAPER_SETTINGS: QuantizeSettings = { ...DEFAULT_SETTINGS, solver: 'relaxed', error: 'paper' };
-
-export interface ProgressEvent {
-  stage: StageName;
-  step: number;
-  total: number;
-  etaSeconds: number | null;
-}
+import { fixedRange, lowerErrors, rangeAt, type RangedErrorTable } from './weight-ranges.ts';
 
 /** Learns the rounding of one layer; returns its fake-quantized weight in the stored layout. */
 export type Reconstructor = (job: {
@@ -140,81 +47,6 @@ export interface ReconstructedWeight {
   roundedDown: number;
   /** The layer's own objective (1/rows)·‖Wx − W~x‖² over its inputs, with nearest rounding and with the learned one. */
   loss?: LayerLoss;
-}
-
-export interface LayerLoss {
-  nearest: number;
-  learned: number;
-}
-
-export interface LayerResult {
-  name: string;
-  op: string;
-  bits: number;
-  params: number;
-  score: number;
-  sqnr: number | null;
-  reconstructed: boolean;
-  /** The weight range the layer's scales and zero points come from. */
-  range: WeightRange;
-  /**
-   * The rounding check of the layer's block (DeFakeQ): the mean squared change of the logits with
-   * the block's learned rounding and with nearest rounding; `reconstructed` says which was kept.
-   */
-  roundingCheck?: { learned: number; nearest: number };
-  /** Codes the learned rounding put above / below round-to-nearest's; null where the layer kept nearest rounding. */
-  roundedUp: number | null;
-  roundedDown: number | null;
-  /**
-   * Eq. 7's reconstruction error of the layer with nearest and with learned rounding; absent where no
-   * rounding was learned. The learned rounding is kept either way (a rounding check aside).
-   */
-  reconstructionLoss?: LayerLoss;
-}
-
-export interface QuantizeReport {
-  settings: QuantizeSettings;
-  avgBits: number;
-  modelBytes: number;
-  fpBytes: number;
-  layers: LayerResult[];
-  allocation: Pick<Allocation, 'objective' | 'averageBits' | 'solver' | 'error' | 'detail'> | null;
-  /** Milliseconds per finished stage. */
-  timings: Partial<Record<StageName, number>>;
-  completed: StageName[];
-  cancelled: boolean;
-  /** A run that failed after finishing some stages: where and why. Its report and model hold what finished. */
-  failed?: { stage: StageName; message: string };
-  evaluation: {
-    fp: Omit<Scores, 'logits'>;
-    quantized: Omit<Scores, 'logits'>;
-    agreement: number;
-    /**
-     * Quantized AUC minus FP's on the same images, with its paired (DeLong) standard error: whether
-     * a change is more than chance on this set. Null with fewer than two images of a class.
-     */
-    aucChange: AucDifference | null;
-    /** The class whose probability was scored as "fake". */
-    fakeIndex: number;
-  } | null;
-  /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
-  reparameterized: string[];
-  /** With floatParams 'fp16': the float tensors rounded to float16, and those kept in float32 (beyond its range). */
-  halfFloats?: { tensors: number; values: number; kept: string[] };
-}
-
-export interface QuantizeResult {
-  report: QuantizeReport;
-  /**
-   * The float model the plan's weights and the simulated model belong to: the input model, or its
-   * reparameterised equivalent (same function, other LayerNorm and weight values) with actReparam.
-   */
-  model: Model;
-  plan: SimulationPlan;
-  /** The simulated quantized model (fake-quant weights and activations), runnable by GpuModel. */
-  simulated: Model;
-  /** The simulated model's scores on the evaluation set, logits included (the report keeps only the figures); absent without one. */
-  scores?: Scores;
 }
 
 export interface QuantizeInputs {
@@ -247,28 +79,6 @@ export interface QuantizeHooks {
 }
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
-
-function storageOf(layer: QuantLayer, floatParams?: FloatParams): LayerStorage {
-  const weights = layer.inFeatures * layer.outFeatures;
-  const bias = layer.params - weights;
-  // With float16 biases, one too small to be stored so (half-floats.ts) counts as two halves.
-  const halves = floatParams === 'fp16' && layer.bias && !worthHalving(layer.bias, bias) ? 2 : 1;
-  return { params: weights, outFeatures: layer.outFeatures, biasCount: bias * halves };
-}
-
-function storageOptions(floatParams?: FloatParams): StorageOptions {
-  return floatParams === 'fp16' ? { biasBits: 16 } : {};
-}
-
-/** Stored bits of layer l at b bits, as the settings count them (see QuantizeSettings.storage). */
-export type LayerCost = (layer: number, bits: number) => number;
-
-export function layerCostOf(model: Model, layers: readonly QuantLayer[], settings: Pick<QuantizeSettings, 'storage' | 'exportFormat' | 'floatParams'>): LayerCost {
-  if (settings.storage === 'export') return exportCost(layerShapes(model, layers, settings.floatParams), settings.exportFormat ?? 'auto');
-  const storage = layers.map((l) => storageOf(l, settings.floatParams));
-  const options = storageOptions(settings.floatParams);
-  return (l, b) => layerStoredBits(storage[l], b, options);
-}
 
 /** Largest candidate width whose uniform use fits the budget (true-width float32 accounting unless `cost` says otherwise). */
 export function uniformBits(layers: readonly QuantLayer[], candidates: readonly number[], budget: number, cost?: LayerCost): number {

@@ -1,5 +1,5 @@
 /** Two quantization runs of one model side by side: bits per layer, headline metrics, and settings that differ. */
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import { valueText } from './format.ts';
 import { METHOD_LABELS } from './palette.ts';
 

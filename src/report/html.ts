@@ -3,7 +3,7 @@
  * script, font, image or link to fetch), so it opens offline and can be mailed or archived. Pure
  * text in, text out: the page's worker and the CLI call the same function.
  */
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import { bitsText, escapeHtml, kib, pct, signedChange } from './format.ts';
 import type { ReportInput, ReportLive, ReportSweep } from './input.ts';
 import { bitColor, METHOD_COLORS, METHOD_LABELS } from './palette.ts';

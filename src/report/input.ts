@@ -2,7 +2,8 @@
 import type { AucDifference } from '../data/metrics.ts';
 import type { ExportReport, RunEnvironment } from '../export/report.ts';
 import type { Verification } from '../export/verify.ts';
-import type { Method, QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
+import type { Method } from '../quant/settings.ts';
 
 export type { RunEnvironment };
 

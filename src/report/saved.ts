@@ -4,7 +4,7 @@
  * the studio's download). Anything else is one message naming the file and what is wrong.
  */
 import type { ExportReport, RunEnvironment } from '../export/report.ts';
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import { reportExportOf, type HashedFile, type ReportExport } from './input.ts';
 
 export class SavedReportError extends Error {

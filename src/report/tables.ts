@@ -1,5 +1,5 @@
 /** The report's tables, as HTML text; every value from a file is escaped. */
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import { bitsText, bytesText, escapeHtml, kib, pct, signedChange, valueText } from './format.ts';
 import type { HashedFile, ReportExport, ReportInput, ReportSweep } from './input.ts';
 import { METHOD_LABELS } from './palette.ts';

@@ -1,5 +1,6 @@
 /** A known report for the report's tests (unit and e2e): three layers, an evaluation, a sweep and an export. */
-import { DEFAULT_SETTINGS, type QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
+import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import type { ReportInput } from './input.ts';
 
 export function knownQuantizeReport(): QuantizeReport {

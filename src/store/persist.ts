@@ -10,7 +10,8 @@
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import type { RunEnvironment } from '../export/report.ts';
-import type { QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
+import type { QuantizeSettings } from '../quant/settings.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { NamedFile, PreprocessEdit } from '../worker/api.ts';
 import type { SweepStatus } from '../worker/analysis-api.ts';

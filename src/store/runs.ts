@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { SerializedSource } from '../export/source.ts';
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import { studio } from '../worker/client.ts';
 import { codesBytes, deleteRuns, loadCodes, loadRuns, saveRun, type SavedProject, type SavedRun } from './persist.ts';
 import { useQuantize } from './quantize.ts';

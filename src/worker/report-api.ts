@@ -2,7 +2,7 @@
 import type { RunEnvironment } from '../export/report.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { ExportTarget, WeightFormat } from '../export/writer.ts';
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import type { ReportLive, ReportSweep } from '../report/input.ts';
 import type { NamedFile } from './api.ts';
 

@@ -10,7 +10,7 @@ import type { ExportReport } from '../export/report.ts';
 import { exportSourceOf, parseSource, sha256Hex, type ExportSource, type SerializedSource } from '../export/source.ts';
 import { TARGET_FORMAT, type ExportTarget, type WeightFormat } from '../export/writer.ts';
 import { encodeModel } from '../onnx/encode.ts';
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import { workerState } from './state.ts';
 
 export interface RunRef {
