@@ -77,8 +77,8 @@ export const useRuns = create<RunsState>((set, get) => ({
       if (!codes) throw new Error('this run kept no codes (its LayerNorms were rescaled), so its results cannot be rebuilt; quantize it again');
       const rebuilt = await studio().restoreResult(codes, run.report);
       if (!rebuilt.ok) throw new Error(rebuilt.message);
-      set({ current: id, error: null });
       useQuantize.setState({ result: { ok: true, report: run.report, saved: codes }, progress: {} });
+      set({ current: id, error: null });
     } catch (error) {
       set({ error: `That run could not be reopened: ${message(error)}` });
     }

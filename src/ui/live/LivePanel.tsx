@@ -62,15 +62,15 @@ export function LivePanel() {
         <span />
         <span className="live-buttons">
           <button type="button" className="button secondary" disabled={busy} onClick={() => void startCamera(video.current!)}>Use the camera</button>
-          <label className="button secondary" htmlFor="live-file">Choose a video file</label>
           <input
-            id="live-file" className="sr-only" type="file" accept="video/*" aria-label="Choose a video file" disabled={busy}
+            id="live-file" className="sr-only" type="file" accept="video/*" disabled={busy}
             onChange={(e) => {
               const file = e.target.files?.[0];
               e.target.value = '';
               if (file) void startFile(video.current!, file);
             }}
           />
+          <label className={`button secondary${busy ? ' disabled' : ''}`} htmlFor="live-file">Choose a video file</label>
           <button type="button" className="button secondary" disabled={!busy} onClick={() => void stop()}>Stop</button>
         </span>
       </div>
