@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareLayers, compareMetrics, runTitle, settingsDifferences } from './compare.ts';
+import { compareLayers, compareMetrics, runTitle, settingsDifferences, settingsSummary } from './compare.ts';
 import { knownQuantizeReport } from './testing.ts';
 
 describe('two runs side by side', () => {
@@ -26,5 +26,7 @@ describe('two runs side by side', () => {
     expect(settingsDifferences(a, b)).toEqual([{ key: 'method', a: 'defakeq', b: 'rtn' }, { key: 'avgBits', a: '3.5', b: '8' }]);
     expect(runTitle(a)).toBe('DeFakeQ (mixed) W3.5A8');
     expect(runTitle({ ...b, cancelled: true })).toBe('RTN (uniform) W8A8, cancelled');
+    expect(settingsSummary(a)).toBe('iters 100');
+    expect(settingsSummary({ ...a, settings: { ...a.settings, iters: 300 } })).toBe('default settings');
   });
 });

@@ -1,5 +1,6 @@
 /** Two quantization runs of one model side by side: bits per layer, headline metrics, and settings that differ. */
 import type { QuantizeReport } from '../quant/report.ts';
+import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { valueText } from './format.ts';
 import { METHOD_LABELS } from './palette.ts';
 
@@ -59,11 +60,23 @@ export function compareLayers(a: QuantizeReport, b: QuantizeReport): LayerBits[]
   return rows;
 }
 
+type Settings = QuantizeReport['settings'];
+const settingText = (s: Settings, k: string) => valueText((s as unknown as Record<string, unknown>)[k]);
+
+function differences(a: Settings, b: Settings): { key: string; a: string; b: string }[] {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return keys.filter((k) => settingText(a, k) !== settingText(b, k)).map((k) => ({ key: k, a: settingText(a, k), b: settingText(b, k) }));
+}
+
 /** Settings whose values differ between the runs (the rest are shared). */
 export function settingsDifferences(a: QuantizeReport, b: QuantizeReport): { key: string; a: string; b: string }[] {
-  const keys = [...new Set([...Object.keys(a.settings), ...Object.keys(b.settings)])];
-  const get = (r: QuantizeReport, k: string) => valueText((r.settings as unknown as Record<string, unknown>)[k]);
-  return keys.filter((k) => get(a, k) !== get(b, k)).map((k) => ({ key: k, a: get(a, k), b: get(b, k) }));
+  return differences(a.settings, b.settings);
+}
+
+/** A run's settings where they differ from `defaults`, as "iters 100, seed 7" (method and widths aside: runTitle says them). */
+export function settingsSummary(report: QuantizeReport, defaults: Settings = DEFAULT_SETTINGS): string {
+  const shown = differences(defaults, report.settings).filter((d) => !['method', 'avgBits', 'actBits'].includes(d.key));
+  return shown.length ? shown.map((d) => `${d.key} ${d.b}`).join(', ') : 'default settings';
 }
 
 /** A short name for a run: method, weight budget and activation bits, e.g. "DeFakeQ (mixed) W4A8". */

@@ -51,8 +51,13 @@ async function frameLoop(video: HTMLVideoElement, mine: number, set: (p: Partial
     await nextFrame(video);
     if (mine !== generation) return;
     if (video.readyState < 2 || video.videoWidth === 0) continue;
-    const bitmap = await createImageBitmap(video);
-    const result = await live().frame(Comlink.transfer(bitmap, [bitmap]));
+    let result: LiveFrameStatus;
+    try {
+      const bitmap = await createImageBitmap(video);
+      result = await live().frame(Comlink.transfer(bitmap, [bitmap]));
+    } catch (error) {
+      result = { ok: false, message: `A frame could not be taken from the video: ${message(error)}` };
+    }
     if (mine !== generation) return;
     if (!result.ok) {
       set({ error: result.message });

@@ -1,7 +1,7 @@
-import { headlineOf, runTitle } from '../../report/compare.ts';
+import { headlineOf, runTitle, settingsSummary } from '../../report/compare.ts';
 import { bytesText, pct } from '../../report/format.ts';
 import { useModel } from '../../store/model.ts';
-import { useQuantize } from '../../store/quantize.ts';
+import { STUDIO_SETTINGS, useQuantize } from '../../store/quantize.ts';
 import { useReport } from '../../store/report.ts';
 import { MAX_RUNS, useRuns } from '../../store/runs.ts';
 import { RunCompare } from './RunCompare.tsx';
@@ -42,7 +42,10 @@ export function RunsPanel() {
                 <tr key={run.id} data-testid="run-row" aria-current={run.id === current ? 'true' : undefined}>
                   <td><input type="radio" name="run-a" aria-label={`Compare ${name} as A`} checked={picked[0] === run.id} onChange={() => pick(0, run.id)} /></td>
                   <td><input type="radio" name="run-b" aria-label={`Compare ${name} as B`} checked={picked[1] === run.id} onChange={() => pick(1, run.id)} /></td>
-                  <th scope="row">{name}: {runTitle(run.report)}{run.id === current && <span className="hint"> (current)</span>}</th>
+                  <th scope="row">
+                    {name}: {runTitle(run.report)}{run.id === current && <span className="hint"> (current)</span>}
+                    <span className="hint run-settings">{settingsSummary(run.report, STUDIO_SETTINGS)}</span>
+                  </th>
                   <td>{when(run.finishedAt)}</td>
                   <td>{fixed(h.avgBits, 2)}</td>
                   <td>{bytesText(run.report.modelBytes)} {h.sizeRatio !== null && <span className="hint">({pct(h.sizeRatio)})</span>}</td>
