@@ -6,7 +6,7 @@
  * Database versions: 1 held the project alone (one record, `project`/`current`); 2 adds `runs`
  * (one listing per run: its report and where it ran) and `codes` (each run's codes, apart, so the
  * list loads without them). A version-1 project keeps working: its record is unchanged, and its
- * last report becomes the first run when it reopens (see runsOfProject).
+ * last report becomes the first run when it reopens (see useRuns.load in runs.ts).
  */
 import { openDB, type IDBPDatabase } from 'idb';
 import type { RunEnvironment } from '../export/report.ts';
