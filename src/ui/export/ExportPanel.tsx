@@ -13,7 +13,7 @@ export function ExportPanel() {
   const opened = useModel((s) => s.opened);
   const quantized = useQuantize((s) => s.result?.ok === true);
   const { target, format, running, status, configure, run, download } = useExport();
-  const { writing, downloadHtml } = useReport();
+  const { writing, failed, downloadHtml } = useReport();
   const [images, setImages] = useState<File[]>([]);
   if (!opened || !quantized) return null;
   const report = status?.ok ? status.report : null;
@@ -62,6 +62,7 @@ export function ExportPanel() {
             <button type="button" onClick={() => download('zip')}>Download bundle (zip)</button>{' '}
             <button type="button" disabled={writing !== null} onClick={() => void downloadHtml()}>{writing ? 'Writing the report…' : 'Download report (HTML)'}</button>
           </p>
+          {failed?.key === 'current' && <p className="error" role="alert" data-testid="report-error">{failed.message}</p>}
         </div>
       )}
     </section>

@@ -15,7 +15,8 @@ export function RunsPanel() {
   const opened = useModel((s) => s.opened);
   const running = useQuantize((s) => s.running);
   const { runs, current, picked, notice, error, pick, open, remove } = useRuns();
-  const { writing, error: reportError, downloadHtml } = useReport();
+  const { writing, failed, downloadHtml } = useReport();
+  const reportError = failed && failed.key !== 'current' ? failed.message : null;
   if (!opened || runs.length === 0) return null;
   const label = (id: string | null) => (id ? `Run ${runs.findIndex((r) => r.id === id) + 1}` : '');
   const [a, b] = picked.map((id) => runs.find((r) => r.id === id) ?? null);
