@@ -7,7 +7,7 @@ import { bundleFiles } from '../src/export/bundle.ts';
 import { ExportError } from '../src/export/errors.ts';
 import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSource } from '../src/export/source.ts';
 import { DEFAULT_FAKE_INDEX, fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
-import { QuantizeFailure } from '../src/quant/pipeline.ts';
+import { QuantizeFailure } from '../src/quant/pipeline/quantize.ts';
 import type { QuantizeReport, QuantizeResult } from '../src/quant/report.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';

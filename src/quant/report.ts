@@ -4,14 +4,15 @@
  */
 import type { AucDifference } from '../data/metrics.ts';
 import type { Model } from '../onnx/ir.ts';
-import type { Allocation } from './allocate.ts';
-import type { Scores } from './evaluate.ts';
+import type { Allocation } from './allocation/problem.ts';
+import type { Scores } from './evaluation/evaluate.ts';
 import type { QuantizeSettings } from './settings.ts';
-import type { SimulationPlan, WeightRange } from './simulate.ts';
+import type { SimulationPlan, WeightRange } from './simulation/simulate.ts';
 
 /**
- * The stages in the order they run. A new stage (e.g. VEFT after 'reconstruct') is one more entry
- * here and one more implementation in quantizeModel's stage table; the UI can list this array.
+ * The stages in the order they run: the only place that orders them. The runner runs the stage
+ * modules in this order (quant/pipeline/stages/index.ts) and the UI lists it. A new stage (e.g.
+ * 'veft' after 'reconstruct') is one more name here and one more module there.
  */
 export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
 export type StageName = (typeof STAGES)[number];

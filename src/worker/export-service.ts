@@ -9,7 +9,7 @@ import { ortWeb, WEB_RUNTIMES } from '../export/ort-web.ts';
 import { exportReport } from '../export/report.ts';
 import { exportSourceOf, sha256Hex } from '../export/source.ts';
 import { verifyExport, type Verification, type VerifyImages } from '../export/verify.ts';
-import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
+import { quantGpuOps, quantReferenceOps } from '../quant/simulation/fake-quant-op.ts';
 import { studioEnvironment } from './environment.ts';
 import { fpModelFile } from './run-export.ts';
 import type { ExportApi, ExportStatus, FileInput } from './export-api.ts';
