@@ -1,9 +1,12 @@
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { ModelReport } from '../model/report.ts';
-import type { ProgressEvent, QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
+import type { ProgressEvent, QuantizeReport } from '../quant/report.ts';
+import type { QuantizeSettings } from '../quant/settings.ts';
 import type { AnalysisApi } from './analysis-api.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { ExportApi } from './export-api.ts';
+import type { LiveSourceApi } from './live-api.ts';
+import type { ReportApi } from './report-api.ts';
 
 export type { ProgressEvent, QuantizeReport, QuantizeSettings };
 
@@ -104,7 +107,7 @@ export interface RunEstimate {
 }
 
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
-export interface StudioApi extends ExportApi, AnalysisApi {
+export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSourceApi {
   gpuStatus(): Promise<GpuStatus>;
   /** The worker's memory use now (GPU buffers it holds, its heap). */
   memoryStatus(): Promise<MemoryStatus>;

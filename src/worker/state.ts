@@ -2,7 +2,8 @@ import type { PreprocessOptions } from '../data/preprocess.ts';
 import { GpuModel } from '../engine/session.ts';
 import { GpuSession, type GpuContext } from '../gpu/device.ts';
 import type { OpenedModel } from '../model/open.ts';
-import type { QuantizeResult } from '../quant/pipeline.ts';
+import type { ExportReport } from '../export/report.ts';
+import type { QuantizeResult } from '../quant/report.ts';
 
 /**
  * What the studio worker holds between calls. Every service of the worker (opening, running,
@@ -22,12 +23,14 @@ export const workerState: {
   current: OpenModelState | null;
   /** The last quantization run on the current model (finished or cancelled), with its simulated model. */
   lastResult: QuantizeResult | null;
+  /** The last file exportModel wrote: which run it came from, its bytes and report (with its sha256 and verification). */
+  lastExport: { result: QuantizeResult; onnx: Uint8Array; report: ExportReport } | null;
   /**
    * The open model on the GPU, kept between runs so a large model's weights are uploaded once (they
    * stay shared by every model a run builds on them); released when another model is opened.
    */
   loaded: { model: OpenedModel; gpu: GpuModel } | null;
-} = { current: null, lastResult: null, loaded: null };
+} = { current: null, lastResult: null, lastExport: null, loaded: null };
 
 /** The open model on this device, uploaded on its first run. */
 export function loadedModel(ctx: GpuContext, opened: OpenedModel): GpuModel {
