@@ -6,7 +6,7 @@ import { decodeModel } from './decode.ts';
 import { decodeModelSource } from './decode-source.ts';
 import { encodeModel } from './encode.ts';
 import { OnnxFormatError } from './ir.ts';
-import { isLazyTensor } from './lazy-tensor.ts';
+import { isLazyTensor, RECENT_BYTES } from './lazy-tensor.ts';
 import { buildModel, f32, node, valueInfo } from './testing.ts';
 import { WireWriter } from './wire.ts';
 
@@ -107,5 +107,27 @@ describe('decodeModelSource', () => {
     size = 100;
     const big = [...model.graph.initializers.values()].find(isLazyTensor)!;
     expect(() => big.data).toThrow(/vit\.onnx: bytes .* outside the file/);
+  });
+
+  it('keeps only the tensors read last in memory, and reads a dropped one again when used', () => {
+    // Five 20 MiB weights: more than the recent-values cache holds.
+    const count = 5 * 2 ** 20;
+    const model = buildModel({
+      nodes: [node('Identity', ['x'], ['y'])],
+      initializers: Array.from({ length: 5 }, (_, i) => ({ name: `w${i}`, dtype: 'float32' as const, dims: [count], data: new Float32Array(count).fill(i + 1) })),
+      inputs: [valueInfo('x', [1])],
+      outputs: [valueInfo('y', [1])],
+    });
+    const source = counting(encodeModel(model));
+    const decoded = decodeModelSource(source);
+    const tensors = [...decoded.graph.initializers.values()].filter(isLazyTensor);
+    expect(tensors).toHaveLength(5);
+    for (const t of tensors) expect((t.data as Float32Array)[count - 1]).toBe(Number(t.name.slice(1)) + 1);
+    expect(tensors.filter((t) => t.resident).length * 20 * 2 ** 20).toBeLessThanOrEqual(RECENT_BYTES);
+    expect(tensors.at(-1)!.resident).toBe(true);
+    expect(tensors[0].resident).toBe(false);
+    const before = source.readBytes;
+    expect((tensors[0].data as Float32Array)[0]).toBe(1);
+    expect(source.readBytes - before).toBe(4 * count);
   });
 });
