@@ -66,6 +66,7 @@ class ModelDecoder {
 
   private bad(message: string): never {
     // Names come from the file; garbage ones must not break the one-line message.
+    // eslint-disable-next-line no-control-regex -- control characters are what it replaces
     throw new OnnxFormatError(`${this.file}: ${message.replace(/[\x00-\x1f\x7f]/g, '?')}`);
   }
 
@@ -170,7 +171,7 @@ class ModelDecoder {
           break;
         }
         case 15:
-          this.bad(`graph "${g.name}" uses sparse initializers, which are not supported`);
+          return this.bad(`graph "${g.name}" uses sparse initializers, which are not supported`);
         default:
           r.skip(wireType);
       }
