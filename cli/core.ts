@@ -53,6 +53,18 @@ export interface CliCore {
   run(ctx: GpuContext, model: LoadedModel, batches: InputBatch[]): Promise<number[][]>;
 }
 
+/** The pipeline's settings from the command line's flags. */
+export function quantizeSettings(flags: QuantizeFlags & ExportFlags): QuantizeSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    method: flags.method, avgBits: flags.avgBits, candidates: flags.bits, actBits: flags.actBits, actRange: flags.actRange,
+    weightRange: flags.weightRange, reconInputs: flags.reconInputs, reconTargets: flags.reconTargets, roundingCheck: flags.roundingCheck,
+    solver: flags.solver, error: flags.error, errorImages: flags.errorImages, iters: flags.iters, seed: flags.seed,
+    actReparam: flags.actReparam, floatParams: flags.floatParams,
+    storage: flags.storage, exportFormat: flags.format ?? TARGET_FORMAT[flags.target],
+  };
+}
+
 export const core: CliCore = {
   async inspect({ model }) {
     const report = modelReport(model, analyzeModel(model));
@@ -70,14 +82,7 @@ export const core: CliCore = {
   },
 
   async quantize(ctx, { model }, data, flags, note) {
-    const settings: QuantizeSettings = {
-      ...DEFAULT_SETTINGS,
-      method: flags.method, avgBits: flags.avgBits, candidates: flags.bits, actBits: flags.actBits, actRange: flags.actRange,
-      weightRange: flags.weightRange, reconInputs: flags.reconInputs, reconTargets: flags.reconTargets, roundingCheck: flags.roundingCheck,
-      solver: flags.solver, error: flags.error, errorImages: flags.errorImages, iters: flags.iters, seed: flags.seed,
-      actReparam: flags.actReparam, floatParams: flags.floatParams,
-      storage: flags.storage, exportFormat: flags.format ?? TARGET_FORMAT[flags.target],
-    };
+    const settings = quantizeSettings(flags);
     let lastStage = '';
     let lastNote = 0;
     const result = await quantizeModel(ctx, model, {
