@@ -30,7 +30,8 @@ import { decodeModel } from '../src/onnx/decode.ts';
 import type { Model } from '../src/onnx/ir.ts';
 import { agreement } from '../src/quant/evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from '../src/quant/fake-quant-op.ts';
-import { DEFAULT_SETTINGS, quantizeModel } from '../src/quant/pipeline.ts';
+import { quantizeModel } from '../src/quant/pipeline/quantize.ts';
+import { DEFAULT_SETTINGS } from '../src/quant/settings.ts';
 import { reconstructor } from '../src/quant/reconstruct.ts';
 
 const { values } = parseArgs({ options: {

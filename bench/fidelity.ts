@@ -36,9 +36,11 @@ import { analyzeModel } from '../src/model/summary.ts';
 import { decodeModel } from '../src/onnx/decode.ts';
 import { score } from '../src/quant/evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from '../src/quant/fake-quant-op.ts';
-import {
-  DEFAULT_SETTINGS, PAPER_SETTINGS, quantizeModel, uniformBudget, type LayerResult, type QuantizeCache, type QuantizeSettings,
-} from '../src/quant/pipeline.ts';
+import { quantizeModel } from '../src/quant/pipeline/quantize.ts';
+import type { QuantizeCache } from '../src/quant/pipeline/types.ts';
+import { uniformBudget } from '../src/quant/uniform.ts';
+import type { LayerResult } from '../src/quant/report.ts';
+import { DEFAULT_SETTINGS, PAPER_SETTINGS, type QuantizeSettings } from '../src/quant/settings.ts';
 import { reconstructor } from '../src/quant/reconstruct.ts';
 import { nodeGpu } from '../cli/node-gpu.ts';
 import { exportOnnx } from '../src/export/export.ts';

@@ -9,7 +9,8 @@ import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSou
 import { batchSizes } from '../src/model/input.ts';
 import { DEFAULT_FAKE_INDEX, fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
 import { checkBudget } from '../src/quant/feasibility.ts';
-import { QuantizeFailure, type QuantizeReport, type QuantizeResult } from '../src/quant/pipeline.ts';
+import { QuantizeFailure } from '../src/quant/pipeline/quantize.ts';
+import type { QuantizeReport, QuantizeResult } from '../src/quant/report.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { USAGE, type Command } from './args.ts';

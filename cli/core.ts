@@ -6,7 +6,9 @@ import { GpuModel } from '../src/engine/session.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { batchSizes } from '../src/model/input.ts';
 import { score } from '../src/quant/evaluate.ts';
-import { DEFAULT_SETTINGS, quantizeModel, type QuantizeReport, type QuantizeResult, type QuantizeSettings } from '../src/quant/pipeline.ts';
+import { quantizeModel } from '../src/quant/pipeline/quantize.ts';
+import type { QuantizeReport, QuantizeResult } from '../src/quant/report.ts';
+import { DEFAULT_SETTINGS, settingValues, type QuantizeSettings } from '../src/quant/settings.ts';
 import { reconstructor } from '../src/quant/reconstruct.ts';
 import type { ExportFlags, QuantizeFlags } from './args.ts';
 import { TARGET_FORMAT } from '../src/export/writer.ts';
@@ -55,14 +57,7 @@ export interface CliCore {
 
 /** The pipeline's settings from the command line's flags. */
 export function quantizeSettings(flags: QuantizeFlags & ExportFlags): QuantizeSettings {
-  return {
-    ...DEFAULT_SETTINGS,
-    method: flags.method, avgBits: flags.avgBits, candidates: flags.bits, actBits: flags.actBits, actRange: flags.actRange,
-    weightRange: flags.weightRange, reconInputs: flags.reconInputs, reconTargets: flags.reconTargets, roundingCheck: flags.roundingCheck,
-    solver: flags.solver, error: flags.error, errorImages: flags.errorImages, iters: flags.iters, seed: flags.seed,
-    actReparam: flags.actReparam, floatParams: flags.floatParams,
-    storage: flags.storage, exportFormat: flags.format ?? TARGET_FORMAT[flags.target],
-  };
+  return { ...DEFAULT_SETTINGS, ...settingValues(flags), exportFormat: flags.format ?? TARGET_FORMAT[flags.target] };
 }
 
 export const core: CliCore = {

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../src/onnx/decode.ts';
 import { encodeModel } from '../src/onnx/encode.ts';
 import { i64, node, valueInfo } from '../src/onnx/testing.ts';
-import { DEFAULT_SETTINGS, quantizableLayers } from '../src/quant/pipeline.ts';
+import { quantizableLayers } from '../src/quant/layers.ts';
+import { DEFAULT_SETTINGS } from '../src/quant/settings.ts';
 import { leastFeasibleBudget } from '../src/quant/feasibility.ts';
 import { allocateBits } from '../src/quant/allocate.ts';
 import { runCli } from './run.ts';
@@ -38,7 +39,7 @@ function expectCleanRefusal(r: { code: number; stdout: string; stderr: string },
 describe('an infeasible budget', () => {
   it('is refused in under a second, before any image is read, with the least feasible value', async () => {
     const model = decodeModel(new Uint8Array(readFileSync('tools/fixtures/swin_tiny_op17.onnx')));
-    const least = leastFeasibleBudget(model, { candidates: [2, 3, 4, 6, 8], storage: 'true-width', floatParams: 'fp16' });
+    const least = leastFeasibleBudget(model, { candidates: [2, 3, 4, 6, 8], storage: 'true-width' as const, floatParams: 'fp16' as const });
     const r = await cli(['quantize', 'tools/fixtures/swin_tiny_op17.onnx', '--calib', '/nonexistent/folder', '--avg-bits', '1', '--float-params', 'fp16', '--report', '/nonexistent/r.json']);
     expectCleanRefusal(r, new RegExp(`^error: a budget of 1 bits per weight is infeasible for this model: the least is ${(Math.ceil(least * 100) / 100).toFixed(2)} \\(every layer at 2 bits`));
     expect(r.ms).toBeLessThan(1000);
@@ -46,7 +47,7 @@ describe('an infeasible budget', () => {
 
   it('gives the value at which the allocator itself succeeds, and below which it fails', () => {
     const model = decodeModel(new Uint8Array(readFileSync('tools/fixtures/vit_tiny_op17.onnx')));
-    const least = leastFeasibleBudget(model, { candidates: [2, 4, 8], storage: 'true-width', floatParams: 'fp32' });
+    const least = leastFeasibleBudget(model, { candidates: [2, 4, 8], storage: 'true-width' as const, floatParams: 'fp32' as const });
     const layers = quantizableLayers(model).map((l) => ({ params: l.inFeatures * l.outFeatures, outFeatures: l.outFeatures, biasCount: l.params - l.inFeatures * l.outFeatures }));
     const problem = (budget: number) => ({ layers, scores: layers.map(() => 1), budget, candidates: [2, 4, 8] });
     expect(allocateBits(problem(least)).bits.every((b) => b === 2)).toBe(true);

@@ -8,7 +8,7 @@ import type { Model } from '../onnx/ir.ts';
 import { lowerForEngine } from '../onnx/lower.ts';
 import { onnxOps } from '../onnx/ops/index.ts';
 import { quantReferenceOps } from '../quant/fake-quant-op.ts';
-import { DEFAULT_SETTINGS } from '../quant/pipeline.ts';
+import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { simulatedModel } from '../quant/simulate.ts';
 import { exportOnnx } from './export.ts';
 import { syntheticQuantization } from './testing.ts';

@@ -4,9 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../onnx/decode.ts';
 import { allocateExact, allocateRelaxed } from '../quant/allocate.ts';
 import { paperErrorModel } from '../quant/error-models.ts';
-import { DEFAULT_SETTINGS, layerCostOf, quantizableLayers, uniformBits } from '../quant/pipeline.ts';
+import { quantizableLayers } from '../quant/layers.ts';
+import { uniformBits } from '../quant/uniform.ts';
+import { layerCostOf } from '../storage/cost.ts';
+import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { exportOnnx } from './export.ts';
-import { exportCost, layerLayout, layerShapes, nbitsLayout, qdqLayout, type WeightFormat } from './layout.ts';
+import { exportCost, layerLayout, layerShapes, nbitsLayout, qdqLayout, type WeightFormat } from '../storage/layout.ts';
 import { syntheticQuantization } from './testing.ts';
 import { tensorBytes } from './writer.ts';
 

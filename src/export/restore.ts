@@ -1,7 +1,7 @@
 import { analyzeModel } from '../model/summary.ts';
 import { elementCount, type Model } from '../onnx/ir.ts';
 import { floatModelFor } from '../quant/half-floats.ts';
-import type { QuantizeReport, QuantizeResult } from '../quant/pipeline.ts';
+import type { QuantizeReport, QuantizeResult } from '../quant/report.ts';
 import { simulatedModel, type SimulationPlan } from '../quant/simulate.ts';
 import { reportedRange } from '../quant/weight-ranges.ts';
 import { dequantizedWeight } from './codes.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allocateBits, allocateExact, allocateRelaxed, type AllocationProblem } from './allocate.ts';
-import { averageBits, layerStoredBits, totalParams, withinBudget, type LayerStorage } from './budget.ts';
+import { averageBits, layerStoredBits, totalParams, withinBudget, type LayerStorage } from '../storage/stored-bits.ts';
 import { measuredErrorModel, noiseErrorModel, paperErrorModel, type ErrorModel } from './error-models.ts';
 
 function seeded(seed: number): () => number {

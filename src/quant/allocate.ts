@@ -1,11 +1,11 @@
-import { affineStoredBits, averageBits, totalParams, type LayerStorage, type StorageOptions } from './budget.ts';
+import { affineStoredBits, averageBits, totalParams, type LayerStorage, type StorageOptions } from '../storage/stored-bits.ts';
 import { paperErrorModel, type ErrorModel } from './error-models.ts';
 
 /**
  * Bit allocation (paper eq. 5): choose b_l in B minimising sum_l w_l E_l(b_l) subject to
  * "average stored bits per weight <= B_avg", where w_l = S_l (or 1 for a measured error model
  * that says so) and the average counts scales, zero points, restored channels and biases
- * (budget.ts). Two solvers: an exact multiple-choice knapsack and the paper's relaxation (eq. 6).
+ * (storage/stored-bits.ts). Two solvers: an exact multiple-choice knapsack and the paper's relaxation (eq. 6).
  */
 
 export const DEFAULT_CANDIDATES: readonly number[] = [2, 3, 4, 6, 8];
@@ -21,7 +21,7 @@ export interface AllocationProblem {
   error?: ErrorModel;
   storage?: StorageOptions;
   /**
-   * Stored bits of layer l at width b, replacing the affine accounting of budget.ts (e.g. the
+   * Stored bits of layer l at width b, replacing the affine accounting of storage/stored-bits.ts (e.g. the
    * bytes an export writes, containers included). Must be a non-negative integer.
    */
   cost?: (layer: number, bits: number) => number;

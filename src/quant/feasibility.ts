@@ -3,10 +3,12 @@
  * decide (here, whether the bit budget can be met at all) is refused at once, with the least
  * feasible value, instead of after calibration, scoring and the error tables. Pure: the CLI calls
  * it before loading images, the studio while the settings are edited.
- * The pricing is the run's own (layerCostOf, the allocator's and the exporter's).
+ * The pricing is the run's own (storage/cost.ts, the allocator's and the exporter's).
  */
 import type { Model } from '../onnx/ir.ts';
-import { layerCostOf, quantizableLayers, type QuantizeSettings } from './pipeline.ts';
+import { layerCostOf, type StorageSettings } from '../storage/cost.ts';
+import { quantizableLayers } from './layers.ts';
+import type { QuantizeSettings } from './settings.ts';
 
 /** A setting the user chose that cannot work for this model; the message says what would. */
 export class SettingsError extends Error {
@@ -16,7 +18,7 @@ export class SettingsError extends Error {
   }
 }
 
-export type BudgetSettings = Pick<QuantizeSettings, 'avgBits' | 'candidates' | 'storage' | 'exportFormat' | 'floatParams'>;
+export type BudgetSettings = Pick<QuantizeSettings, 'avgBits' | 'candidates'> & StorageSettings;
 
 /**
  * The least average of stored bits per weight any allocation reaches: every layer at the smallest

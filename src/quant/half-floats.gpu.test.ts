@@ -5,7 +5,8 @@ import { gpuForTests } from '../gpu/testing.ts';
 import { decodeModel } from '../onnx/decode.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { halfFloatModel } from './half-floats.ts';
-import { DEFAULT_SETTINGS, quantizeModel, type QuantizeSettings } from './pipeline.ts';
+import { quantizeModel } from './pipeline/quantize.ts';
+import { DEFAULT_SETTINGS, type QuantizeSettings } from './settings.ts';
 import { score } from './evaluate.ts';
 
 const model = decodeModel(new Uint8Array(await (await fetch('/tools/fixtures/vit_tiny_op17.onnx')).arrayBuffer()));

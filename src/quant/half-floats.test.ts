@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../onnx/decode.ts';
 import { elementCount } from '../onnx/ir.ts';
-import { floatModelFor, halfFloatModel, HALF_MAX, roundToHalf, worthHalving } from './half-floats.ts';
-import { quantizableLayers } from './pipeline.ts';
+import { worthHalving } from '../storage/half-floats.ts';
+import { floatModelFor, halfFloatModel, HALF_MAX, roundToHalf } from './half-floats.ts';
+import { quantizableLayers } from './layers.ts';
 
 /** An independent float16 rounding in float64 arithmetic: 11 significant bits, spacing 2^-24 below 2^-14, ties to even. */
 function nearestHalf(x: number): number {

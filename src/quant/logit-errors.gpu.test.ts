@@ -5,7 +5,9 @@ import { decodeModel } from '../onnx/decode.ts';
 import type { Model } from '../onnx/ir.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
 import { centredLogits, jointLogitErrors, logitErrorTable } from './logit-errors.ts';
-import { DEFAULT_SETTINGS, quantizableLayers, quantizeModel } from './pipeline.ts';
+import { quantizableLayers } from './layers.ts';
+import { quantizeModel } from './pipeline/quantize.ts';
+import { DEFAULT_SETTINGS } from './settings.ts';
 import { fakeQuantWeight, weightParams } from './simulate.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };

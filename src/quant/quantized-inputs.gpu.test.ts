@@ -5,7 +5,10 @@ import { blockOf } from '../model/summary.ts';
 import { decodeModel } from '../onnx/decode.ts';
 import { fakeQuantActivations } from './fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
-import { DEFAULT_SETTINGS, quantizableLayers, quantizeModel, type Reconstructor } from './pipeline.ts';
+import { quantizableLayers } from './layers.ts';
+import { quantizeModel } from './pipeline/quantize.ts';
+import type { Reconstructor } from './pipeline/types.ts';
+import { DEFAULT_SETTINGS } from './settings.ts';
 import { QuantizedInputs } from './quantized-inputs.ts';
 import { simulatedModel } from './simulate.ts';
 

@@ -1,6 +1,6 @@
 import type { GpuContext } from '../gpu/device.ts';
 import { adaroundReconstructor } from './adaround/pipeline-adapter.ts';
-import type { Reconstructor } from './pipeline.ts';
+import type { Reconstructor } from './pipeline/types.ts';
 
 /**
  * Learned rounding (AdaRound, paper eq. 7-8) on the GPU for the pipeline: ||Wx - W~x||^2 with x the

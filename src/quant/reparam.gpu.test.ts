@@ -4,7 +4,8 @@ import { gpuForTests } from '../gpu/testing.ts';
 import { decodeModel } from '../onnx/decode.ts';
 import type { Model } from '../onnx/ir.ts';
 import { quantGpuOps, quantReferenceOps } from './fake-quant-op.ts';
-import { DEFAULT_SETTINGS, quantizeModel, type QuantizeSettings } from './pipeline.ts';
+import { quantizeModel } from './pipeline/quantize.ts';
+import { DEFAULT_SETTINGS, type QuantizeSettings } from './settings.ts';
 import { channelFactors, channelRanges, reparameterize, reparamSites } from './reparam.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };

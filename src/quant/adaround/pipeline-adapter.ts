@@ -1,10 +1,10 @@
 import type { GpuContext } from '../../gpu/device.ts';
-import type { ReconstructedWeight, Reconstructor } from '../pipeline.ts';
+import type { ReconstructedWeight, Reconstructor } from '../pipeline/types.ts';
 import { reconstructLayer, type ReconstructResult } from './reconstruct.ts';
 import type { AdaRoundSettings } from './settings.ts';
 
 /**
- * reconstructLayer as the pipeline's Reconstructor (src/quant/pipeline.ts). A 'conv' weight
+ * reconstructLayer as the pipeline's Reconstructor (src/quant/pipeline/types.ts). A 'conv' weight
  * (out × in·kh·kw) is N x K already, its inputs unfolded patches. The pipeline takes the weight and
  * the up/down counts back, so a cancelled run throws an AbortError; `onLayer` sees every full result.
  */

@@ -1,6 +1,6 @@
 import type { QuantLayer } from '../model/layers.ts';
 import type { Model, Node } from '../onnx/ir.ts';
-import { worthHalving, type FloatParams } from '../quant/half-floats.ts';
+import { worthHalving, type FloatParams } from './half-floats.ts';
 import { nbitsContainer, packedBytes, qdqContainer } from './packing.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { affineStoredBits, averageBits, layerStoredBits, withinBudget } from './budget.ts';
+import { affineStoredBits, averageBits, layerStoredBits, withinBudget } from './stored-bits.ts';
 
 describe('stored-bit accounting', () => {
   // 3 output channels x 4 inputs, with a bias.

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { nbitsContainer, packBits, packedBytes, qdqContainer, unpackBits } from './packing.ts';
-import { rng } from '../quant/observers.ts';
+import { randomFloats } from '../gpu/testing.ts';
 
 describe('bit packing', () => {
   for (let bits = 1; bits <= 8; bits++) {
     it(`${bits}-bit codes pack LSB first into ${bits} bits each and unpack to the same codes`, () => {
-      const random = rng(bits);
       for (const count of [1, 7, 8, 9, 31, 100]) {
-        const codes = Uint8Array.from({ length: count }, () => Math.floor(random() * 2 ** bits));
+        const codes = Uint8Array.from(randomFloats(count, bits * 1000 + count), (v) => Math.floor(((v + 1) / 2) * 2 ** bits));
         codes[0] = 2 ** bits - 1; // the extreme code at a byte boundary
         const packed = packBits(codes, bits);
         expect(packed.length).toBe(Math.ceil((count * bits) / 8));
