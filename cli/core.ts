@@ -5,11 +5,11 @@
 import { GpuModel } from '../src/engine/session.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { batchSizes } from '../src/model/input.ts';
-import { score } from '../src/quant/evaluate.ts';
+import { score } from '../src/quant/evaluation/evaluate.ts';
 import { quantizeModel } from '../src/quant/pipeline/quantize.ts';
 import type { QuantizeReport, QuantizeResult } from '../src/quant/report.ts';
 import { DEFAULT_SETTINGS, settingValues, type QuantizeSettings } from '../src/quant/settings.ts';
-import { reconstructor } from '../src/quant/reconstruct.ts';
+import { reconstructor } from '../src/quant/reconstruction/reconstructor.ts';
 import type { ExportFlags, QuantizeFlags } from './args.ts';
 import { TARGET_FORMAT } from '../src/export/writer.ts';
 import { formatReport, modelReport } from '../src/model/report.ts';

@@ -7,9 +7,9 @@ import { gpuForTests } from '../gpu/testing.ts';
 import { decodeModel } from '../onnx/decode.ts';
 import { quantizableLayers } from '../quant/layers.ts';
 import { quantizeModel } from '../quant/pipeline/quantize.ts';
-import type { Reconstructor } from '../quant/pipeline/types.ts';
+import type { Reconstructor } from '../quant/reconstruction/types.ts';
 import { DEFAULT_SETTINGS, type QuantizeSettings } from '../quant/settings.ts';
-import { fakeQuantWeight } from '../quant/simulate.ts';
+import { fakeQuantWeight } from '../quant/simulation/simulate.ts';
 import { exportOnnx } from './export.ts';
 import { exportSourceOf } from './source.ts';
 

@@ -1,5 +1,5 @@
 import { elementCount, type Model, type Node, type Tensor } from '../onnx/ir.ts';
-import { roundToHalf } from '../quant/half-floats.ts';
+import { roundToHalf } from '../quant/simulation/half-floats.ts';
 import { worthHalving } from '../storage/half-floats.ts';
 
 /**

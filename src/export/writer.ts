@@ -1,7 +1,7 @@
 import { analyzeModel } from '../model/summary.ts';
 import type { QuantLayer } from '../model/layers.ts';
 import { elementCount, type DType, type Model, type Node, type Tensor } from '../onnx/ir.ts';
-import type { QuantParams } from '../quant/quantizer.ts';
+import type { QuantParams } from '../quant/simulation/quantizer.ts';
 import { storedIndex, type LayerCodes } from './codes.ts';
 import { ExportError, listLayers } from './errors.ts';
 import { upgradeOpset } from './opset.ts';

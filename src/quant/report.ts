@@ -4,10 +4,10 @@
  */
 import type { AucDifference } from '../data/metrics.ts';
 import type { Model } from '../onnx/ir.ts';
-import type { Allocation } from './allocate.ts';
-import type { Scores } from './evaluate.ts';
+import type { Allocation } from './allocation/problem.ts';
+import type { Scores } from './evaluation/evaluate.ts';
 import type { QuantizeSettings } from './settings.ts';
-import type { SimulationPlan, WeightRange } from './simulate.ts';
+import type { SimulationPlan, WeightRange } from './simulation/simulate.ts';
 
 /**
  * The stages in the order they run: the only place that orders them. The runner runs the stage

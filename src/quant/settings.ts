@@ -6,10 +6,10 @@
  *
  * This module imports only types, so the UI thread can read it without loading the engine.
  */
-import type { ErrorModelName } from './error-models.ts';
+import type { ErrorModelName } from './allocation/error-models.ts';
 import type { FloatParams } from '../storage/half-floats.ts';
-import type { RangeMethod } from './observers.ts';
-import type { WeightRangeSetting } from './weight-ranges.ts';
+import type { RangeMethod } from './calibration/observers.ts';
+import type { WeightRangeSetting } from './allocation/weight-ranges.ts';
 import type { WeightFormat } from '../storage/layout.ts';
 
 export type Method = 'defakeq' | 'adaround' | 'rtn';
@@ -59,14 +59,14 @@ export interface QuantizeSettings {
   roundingCheck?: boolean;
   seed: number;
   /**
-   * Centre and rescale post-LayerNorm channels into one range before calibrating (reparam.ts),
+   * Centre and rescale post-LayerNorm channels into one range before calibrating (simulation/reparam.ts),
    * folded into the norm and the next layers' weights; for ViTs with outlier channels at 4-bit
    * activations. Needs quantized activations; off when absent.
    */
   actReparam?: boolean;
   /**
    * Float parameters that stay in float (embeddings, LayerNorms, biases): float32, or rounded to
-   * float16 before calibrating (half-floats.ts) and stored so by the export. Absent: 'fp32'.
+   * float16 before calibrating (simulation/half-floats.ts) and stored so by the export. Absent: 'fp32'.
    */
   floatParams?: FloatParams;
   /**

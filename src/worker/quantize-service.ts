@@ -5,7 +5,7 @@ import { restoreResult } from '../export/restore.ts';
 import { exportSourceOf, parseSource, serializeSource, type SerializedSource } from '../export/source.ts';
 import { QuantizeFailure, quantizeModel } from '../quant/pipeline/quantize.ts';
 import type { QuantizeResult } from '../quant/report.ts';
-import { reconstructor } from '../quant/reconstruct.ts';
+import { reconstructor } from '../quant/reconstruction/reconstructor.ts';
 import type { QuantizeStatus, StudioApi } from './api.ts';
 import { liveSession } from './gpu-context.ts';
 import { imageBatches, labelledBatches } from './image-batches.ts';

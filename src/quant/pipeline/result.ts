@@ -1,9 +1,9 @@
 /** A run's result from its final state: sizes, the report, and the simulated model. */
 import { layerCostOf } from '../../storage/cost.ts';
-import type { Allocation } from '../allocate.ts';
-import type { HalfFloats } from '../half-floats.ts';
+import type { Allocation } from '../allocation/problem.ts';
+import type { HalfFloats } from '../simulation/half-floats.ts';
 import type { QuantizeReport, QuantizeResult } from '../report.ts';
-import { simulatedModel } from '../simulate.ts';
+import { simulatedModel } from '../simulation/simulate.ts';
 import type { RunOutcome } from './runner.ts';
 import type { RunState } from './state.ts';
 

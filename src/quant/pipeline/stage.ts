@@ -6,7 +6,7 @@
 import type { GpuContext } from '../../gpu/device.ts';
 import type { StageName } from '../report.ts';
 import type { RunState } from './state.ts';
-import type { Reconstructor } from './types.ts';
+import type { Reconstructor } from '../reconstruction/types.ts';
 
 export interface StageIo {
   ctx: GpuContext;

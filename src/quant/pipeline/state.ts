@@ -8,17 +8,17 @@ import type { GpuContext } from '../../gpu/device.ts';
 import type { QuantLayer } from '../../model/layers.ts';
 import { analyzeModel, type ModelStructure } from '../../model/summary.ts';
 import type { Model } from '../../onnx/ir.ts';
-import type { Allocation } from '../allocate.ts';
-import type { CalibrationResult } from '../calibrate.ts';
-import type { Scores } from '../evaluate.ts';
-import { quantGpuOps, quantReferenceOps } from '../fake-quant-op.ts';
-import type { HalfFloats } from '../half-floats.ts';
-import { centredLogits } from '../logit-errors.ts';
+import type { Allocation } from '../allocation/problem.ts';
+import type { CalibrationResult } from '../calibration/calibrate.ts';
+import type { Scores } from '../evaluation/evaluate.ts';
+import { quantGpuOps, quantReferenceOps } from '../simulation/fake-quant-op.ts';
+import type { HalfFloats } from '../simulation/half-floats.ts';
+import { centredLogits } from '../allocation/logit-errors.ts';
 import type { LayerResult, QuantizeReport } from '../report.ts';
-import { takeImages } from '../sample-images.ts';
+import { takeImages } from '../calibration/sample-images.ts';
 import type { QuantizeSettings } from '../settings.ts';
-import type { SimulationPlan } from '../simulate.ts';
-import { fixedRange } from '../weight-ranges.ts';
+import type { SimulationPlan } from '../simulation/simulate.ts';
+import { fixedRange } from '../allocation/weight-ranges.ts';
 import type { QuantizeCache, QuantizeInputs } from './types.ts';
 
 /** The fake-quantization ops the pipeline's models run with, on the CPU reference and the GPU. */

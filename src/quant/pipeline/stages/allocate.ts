@@ -4,13 +4,14 @@
  * uniform width that fits the budget.
  */
 import { layerCostOf, storageOf, storageOptions } from '../../../storage/cost.ts';
-import { allocateBits, type Allocation } from '../../allocate.ts';
-import { errorModel, measuredErrorTable, type MeasuredErrorTable } from '../../error-models.ts';
-import { jointLogitErrors, logitErrorTable } from '../../logit-errors.ts';
+import { allocateBits } from '../../allocation/allocate.ts';
+import type { Allocation } from '../../allocation/problem.ts';
+import { errorModel, measuredErrorTable, type MeasuredErrorTable } from '../../allocation/error-models.ts';
+import { jointLogitErrors, logitErrorTable } from '../../allocation/logit-errors.ts';
 import type { QuantizeSettings } from '../../settings.ts';
-import { simulatedModel, type WeightRange } from '../../simulate.ts';
-import { uniformBits } from '../../uniform.ts';
-import { lowerErrors, rangeAt, type RangedErrorTable } from '../../weight-ranges.ts';
+import { simulatedModel, type WeightRange } from '../../simulation/simulate.ts';
+import { uniformBits } from '../../allocation/uniform.ts';
+import { lowerErrors, rangeAt, type RangedErrorTable } from '../../allocation/weight-ranges.ts';
 import { defineStage, type StageIo } from '../stage.ts';
 import { errorImages, floatLogits, OPS, setPlanWidths, weightOf, type RunState } from '../state.ts';
 

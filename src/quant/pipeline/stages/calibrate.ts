@@ -1,6 +1,6 @@
-/** Stage 'calibrate': activation ranges and channel energies on the calibration images (calibrate.ts). */
-import { calibrate as calibrateModel } from '../../calibrate.ts';
-import { halfFloatModel } from '../../half-floats.ts';
+/** Stage 'calibrate': activation ranges and channel energies on the calibration images (calibration/calibrate.ts). */
+import { calibrate as calibrateModel } from '../../calibration/calibrate.ts';
+import { halfFloatModel } from '../../simulation/half-floats.ts';
 import { defineStage } from '../stage.ts';
 import { replaceFloatModel } from '../state.ts';
 

@@ -1,8 +1,8 @@
 /** Stage 'evaluate': per-layer SQNR, and the FP and quantized models' scores on the labelled set. */
 import { GpuModel } from '../../../engine/session.ts';
 import { DEFAULT_FAKE_INDEX } from '../../../model/labels.ts';
-import { agreement, layerSqnr, pairedAucChange, score, type LabelledBatch, type Scores } from '../../evaluate.ts';
-import { simulatedModel } from '../../simulate.ts';
+import { agreement, layerSqnr, pairedAucChange, score, type LabelledBatch, type Scores } from '../../evaluation/evaluate.ts';
+import { simulatedModel } from '../../simulation/simulate.ts';
 import { defineStage, type StageIo } from '../stage.ts';
 import { OPS, type RunState } from '../state.ts';
 

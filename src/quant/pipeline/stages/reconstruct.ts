@@ -6,16 +6,16 @@
 import type { HostTensor } from '../../../engine/session.ts';
 import type { QuantLayer } from '../../../model/layers.ts';
 import { blockOf } from '../../../model/summary.ts';
-import { unfoldPatches } from '../../calibrate.ts';
-import { fakeQuantActivations } from '../../fake-quant.ts';
-import { jointLogitErrors } from '../../logit-errors.ts';
-import { QuantizedInputs } from '../../quantized-inputs.ts';
-import type { QuantParams } from '../../quantizer.ts';
-import { takeImages } from '../../sample-images.ts';
-import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan } from '../../simulate.ts';
+import { unfoldPatches } from '../../calibration/calibrate.ts';
+import { fakeQuantActivations } from '../../simulation/fake-quant.ts';
+import { jointLogitErrors } from '../../allocation/logit-errors.ts';
+import { QuantizedInputs } from '../../simulation/quantized-inputs.ts';
+import type { QuantParams } from '../../simulation/quantizer.ts';
+import { takeImages } from '../../calibration/sample-images.ts';
+import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan } from '../../simulation/simulate.ts';
 import { defineStage, type StageIo } from '../stage.ts';
 import { errorImages, floatLogits, OPS, type RunState } from '../state.ts';
-import type { Reconstructor } from '../types.ts';
+import type { Reconstructor } from '../../reconstruction/types.ts';
 
 type Rows = { rows: number; data: Float32Array };
 

@@ -1,5 +1,5 @@
-/** Stage 'reparameterize': rescale post-LayerNorm channels into one range (reparam.ts), when asked. */
-import { channelRanges, reparameterize as reparameterizeModel, reparamSites } from '../../reparam.ts';
+/** Stage 'reparameterize': rescale post-LayerNorm channels into one range (simulation/reparam.ts), when asked. */
+import { channelRanges, reparameterize as reparameterizeModel, reparamSites } from '../../simulation/reparam.ts';
 import { defineStage } from '../stage.ts';
 import { replaceFloatModel, reparameterizes } from '../state.ts';
 

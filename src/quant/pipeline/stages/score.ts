@@ -1,5 +1,5 @@
-/** Stage 'score': each layer's importance S_l (paper eq. 3-4, importance.ts). */
-import { layerImportance } from '../../importance.ts';
+/** Stage 'score': each layer's importance S_l (paper eq. 3-4, allocation/importance.ts). */
+import { layerImportance } from '../../allocation/importance.ts';
 import { defineStage } from '../stage.ts';
 import { weightOf } from '../state.ts';
 
