@@ -14,7 +14,7 @@ import { i64, node, valueInfo } from '../src/onnx/testing.ts';
 import { quantizableLayers } from '../src/quant/layers.ts';
 import { DEFAULT_SETTINGS } from '../src/quant/settings.ts';
 import { leastFeasibleBudget } from '../src/quant/feasibility.ts';
-import { allocateBits } from '../src/quant/allocate.ts';
+import { allocateBits } from '../src/quant/allocation/allocate.ts';
 import { runCli } from './run.ts';
 
 const noGpu = async () => {
