@@ -72,7 +72,7 @@ function pngBytes(chunks: Chunk[]): Uint8Array {
 
 function mutatePng(b: Uint8Array, r: Rng): { bytes: Uint8Array; step: string } | null {
   const chunks = pngChunks(b);
-  if (!chunks) return null;
+  if (!chunks || chunks.length === 0) return null;
   const ihdr = chunks.find((c) => c.type === 'IHDR');
   const mode = Math.floor(r() * 6);
   if (mode <= 1 && ihdr) {
