@@ -66,7 +66,6 @@ class ModelDecoder {
 
   private bad(message: string): never {
     // Names come from the file; garbage ones must not break the one-line message.
-    // eslint-disable-next-line no-control-regex -- control characters are what it replaces
     throw new OnnxFormatError(`${this.file}: ${message.replace(/[\x00-\x1f\x7f]/g, '?')}`);
   }
 
