@@ -19,7 +19,7 @@ const BLOCKS = [
   ['vit_tiny_gelu_tanh_op17.onnx', 'blocks.0'],
   ['hf_vit_tiny_op17.onnx', 'vit.encoder.layer.1'],
   ['swin_tiny_op13.onnx', 'layers.0.blocks.1'],
-  ['hf_swin_tiny_op17.onnx', 'swin.encoder.layers.0.blocks.1'],
+  ['hf_swin_tiny_op17.onnx', 'swin.encoder.layers.1.blocks.1'],
 ] as const;
 
 describe('whole blocks: gradients of the float64 reference against central differences', () => {
@@ -29,8 +29,8 @@ describe('whole blocks: gradients of the float64 reference against central diffe
       const b = fixtureBlock(model, block, pixels(file));
       expect(b.layers.length).toBeGreaterThanOrEqual(4);
       const region = regionFor(model, b.spec);
-      const check = checkRegionGradients(region, { [b.spec.inputs[0].name]: b.input }, { weights: b.weights, coordinates: 2, directions: 2 });
-      expect(check.checked).toBe(4 * (1 + b.layers.length));
+      const check = checkRegionGradients(region, { [b.spec.inputs[0].name]: b.input }, { weights: b.weights, coordinates: 2, directions: 1 });
+      expect(check.checked).toBe(3 * (1 + b.layers.length));
       expect(check.nonZero).toBeGreaterThan(0.8 * check.checked);
       expect(check.worst).toBeLessThan(1e-6);
     });

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import type { GpuTensor } from '../engine/gpu-tensor.ts';
 import { GpuModel } from '../engine/session.ts';
-import { gpuForTests } from '../gpu/testing.ts';
+import { CommandBatch } from '../gpu/encoder.ts';
+import { readFloat32 } from '../gpu/readback.ts';
+import { gpuForTests, randomFloats } from '../gpu/testing.ts';
 import { analyzeModel } from '../model/summary.ts';
 import { decodeModel } from '../onnx/decode.ts';
 import { onnxOps } from '../onnx/ops/index.ts';
 import type { RefTensor } from '../onnx/ops/types.ts';
 import { blockBoundary } from './blocks.ts';
+import { contrastiveReference, recordContrastive } from './contrastive.ts';
 import { weightNxK } from './fixture-blocks.ts';
 import { computeGradients, runProgram } from './gradients.ts';
+import { squaredErrorReference, squaredErrorTerm } from './losses.ts';
 import { OP_CASES } from './ops/test-cases.ts';
 import { GradProgram } from './program.ts';
 import { referenceBackward, referenceForward } from './reference.ts';
@@ -116,4 +121,41 @@ describe('whole models on WebGPU: d(logit)/d(attention probabilities)', () => {
       expect(program.region.backward.some((b) => b.node.opType === 'Conv')).toBe(false);
     });
   }
+});
+
+describe('loss kernels on WebGPU against the float64 reference', () => {
+  it('VEFT\'s contrastive loss and its gradients (B = 5, D = 70)', async () => {
+    const ctx = await gpuForTests();
+    const B = 5, D = 70;
+    const [anchors, pos1, pos2] = [1, 2, 3].map((s) => randomFloats(B * D, 40 + s));
+    const want = contrastiveReference({ anchors, pos1, pos2, B, D, tau: 0.2, w: 0.25 });
+    const up = (data: Float32Array): GpuTensor => ({ buffer: ctx.buffers.upload(data), dims: [B, D], dtype: 'f32' });
+    const t = { anchors: up(anchors), pos1: up(pos1), pos2: up(pos2), d1: up(new Float32Array(B * D)), d2: up(new Float32Array(B * D)) };
+    const scratch = ctx.buffers.acquire((3 * B * B + 2 * B) * 4);
+    const loss = ctx.buffers.upload(new Float32Array(4));
+    const cmd = new CommandBatch(ctx);
+    recordContrastive(ctx, cmd, { ...t, scratch, loss, slot: 2 }, { tau: 0.2, w: 0.25, scale: 0.5 });
+    cmd.submit();
+    expect((await readFloat32(ctx, loss, 3))[2]).toBeCloseTo(0.5 * want.loss, 5);
+    expect(relativeError(await readFloat32(ctx, t.d1.buffer, B * D), want.d1.map((g) => 0.5 * g))).toBeLessThan(1e-4);
+    expect(relativeError(await readFloat32(ctx, t.d2.buffer, B * D), want.d2.map((g) => 0.5 * g))).toBeLessThan(1e-4);
+    for (const b of [...Object.values(t).map((x) => x.buffer), scratch, loss]) ctx.buffers.release(b);
+  });
+
+  it('the squared error and its gradient, the seed of block reconstruction', async () => {
+    const ctx = await gpuForTests();
+    const dims = [3, 5, 8];
+    const [y, target] = [randomFloats(120, 50), randomFloats(120, 51)];
+    const want = squaredErrorReference(y, target, dims, 2);
+    const term = squaredErrorTerm('y', { dims, data: target }, 2);
+    const up = (data: Float32Array): GpuTensor => ({ buffer: ctx.buffers.upload(data), dims, dtype: 'f32' });
+    const [yt, tt, g] = [up(y), up(target), up(new Float32Array(120))];
+    const loss = ctx.buffers.upload(new Float32Array(2));
+    const cmd = new CommandBatch(ctx);
+    term.record(ctx, cmd, { values: [yt], data: [tt], grads: [g], t: 0, total: 1, loss: { buffer: loss, slot: 1 } });
+    cmd.submit();
+    expect((await readFloat32(ctx, loss, 2))[1]).toBeCloseTo(want.loss, 4);
+    expect(relativeError(await readFloat32(ctx, g.buffer, 120), want.grad)).toBeLessThan(1e-6);
+    for (const b of [yt.buffer, tt.buffer, g.buffer, loss]) ctx.buffers.release(b);
+  });
 });

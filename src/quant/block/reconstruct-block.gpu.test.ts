@@ -8,14 +8,15 @@ import { reconstructLayer } from '../adaround/reconstruct.ts';
 import { fakeQuantActivations } from '../fake-quant.ts';
 import { quantGpuOps, quantReferenceOps } from '../fake-quant-op.ts';
 import { paramsForRange, type QuantParams } from '../quantizer.ts';
-import { simulatedModel, weightParams, type SimulationPlan } from '../simulate.ts';
-import { reconstructBlock, type BlockLayer } from './reconstruct-block.ts';
+import { contrastiveTerm } from '../../grad/contrastive.ts';
+import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan } from '../simulate.ts';
+import { reconstructBlock, type BlockLayer, type BlockProgress } from './reconstruct-block.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
 const FILE = 'vit_tiny_op17.onnx';
 const BLOCK = 'blocks.1';
 const BITS = 3;
-const IMAGES = 16;
+const IMAGES = 8;
 const ITERATIONS = 100;
 
 const model = decodeModel(new Uint8Array(await (await fetch(`/tools/fixtures/${FILE}`)).arrayBuffer()));
@@ -98,5 +99,45 @@ describe(`block reconstruction on the GPU (${FILE} ${BLOCK}, W${BITS}A8)`, () =>
     const last = history[history.length - 1];
     expect(last.iteration).toBe(ITERATIONS - 1);
     expect(last.reg).toBeLessThan(0.7 * firstRegularised.reg);
+  });
+});
+
+describe('block reconstruction with further loss terms, cancelled', () => {
+  it('reports each term\'s loss, returns round-to-nearest when cancelled, and refuses mismatched data', async () => {
+    const ctx = await gpuForTests();
+    const input = boundary.inputs[0];
+    const output = boundary.outputs[0];
+    const float = await taps(ctx, model, [input, output]);
+    const data = (name: string) => ({ dims: float.get(name)!.dims, data: float.get(name)!.data as Float32Array });
+    const blockLayers: BlockLayer[] = layers.map((l) => ({ layer: l, weight: model.graph.initializers.get(l.weight)!.data as Float32Array, bits: BITS }));
+    const controller = new AbortController();
+    const seen: BlockProgress[] = [];
+    const options = {
+      model, boundary, layers: blockLayers, iterations: 5000, batchImages: 4, signal: controller.signal, lossEvery: 1,
+      inputs: { [input]: data(input) }, targets: { [output]: data(output) },
+      losses: [contrastiveTerm({ pos1: output, pos2: output, anchors: data(output), tau: 0.5, weight: 0.5 })],
+      onProgress: (p: BlockProgress) => {
+        seen.push(p);
+        controller.abort();
+      },
+    };
+    const result = await reconstructBlock(ctx, options);
+    expect(result.cancelled).toBe(true);
+    expect(seen).toHaveLength(1);
+    expect(result.iterations).toBe(seen[0].iteration);
+    expect(result.iterations).toBeLessThan(5000);
+    const terms = seen[0].loss!.terms;
+    expect(Object.keys(terms)).toEqual(['reconstruction', 'contrastive']);
+    expect(terms.reconstruction).toBeGreaterThan(0);
+    expect(terms.contrastive).toBeGreaterThan(0);
+    expect(result.loss.learned).toBe(result.loss.nearest);
+    for (const [i, o] of result.layers.entries()) {
+      const w = model.graph.initializers.get(layers[i].weight)!;
+      expect(Array.from(o.weightQ)).toEqual(Array.from(fakeQuantWeight(layers[i], w, weightParams(layers[i], w, BITS))));
+      expect(o.roundedUp + o.roundedDown).toBe(0);
+    }
+    // The targets' image count must match the inputs'.
+    const short = { dims: [2, ...data(output).dims.slice(1)], data: data(output).data.subarray(0, data(output).data.length / 4) };
+    await expect(reconstructBlock(ctx, { ...options, targets: { [output]: short } })).rejects.toThrow(/holds 2 images, the others 8/);
   });
 });
