@@ -141,7 +141,9 @@ export class GradProgram {
     };
     const tensorFor = (name: string) => (name ? values.get(name) ?? this.constant(name) : undefined);
     region.nodes.forEach((node, step) => {
-      const ins = node.inputs.map(tensorFor);
+      const site = region.parameters.get(nodeKey(node));
+      // A variable weight replaces the node's constant one, which is never uploaded.
+      const ins = node.inputs.map((name, i) => (site && i === 1 ? undefined : tensorFor(name)));
       if (isViewOp(node.opType)) {
         const src = ins[0]!;
         values.set(node.outputs[0], { ...src, dims: plan.shapes.get(node.outputs[0])!.dims });
@@ -157,7 +159,6 @@ export class GradProgram {
           values.set(name, t);
           return t;
         });
-        const site = region.parameters.get(nodeKey(node));
         if (site) recordParameterForward(ctx, cmd, site, ins, weights.get(site.layer.name)!, outs[0]);
         else this.kernels[opKey(node)](ctx, cmd, node, ins, outs, { opset: plan.opset, constants: node.inputs.map((n) => plan.constants.get(n)) });
       }
