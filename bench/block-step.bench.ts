@@ -14,7 +14,7 @@ import { blockBoundary } from '../src/grad/blocks.ts';
 import { GradProgram } from '../src/grad/program.ts';
 import { analyzeModel } from '../src/model/summary.ts';
 import { decodeModel } from '../src/onnx/decode.ts';
-import { reconstructBlock } from '../src/quant/block/reconstruct-block.ts';
+import { reconstructBlock } from '../src/quant/reconstruction/block/reconstruct-block.ts';
 import { medianMs, pad } from './timing.ts';
 
 const params = new URLSearchParams(location.search);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { packBits } from '../../export/packing.ts';
+import { packBits } from '../../storage/packing.ts';
 import { lowerForEngine } from '../lower.ts';
 import { int, run, t, values } from './test-helpers.ts';
 
