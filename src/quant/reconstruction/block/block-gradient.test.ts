@@ -15,7 +15,7 @@ import { prepareLayer } from '../adaround/problem.ts';
 import { chainToV, regulariser, softWeight, type RoundingProblem } from '../adaround/reference.ts';
 
 const FILE = 'vit_tiny_op13.onnx';
-const fixtures = join(import.meta.dirname, '../../../../../tools/fixtures');
+const fixtures = join(import.meta.dirname, '../../../../tools/fixtures');
 
 describe('block reconstruction loss: d/dV through a whole block (float64) against central differences', () => {
   it(`${FILE} blocks.0, 3 bits: (1/rows)‖y(W~(V)) − target‖² + α Σ reg(V)`, () => {
