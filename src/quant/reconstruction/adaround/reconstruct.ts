@@ -97,6 +97,143 @@ function minibatchSampler(R: number, B: number, seed: number): (out: Uint32Array
   };
 }
 
+/** The run's shape: sizes, minibatch, iterations, where losses are recorded, steps per submit. */
+interface Schedule {
+  N: number;
+  K: number;
+  R: number;
+  B: number;
+  T: number;
+  count: number;
+  lossEvery: number;
+  /** Records at every lossEvery-th iteration... */
+  regular: number;
+  /** ...and at the last one. */
+  records: number;
+  stepsPerSubmit: number;
+  sampled: boolean;
+}
+
+function scheduleOf(problem: { N: number; K: number }, options: ReconstructOptions, settings: AdaRoundSettings): Schedule {
+  const { N, K } = problem;
+  const R = options.rows;
+  const B = Math.min(settings.batchRows, R);
+  const T = settings.iterations;
+  const lossEvery = Math.max(1, Math.floor(options.lossEvery ?? Math.ceil(T / 50)));
+  const regular = Math.ceil(T / lossEvery);
+  const records = T === 0 ? 0 : regular + ((T - 1) % lossEvery === 0 ? 0 : 1);
+  const stepsPerSubmit = Math.max(1, Math.min(MAX_STEPS_PER_SUBMIT, Math.floor(FLOPS_PER_SUBMIT / (4 * B * N * K))));
+  return { N, K, R, B, T, count: N * K, lossEvery, regular, records, stepsPerSubmit, sampled: B < R };
+}
+
+const recordIteration = (s: Schedule, r: number) => (r < s.regular ? r * s.lossEvery : s.T - 1);
+const recordSlot = (s: Schedule, t: number) => (t % s.lossEvery === 0 ? t / s.lossEvery : t === s.T - 1 ? s.regular : -1);
+
+/** The GPU buffers of one layer's reconstruction. */
+interface LayerBuffers {
+  state: RoundingBuffers;
+  /** Adam's moments. */
+  m: GPUBuffer;
+  u: GPUBuffer;
+  x: GPUBuffer;
+  /** The targets X_fp Wᵀ, all rows. */
+  y: GPUBuffer;
+  wq: GPUBuffer;
+  gw: GPUBuffer;
+  xb: GPUBuffer;
+  yb: GPUBuffer;
+  yq: GPUBuffer;
+  index: GPUBuffer;
+  /** slots 0-1: start, 2-3: end, then 2 per record */
+  losses: GPUBuffer;
+}
+
+/** Uploads the layer, computes the targets from the FP inputs and weight, and the start loss with nearest rounding. */
+function prepareBuffers(ctx: GpuContext, problem: ReturnType<typeof prepareLayer>, options: ReconstructOptions, s: Schedule, own: (b: GPUBuffer) => GPUBuffer): LayerBuffers {
+  const { buffers } = ctx;
+  const { N, K, R, B, count } = s;
+  const state: RoundingBuffers = {
+    N, K, bits: problem.bits,
+    base: own(buffers.upload(problem.base)), scales: own(buffers.upload(problem.scales)), zeros: own(buffers.upload(problem.zeros)),
+    v: own(buffers.upload(problem.v0)),
+  };
+  const x = own(buffers.upload(options.xIn));
+  const y = own(buffers.acquire(R * N * 4));
+  const b: LayerBuffers = {
+    state, x, y,
+    m: own(buffers.upload(new Float32Array(count))), u: own(buffers.upload(new Float32Array(count))),
+    wq: own(buffers.acquire(count * 4)), gw: own(buffers.acquire(count * 4)),
+    xb: s.sampled ? own(buffers.acquire(B * K * 4)) : x, yb: s.sampled ? own(buffers.acquire(B * N * 4)) : y,
+    yq: own(buffers.acquire(B * N * 4)), index: own(buffers.acquire(Math.max(1, s.stepsPerSubmit * B) * 4)),
+    losses: own(buffers.upload(new Float32Array(4 + 2 * s.records))),
+  };
+  const vNearest = own(buffers.upload(Float32Array.from(problem.nearest, (h) => (h ? 1 : -1))));
+  // Targets from the FP inputs and the FP weight.
+  const w = own(buffers.upload(problem.w));
+  const xFp = options.xFp && options.xFp !== options.xIn ? own(buffers.upload(options.xFp)) : x;
+  const prep = new CommandBatch(ctx);
+  recordMatmul(ctx, prep, xFp, w, y, { M: R, K, N, transB: true });
+  recordFullLoss(ctx, prep, state, vNearest, { ...b, slot: 0, R, B });
+  prep.submit();
+  return b;
+}
+
+/** Records `steps` Adam iterations from iteration t0; returns the last loss record slot written, or -1. */
+function recordSteps(ctx: GpuContext, cmd: CommandBatch, b: LayerBuffers, s: Schedule, settings: AdaRoundSettings, t0: number, steps: number): number {
+  const { N, K, B, T, count } = s;
+  let lastRecord = -1;
+  for (let j = 0, t = t0; j < steps; j++, t++) {
+    if (s.sampled) {
+      recordGatherRows(ctx, cmd, b.x, b.index, j * B, B, K, b.xb);
+      recordGatherRows(ctx, cmd, b.y, b.index, j * B, B, N, b.yb);
+    }
+    recordQuantizedWeight(ctx, cmd, b.state, b.wq, false);
+    recordMatmul(ctx, cmd, b.xb, b.wq, b.yq, { M: B, K, N, transB: true });
+    const { beta, regularise } = betaAt(t, T, settings);
+    const slot = recordSlot(s, t);
+    if (slot >= 0) {
+      recordLoss(ctx, cmd, b.yq, b.yb, b.losses, { count: B * N, scale: 1 / B, accumulate: false, slot: 4 + 2 * slot, regulariser: { v: b.state.v, count, beta } });
+      lastRecord = slot;
+    }
+    recordWeightGradient(ctx, cmd, b.yq, b.yb, b.xb, b.gw, { R: B, N, K }, 2 / B);
+    recordAdamStep(ctx, cmd, b.state, b.gw, b.m, b.u, {
+      t: t + 1, lr: settings.lr, alpha: regularise ? settings.alpha : 0, beta,
+      beta1: settings.adamBeta1, beta2: settings.adamBeta2, eps: settings.adamEps,
+    });
+  }
+  return lastRecord;
+}
+
+/** Runs the iterations in submits of stepsPerSubmit, checking the signal between them; returns the steps taken. */
+async function optimise(ctx: GpuContext, b: LayerBuffers, s: Schedule, settings: AdaRoundSettings, options: ReconstructOptions): Promise<{ t: number; cancelled: boolean }> {
+  const sample = minibatchSampler(s.R, s.B, options.seed ?? 0);
+  const indices = new Uint32Array(s.stepsPerSubmit * s.B);
+  let t = 0;
+  let lastRecord = -1;
+  while (t < s.T) {
+    if (options.signal?.aborted) return { t, cancelled: true };
+    const steps = Math.min(s.stepsPerSubmit, s.T - t);
+    if (s.sampled) {
+      for (let j = 0; j < steps; j++) sample(indices, j * s.B);
+      ctx.device.queue.writeBuffer(b.index, 0, indices, 0, steps * s.B);
+    }
+    const cmd = new CommandBatch(ctx);
+    const last = recordSteps(ctx, cmd, b, s, settings, t, steps);
+    if (last >= 0) lastRecord = last;
+    t += steps;
+    cmd.submit();
+    if (options.onProgress && lastRecord >= 0) {
+      const [rec, reg] = await readFloat32(ctx, b.losses, 2, (4 + 2 * lastRecord) * 4);
+      const at = recordIteration(s, lastRecord);
+      options.onProgress({ iteration: t, total: s.T, loss: { iteration: at, rec, reg, beta: betaAt(at, s.T, settings).beta } });
+    } else {
+      await ctx.device.queue.onSubmittedWorkDone();
+      options.onProgress?.({ iteration: t, total: s.T });
+    }
+  }
+  return { t, cancelled: false };
+}
+
 /**
  * AdaRound for one layer on the GPU (paper eq. 7-8): learn V by Adam on (1/B)‖X Wᵀ − X W~ᵀ‖² + α·reg
  * over random minibatches, then round hard (V ≥ 0 → up). Iterations are recorded in command
@@ -109,111 +246,27 @@ export async function reconstructLayer(ctx: GpuContext, options: ReconstructOpti
   const layout = options.layout ?? 'NxK';
   const problem = prepareLayer(options.weight, layout, options.N, options.K, options.bits, options.params);
   checkInputs(options);
-  const { N, K } = problem;
-  const R = options.rows;
-  const B = Math.min(settings.batchRows, R);
-  const T = settings.iterations;
-  const count = N * K;
-  const lossEvery = Math.max(1, Math.floor(options.lossEvery ?? Math.ceil(T / 50)));
-  // Records at every lossEvery-th iteration, and at the last one.
-  const regular = Math.ceil(T / lossEvery);
-  const records = T === 0 ? 0 : regular + ((T - 1) % lossEvery === 0 ? 0 : 1);
-  const recordIteration = (r: number) => (r < regular ? r * lossEvery : T - 1);
-  const stepsPerSubmit = Math.max(1, Math.min(MAX_STEPS_PER_SUBMIT, Math.floor(FLOPS_PER_SUBMIT / (4 * B * N * K))));
-  const sampled = B < R;
-
-  const { buffers } = ctx;
+  const s = scheduleOf(problem, options, settings);
+  const { N, K, count, records } = s;
   const owned: GPUBuffer[] = [];
   const own = (b: GPUBuffer) => (owned.push(b), b);
   try {
-    const state: RoundingBuffers = {
-      N, K, bits: problem.bits,
-      base: own(buffers.upload(problem.base)), scales: own(buffers.upload(problem.scales)), zeros: own(buffers.upload(problem.zeros)),
-      v: own(buffers.upload(problem.v0)),
-    };
-    const m = own(buffers.upload(new Float32Array(count)));
-    const u = own(buffers.upload(new Float32Array(count)));
-    const vNearest = own(buffers.upload(Float32Array.from(problem.nearest, (h) => (h ? 1 : -1))));
-    const x = own(buffers.upload(options.xIn));
-    const y = own(buffers.acquire(R * N * 4));
-    const wq = own(buffers.acquire(count * 4));
-    const gw = own(buffers.acquire(count * 4));
-    const xb = sampled ? own(buffers.acquire(B * K * 4)) : x;
-    const yb = sampled ? own(buffers.acquire(B * N * 4)) : y;
-    const yq = own(buffers.acquire(B * N * 4));
-    const index = own(buffers.acquire(Math.max(1, stepsPerSubmit * B) * 4));
-    // slots 0-1: start, 2-3: end, then 2 per record
-    const losses = own(buffers.upload(new Float32Array(4 + 2 * records)));
-
-    // Targets from the FP inputs and the FP weight.
-    const w = own(buffers.upload(problem.w));
-    const xFp = options.xFp && options.xFp !== options.xIn ? own(buffers.upload(options.xFp)) : x;
-    const prep = new CommandBatch(ctx);
-    recordMatmul(ctx, prep, xFp, w, y, { M: R, K, N, transB: true });
-    recordFullLoss(ctx, prep, state, vNearest, { x, y, xb, yb, yq, wq, losses, slot: 0, R, B });
-    prep.submit();
-
-    const sample = minibatchSampler(R, B, options.seed ?? 0);
-    const indices = new Uint32Array(stepsPerSubmit * B);
-    const recordSlot = (t: number) => (t % lossEvery === 0 ? t / lossEvery : t === T - 1 ? regular : -1);
-    let t = 0;
-    let cancelled = false;
-    let lastRecord = -1;
-    while (t < T) {
-      if (options.signal?.aborted) {
-        cancelled = true;
-        break;
-      }
-      const steps = Math.min(stepsPerSubmit, T - t);
-      if (sampled) {
-        for (let j = 0; j < steps; j++) sample(indices, j * B);
-        ctx.device.queue.writeBuffer(index, 0, indices, 0, steps * B);
-      }
-      const cmd = new CommandBatch(ctx);
-      for (let j = 0; j < steps; j++, t++) {
-        if (sampled) {
-          recordGatherRows(ctx, cmd, x, index, j * B, B, K, xb);
-          recordGatherRows(ctx, cmd, y, index, j * B, B, N, yb);
-        }
-        recordQuantizedWeight(ctx, cmd, state, wq, false);
-        recordMatmul(ctx, cmd, xb, wq, yq, { M: B, K, N, transB: true });
-        const { beta, regularise } = betaAt(t, T, settings);
-        const slot = recordSlot(t);
-        if (slot >= 0) {
-          recordLoss(ctx, cmd, yq, yb, losses, { count: B * N, scale: 1 / B, accumulate: false, slot: 4 + 2 * slot, regulariser: { v: state.v, count, beta } });
-          lastRecord = slot;
-        }
-        recordWeightGradient(ctx, cmd, yq, yb, xb, gw, { R: B, N, K }, 2 / B);
-        recordAdamStep(ctx, cmd, state, gw, m, u, {
-          t: t + 1, lr: settings.lr, alpha: regularise ? settings.alpha : 0, beta,
-          beta1: settings.adamBeta1, beta2: settings.adamBeta2, eps: settings.adamEps,
-        });
-      }
-      cmd.submit();
-      if (options.onProgress && lastRecord >= 0) {
-        const [rec, reg] = await readFloat32(ctx, losses, 2, (4 + 2 * lastRecord) * 4);
-        const at = recordIteration(lastRecord);
-        options.onProgress({ iteration: t, total: T, loss: { iteration: at, rec, reg, beta: betaAt(at, T, settings).beta } });
-      } else {
-        await ctx.device.queue.onSubmittedWorkDone();
-        options.onProgress?.({ iteration: t, total: T });
-      }
-    }
-
-    if (cancelled) ctx.device.queue.writeBuffer(state.v, 0, Float32Array.from(problem.nearest, (h) => (h ? 1 : -1)));
+    const b = prepareBuffers(ctx, problem, options, s, own);
+    const { t, cancelled } = await optimise(ctx, b, s, settings, options);
+    if (cancelled) ctx.device.queue.writeBuffer(b.state.v, 0, Float32Array.from(problem.nearest, (h) => (h ? 1 : -1)));
     const finish = new CommandBatch(ctx);
-    recordFullLoss(ctx, finish, state, state.v, { x, y, xb, yb, yq, wq, losses, slot: 2, R, B });
+    recordFullLoss(ctx, finish, b.state, b.state.v, { ...b, slot: 2, R: s.R, B: s.B });
     finish.submit();
-    const vFinal = await readFloat32(ctx, state.v, count);
-    const weightQ = await readFloat32(ctx, wq, count);
-    const lossValues = await readFloat32(ctx, losses, 4 + 2 * records);
+    const vFinal = await readFloat32(ctx, b.state.v, count);
+    const weightQ = await readFloat32(ctx, b.wq, count);
+    const lossValues = await readFloat32(ctx, b.losses, 4 + 2 * records);
 
     const rounding = Uint8Array.from(vFinal, (v) => (v >= 0 ? 1 : 0));
     const history: ReconstructResult['loss']['history'] = [];
     for (let r = 0; r < records; r++) {
-      const at = recordIteration(r);
+      const at = recordIteration(s, r);
       if (at >= t) break;
-      history.push({ iteration: at, rec: lossValues[4 + 2 * r], reg: lossValues[5 + 2 * r], beta: betaAt(at, T, settings).beta });
+      history.push({ iteration: at, rec: lossValues[4 + 2 * r], reg: lossValues[5 + 2 * r], beta: betaAt(at, s.T, settings).beta });
     }
     return {
       rounding: toLayout(rounding, layout, N, K),
@@ -227,7 +280,7 @@ export async function reconstructLayer(ctx: GpuContext, options: ReconstructOpti
       ms: performance.now() - started,
     };
   } finally {
-    for (const b of owned) buffers.release(b);
+    for (const buf of owned) ctx.buffers.release(buf);
   }
 }
 

@@ -1,10 +1,11 @@
+/** Attention maps (src/model/attention-maps.ts) from real runs: the engine executes them, so the test lives here. */
 import { describe, expect, it } from 'vitest';
-import { runReference } from '../engine/cpu/executor.ts';
-import { GpuModel } from '../engine/session.ts';
+import { runReference } from './cpu/executor.ts';
+import { GpuModel } from './session.ts';
 import { gpuForTests } from '../gpu/testing.ts';
 import { decodeModel } from '../onnx/decode.ts';
-import { clsAttention, compareBlocks } from './attention-maps.ts';
-import { analyzeModel } from './summary.ts';
+import { clsAttention, compareBlocks } from '../model/attention-maps.ts';
+import { analyzeModel } from '../model/summary.ts';
 
 const model = decodeModel(new Uint8Array(await (await fetch('/tools/fixtures/vit_tiny_op17.onnx')).arrayBuffer()));
 const ref = (await (await fetch('/tools/fixtures/vit_tiny_op17.ref.json')).json()) as { inputs: Record<string, number[]> };

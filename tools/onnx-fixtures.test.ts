@@ -2,14 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readManifest, readRef, runOrt, type FixtureEntry } from '../../tools/ort_session.ts';
-import { decodeModel } from './decode.ts';
-import { encodeModel } from './encode.ts';
-import { onnxOps } from './ops/index.ts';
-import { opKey, type RefTensor } from './ops/types.ts';
-import { modelInputDims, prepareModel, type PreparedGraph } from './prepare.ts';
+import { readManifest, readRef, runOrt, type FixtureEntry } from './ort_session.ts';
+import { decodeModel } from '../src/onnx/decode.ts';
+import { encodeModel } from '../src/onnx/encode.ts';
+import { onnxOps } from '../src/onnx/ops/index.ts';
+import { opKey, type RefTensor } from '../src/onnx/ops/types.ts';
+import { modelInputDims, prepareModel, type PreparedGraph } from '../src/onnx/prepare.ts';
 
-const fixturesDir = join(import.meta.dirname, '../../tools/fixtures');
+const fixturesDir = join(import.meta.dirname, './fixtures');
 const manifest = await readManifest();
 const load = (f: FixtureEntry) => decodeModel(new Uint8Array(readFileSync(join(fixturesDir, f.file))), { fileName: f.file });
 

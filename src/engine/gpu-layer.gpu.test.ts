@@ -1,10 +1,11 @@
+/** The GPU layer (src/gpu) under real work: it lives here because that work is an engine kernel. */
 import { describe, expect, it } from 'vitest';
-import { matmulOnGpu, recordMatmul } from '../engine/kernels/matmul.ts';
-import { GpuDeviceLostError, GpuSession } from './device.ts';
-import { CommandBatch } from './encoder.ts';
-import { TimestampProfiler, totalsByLabel } from './profiler.ts';
-import { readFloat32 } from './readback.ts';
-import { gpuForTests, randomFloats } from './testing.ts';
+import { matmulOnGpu, recordMatmul } from './kernels/matmul.ts';
+import { GpuDeviceLostError, GpuSession } from '../gpu/device.ts';
+import { CommandBatch } from '../gpu/encoder.ts';
+import { TimestampProfiler, totalsByLabel } from '../gpu/profiler.ts';
+import { readFloat32 } from '../gpu/readback.ts';
+import { gpuForTests, randomFloats } from '../gpu/testing.ts';
 
 describe('the GPU layer', () => {
   it('asks for the adapter limits explicitly and reports them', async () => {
