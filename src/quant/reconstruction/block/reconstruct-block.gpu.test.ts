@@ -10,7 +10,8 @@ import { quantGpuOps, quantReferenceOps } from '../../simulation/fake-quant-op.t
 import { paramsForRange, type QuantParams } from '../../simulation/quantizer.ts';
 import { contrastiveTerm } from '../../../grad/contrastive.ts';
 import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan } from '../../simulation/simulate.ts';
-import { reconstructBlock, type BlockLayer, type BlockProgress } from './reconstruct-block.ts';
+import { floatBlockOutputs, reconstructBlock, type BlockLayer, type BlockProgress } from './reconstruct-block.ts';
+import { relativeError } from '../../../grad/testing.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
 const FILE = 'vit_tiny_op17.onnx';
@@ -136,6 +137,10 @@ describe('block reconstruction with further loss terms, cancelled', () => {
       expect(Array.from(o.weightQ)).toEqual(Array.from(fakeQuantWeight(layers[i], w, weightParams(layers[i], w, BITS))));
       expect(o.roundedUp + o.roundedDown).toBe(0);
     }
+    // The float block on the given inputs is the float model's own block output when those inputs are the float model's.
+    const again = (await floatBlockOutputs(ctx, model, boundary, { [input]: data(input) }))[output];
+    expect(again.dims).toEqual(data(output).dims);
+    expect(relativeError(again.data, data(output).data)).toBeLessThan(1e-5);
     // The targets' image count must match the inputs'.
     const short = { dims: [2, ...data(output).dims.slice(1)], data: data(output).data.subarray(0, data(output).data.length / 4) };
     await expect(reconstructBlock(ctx, { ...options, targets: { [output]: short } })).rejects.toThrow(/holds 2 images, the others 8/);

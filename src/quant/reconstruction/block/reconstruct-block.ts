@@ -1,8 +1,12 @@
 import { elementCount } from '../../../engine/kernels/dispatch.ts';
 import type { GpuContext } from '../../../gpu/device.ts';
+import { CommandBatch } from '../../../gpu/encoder.ts';
+import { readFloat32 } from '../../../gpu/readback.ts';
+import { GradProgram } from '../../../grad/program.ts';
 import type { ImageData, LossTerm } from '../../../grad/losses.ts';
 import type { Model } from '../../../onnx/ir.ts';
 import { type AdaRoundSettings, DEFAULT_SETTINGS } from '../adaround/settings.ts';
+import { quantGradExtensions } from '../../simulation/fake-quant-grad.ts';
 import type { BlockLayer, LayerOutcome } from './rounding.ts';
 import { BlockRun } from './run.ts';
 
@@ -115,5 +119,37 @@ export async function reconstructBlock(ctx: GpuContext, options: BlockReconstruc
     return { layers, loss: { nearest, learned, history }, cancelled, iterations, settings, ms: performance.now() - started };
   } finally {
     run.release();
+  }
+}
+
+/**
+ * The float block's outputs on the given inputs (e.g. the quantized upstream model's): the
+ * reconstruction targets "float block, same inputs". `model` is the float model; every image at once.
+ */
+export async function floatBlockOutputs(
+  ctx: GpuContext, model: Model, boundary: { inputs: string[]; outputs: string[] }, inputs: Record<string, ImageData>,
+): Promise<Record<string, ImageData>> {
+  const spec = { inputs: boundary.inputs.map((name) => ({ name, dims: inputs[name].dims })), outputs: boundary.outputs, gradients: false };
+  const program = new GradProgram(ctx, model, spec, quantGradExtensions);
+  const owned: GPUBuffer[] = [];
+  try {
+    const feeds = Object.fromEntries(spec.inputs.map(({ name, dims }) => {
+      const buffer = ctx.buffers.upload(inputs[name].data);
+      owned.push(buffer);
+      return [name, { buffer, dims, dtype: 'f32' as const }];
+    }));
+    const cmd = new CommandBatch(ctx);
+    const forward = program.recordForward(cmd, feeds);
+    cmd.submit();
+    const out: Record<string, ImageData> = {};
+    for (const name of boundary.outputs) {
+      const t = forward.value(name);
+      out[name] = { dims: t.dims, data: await readFloat32(ctx, t.buffer, elementCount(t.dims)) };
+    }
+    forward.release();
+    return out;
+  } finally {
+    program.dispose();
+    for (const b of owned) ctx.buffers.release(b);
   }
 }
