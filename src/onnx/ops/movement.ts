@@ -278,14 +278,14 @@ function mapIndices(x: RefTensor, outDims: readonly number[], map: (o: number, a
   return out;
 }
 
-interface PadPlan {
+export interface PadPlan {
   begin: number[];
   dims: number[];
   mode: string;
   value: number;
 }
 
-function padPlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext, constants: readonly (RefTensor | undefined)[]): PadPlan {
+export function padPlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext, constants: readonly (RefTensor | undefined)[]): PadPlan {
   const x = need(inputs, 0, ctx);
   const rank = x.dims.length;
   let pads: number[];
