@@ -6,6 +6,7 @@ import { preprocessorFromConfig, PreprocessorConfigError, type PreprocessOptions
 import { checkRange, type ByteSource } from '../src/onnx/byte-source.ts';
 import { decodeModelSource } from '../src/onnx/decode-source.ts';
 import type { Model } from '../src/onnx/ir.ts';
+import { validateModel } from '../src/onnx/validate.ts';
 import { CliFileError } from './errors.ts';
 
 export interface LoadedModel {
@@ -114,13 +115,15 @@ function externalDataReader(modelPath: string): (location: string) => ByteSource
 }
 
 /**
- * Decodes MODEL.onnx (plus <model>.onnx_data etc. when the model refers to them). Only the
- * structure is read now; large tensors are read from the files when they are used.
+ * Decodes and validates MODEL.onnx (plus <model>.onnx_data etc. when the model refers to them).
+ * Only the structure is read now; large tensors are read from the files when they are used.
  */
 export function loadModel(path: string): LoadedModel {
   userFileSize(path, 'model file');
   const fileName = basename(path);
-  return { path, fileName, model: decodeModelSource(fileSource(path, fileName), { externalData: externalDataReader(path) }) };
+  const model = decodeModelSource(fileSource(path, fileName), { externalData: externalDataReader(path) });
+  validateModel(model, fileName);
+  return { path, fileName, model };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { dataReady, useData } from '../store/data.ts';
 import { useGpu } from '../store/gpu.ts';
 import { useModel } from '../store/model.ts';
@@ -119,8 +120,10 @@ function LongRunWarning() {
 
 export function QuantizePanel() {
   const opened = useModel((s) => s.opened);
-  const { running, cancelling, result, run, cancel, pending } = useQuantize();
+  const { running, cancelling, result, run, cancel, pending, settingsProblem, checkSettings } = useQuantize();
   const data = useData();
+  // The open model changed: its settings are checked again before a run.
+  useEffect(() => void checkSettings(), [opened, checkSettings]);
   if (!opened) return null;
   const report = result?.ok ? result.report : null;
   const ready = dataReady(data);
@@ -133,7 +136,7 @@ export function QuantizePanel() {
       </h2>
       <SettingsForm />
       <div className="run-bar">
-        <button type="button" className="button primary" disabled={running || !ready || pending !== null} onClick={() => void run()} aria-describedby="run-what">
+        <button type="button" className="button primary" disabled={running || !ready || !!settingsProblem || pending !== null} onClick={() => void run()} aria-describedby={settingsProblem ? 'settings-problem' : 'run-what'}>
           {running ? 'Quantizing…' : ready ? `Quantize with ${images} images` : 'Quantize'}
         </button>
         <button type="button" className="button secondary" disabled={!running || cancelling} onClick={cancel}>
@@ -145,6 +148,11 @@ export function QuantizePanel() {
         </span>
       </div>
       <LongRunWarning />
+      {settingsProblem && (
+        <p className="error" role="alert" id="settings-problem" data-testid="settings-problem">
+          <strong>Cannot quantize with these settings:</strong> {settingsProblem.replace(/\.?$/, '.')}
+        </p>
+      )}
       <RunProgress report={running ? null : report} />
       <Summary />
     </section>

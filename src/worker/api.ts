@@ -133,6 +133,8 @@ export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSource
   cancelQuantize(): void;
   /** What a quantize run with these settings and image counts would cost, before starting it. */
   estimateRun(settings: QuantizeSettings, calibrationImages: number, evaluationImages: number): Promise<RunEstimate>;
+  /** Settings checked against the open model before a run (the budget's feasibility): the reason when they cannot work. */
+  checkSettings(settings: QuantizeSettings): Promise<{ ok: true } | { ok: false; message: string; setting: string; least?: number }>;
   /** Rebuild the open model's last run from its saved codes (after a reload), so results and export work again. */
   restoreResult(saved: SerializedSource, report: QuantizeReport): Promise<{ ok: true } | { ok: false; message: string }>;
 }

@@ -4,7 +4,7 @@ import { LazyTensor } from '../../onnx/lazy-tensor.ts';
 import { roundHalfEven } from '../../onnx/ops/math.ts';
 import { packCodes, type WeightCodes } from './dequantize-weight-op.ts';
 import { dequantize, levels, quantize, type QuantParams } from './quantizer.ts';
-import { weightParams, type LayerQuantization } from './simulate.ts';
+import { weightParams, type LayerQuantization } from './weight-params.ts';
 
 /**
  * A quantized layer's weight as the simulated model holds it: one byte code per weight (packed) and
