@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { encodeModel } from '../src/onnx/encode.ts';
-import { WireWriter } from '../src/onnx/wire.ts';
+import { WireReader, WireWriter } from '../src/onnx/wire.ts';
 import { fixture, imageNames, openFixtureModel } from './fixtures.ts';
 
 /**
@@ -26,11 +26,19 @@ function hugeModel(): string[] {
   const entry = (k: string, v: string) => new WireWriter().string(1, k).string(2, v);
   const tensor = new WireWriter().packedInts(1, [K, N]).int(2, 1).string(8, 'w')
     .message(13, entry('location', 'huge.onnx_data')).message(13, entry('offset', '0')).message(13, entry('length', String(K * N * 4))).int(14, 1);
-  // A second graph field merges into the first, as protobuf does.
-  const extra = new WireWriter().message(7, new WireWriter().message(5, tensor)).finish();
-  const model = new Uint8Array(base.length + extra.length);
-  model.set(base);
-  model.set(extra, base.length);
+  // The same model with the initializer appended to its graph (a decoder takes the last graph field).
+  const out = new WireWriter();
+  const r = new WireReader(base);
+  while (!r.done) {
+    const start = r.pos;
+    const { field, wireType } = r.readTag();
+    if (field === 7) out.bytes(7, new Uint8Array([...r.readBytes(), ...new WireWriter().message(5, tensor).finish()]));
+    else {
+      r.skip(wireType);
+      out.raw(base.subarray(start, r.pos));
+    }
+  }
+  const model = out.finish();
   writeFileSync(join(dir, 'huge.onnx'), model);
   writeFileSync(join(dir, 'huge.onnx_data'), '');
   truncateSync(join(dir, 'huge.onnx_data'), K * N * 4);
