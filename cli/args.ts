@@ -1,6 +1,7 @@
-/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`. */
+/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `explain`. */
 import { parseArgs } from 'node:util';
 import { CliUsageError } from './errors.ts';
+import { isMapMethod, MAP_METHODS, type MapMethod } from '../src/explain/methods.ts';
 
 export type Rgb = [number, number, number];
 
@@ -49,6 +50,7 @@ export type Command =
   | ({ kind: 'export'; report: string; out: string; model?: string; json: boolean } & ExportFlags)
   | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex?: number } & PreprocessFlags)
   | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
+  | ({ kind: 'explain'; model: string; images: string; quantized?: string; method: MapMethod; out: string; json: boolean; fakeIndex?: number; faithfulness: boolean } & PreprocessFlags)
   | { kind: 'gpu'; json: boolean }
   | { kind: 'inspect'; model: string; json: boolean }
   | {
@@ -101,6 +103,13 @@ commands:
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
       [--target wasm|webgpu] [--format auto|qdq|nbits] [--json]
+  explain MODEL.onnx --images DIR --out DIR   a relevance heatmap (PNG, at the image's size) per
+                                     image in DIR and maps.json (docs/explanations.md)
+      [--method rollout|attention|gradient]   (default rollout)
+      [--quantized Q.onnx]           the quantized model too: its heatmaps, the difference, and
+                                     their agreement (rank correlation, top-k overlap) per block
+      [--faithfulness]               deletion and insertion curves of each map (2x17 runs per image)
+      [preprocessing flags as run] [--fake-index I]
 
 options for every command: --debug (stack traces), --help`;
 
@@ -141,6 +150,8 @@ const OPTIONS = {
   'rounding-check': { type: 'string' },
   'float-params': { type: 'string' },
   storage: { type: 'string' },
+  quantized: { type: 'string' },
+  faithfulness: { type: 'boolean' },
 } as const;
 
 type Flag = keyof typeof OPTIONS;
@@ -151,6 +162,7 @@ const ALLOWED: Record<string, Flag[]> = {
   eval: ['data', 'fake-index', ...PREPROCESS],
   quantize: [...QUANTIZE, ...PREPROCESS],
   export: ['out', 'model', 'target', 'format'],
+  explain: ['images', 'quantized', 'method', 'out', 'fake-index', 'faithfulness', ...PREPROCESS],
 };
 const COMMON: Flag[] = ['json', 'debug', 'help'];
 
@@ -201,12 +213,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const json = values.json ?? false;
   const [name, ...rest] = positionals;
   if (values.help || name === 'help') return { command: { kind: 'help' }, debug };
-  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize or export (see --help)');
+  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export or explain (see --help)');
   const allowed = [...COMMON, ...(ALLOWED[name] ?? [])];
   const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => values[flag] !== undefined && !allowed.includes(flag));
   if (stray && (name in ALLOWED || ['gpu', 'inspect'].includes(name))) {
     const users = Object.entries(ALLOWED).filter(([, flags]) => flags.includes(stray)).map(([c]) => c);
-    throw new CliUsageError(`--${stray} only applies to the ${users.join(' and ')} command${users.length > 1 ? 's' : ''}`);
+    const list = users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users[users.length - 1]}` : users[0];
+    throw new CliUsageError(`--${stray} only applies to the ${list} command${users.length > 1 ? 's' : ''}`);
   }
   const preprocessFlags = (): PreprocessFlags => ({
     size: values.size !== undefined ? parseSize(values.size) : undefined,
@@ -283,7 +296,18 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       if (!values.out) throw new CliUsageError('export needs --out DIR (the bundle folder to create)');
       return { command: { kind: 'export', report, out: values.out, model: values.model, json, ...exportFlags() }, debug };
     }
+    case 'explain': {
+      const model = onePositional('model file (MODEL.onnx)');
+      if (!values.images) throw new CliUsageError('explain needs --images DIR');
+      if (!values.out) throw new CliUsageError('explain needs --out DIR (the folder for the heatmaps and maps.json)');
+      const method = values.method ?? 'rollout';
+      if (!isMapMethod(method)) throw new CliUsageError(`--method must be one of ${MAP_METHODS.map((m) => m.id).join(', ')} for explain, got "${method}"`);
+      return {
+        command: { kind: 'explain', model, images: values.images, quantized: values.quantized, method, out: values.out, json, fakeIndex, faithfulness: values.faithfulness === true, ...preprocessFlags() },
+        debug,
+      };
+    }
     default:
-      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize or export (see --help)`);
+      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize, export or explain (see --help)`);
   }
 }
