@@ -1,5 +1,4 @@
 import type { AucDifference } from '../data/metrics.ts';
-import type { BlockAttention } from '../model/attention-maps.ts';
 import type { Method, QuantizeSettings, StageName } from '../quant/pipeline.ts';
 import type { LayerWeights } from '../quant/inspect/layer-weights.ts';
 import type { NamedFile } from './api.ts';
@@ -19,10 +18,6 @@ export interface RgbaImage {
   height: number;
   rgba: Uint8ClampedArray;
 }
-
-export type AttentionStatus =
-  | { ok: true; image: RgbaImage; imageName: string; heads: number; prefixTokens: number; blocks: BlockAttention[] }
-  | { ok: false; message: string };
 
 export type ImageNamesStatus =
   | { ok: true; names: string[] }
@@ -65,14 +60,12 @@ export type SweepStatus =
   | { ok: true; fp: { auc: number; accuracy: number; bytes: number; images: number }; points: SweepPoint[]; cancelled: boolean }
   | { ok: false; message: string };
 
-/** The analysis half of the studio API: what the results views draw (attention maps, histograms, sweeps). */
+/** The analysis half of the studio API: what the results views draw (histograms, sweeps); the maps are in explain-api.ts. */
 export interface AnalysisApi {
   /** Histogram, grid and rounding counts of one layer of the last quantization run. */
   layerDetail(layer: string, channel: number | null): Promise<LayerDetailStatus>;
   /** The image names in files, folders or zips (zips expanded), for choosing one to map. */
   imageNames(files: NamedFile[]): Promise<ImageNamesStatus>;
-  /** CLS attention of every block and head, FP vs the last quantized model, for the image `image` among `files`. */
-  attentionMaps(files: NamedFile[], image: string): Promise<AttentionStatus>;
   /**
    * Quantize the open model for each (method, budget) and evaluate it on the labelled set; a
    * budget a method cannot meet gives a point with a message, not a failure. `cancelSweep` stops

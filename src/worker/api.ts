@@ -4,6 +4,7 @@ import type { ProgressEvent, QuantizeReport, QuantizeSettings } from '../quant/p
 import type { AnalysisApi } from './analysis-api.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { ExportApi } from './export-api.ts';
+import type { ExplainApi } from './explain-api.ts';
 
 export type { ProgressEvent, QuantizeReport, QuantizeSettings };
 
@@ -79,7 +80,7 @@ export type QuantizeStatus =
   | { ok: false; message: string };
 
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
-export interface StudioApi extends ExportApi, AnalysisApi {
+export interface StudioApi extends ExportApi, AnalysisApi, ExplainApi {
   gpuStatus(): Promise<GpuStatus>;
   /**
    * Decode, check and analyse a model; `extra` may hold its .onnx_data and preprocessor_config.json.

@@ -7,6 +7,7 @@ import { batchSizes } from '../model/input.ts';
 import type { GpuStatus, RunStatus, StudioApi } from './api.ts';
 import { analysisService } from './analysis-service.ts';
 import { exportService } from './export-service.ts';
+import { explainService } from './explain-service.ts';
 import { liveSession } from './gpu-context.ts';
 import { sourcesOf } from './inputs.ts';
 import { modelService } from './model-service.ts';
@@ -16,6 +17,7 @@ import { errorMessage as message, openSession, workerState } from './state.ts';
 const api: StudioApi = {
   ...exportService,
   ...analysisService,
+  ...explainService,
   ...modelService,
   ...quantizeService,
 
