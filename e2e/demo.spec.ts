@@ -46,6 +46,9 @@ test('the one-click demo runs the whole pipeline on the shipped detector, all fr
   const results = page.locator('section.results');
   await results.getByRole('tab', { name: 'Attention maps' }).click();
   await expect(results.getByRole('img', { name: 'FP map of the whole model', exact: true })).toBeVisible({ timeout: 60_000 });
+  // A fake whose artefact is local: mismatched eyes.
+  await results.getByLabel('Image', { exact: true }).selectOption('eval/fake/01_eyes.png');
+  await expect(results.getByRole('img', { name: 'eval/fake/01_eyes.png as the model saw it', exact: true })).toBeVisible({ timeout: 60_000 });
   await results.getByRole('button', { name: /Measure faithfulness/ }).click();
   await expect(results.getByTestId('faithfulness-table').locator('tbody tr')).toHaveCount(2, { timeout: 120_000 });
   for (const row of await results.getByTestId('faithfulness-table').locator('tbody tr').all()) {

@@ -43,7 +43,8 @@ export function FaithfulnessView({ patches }: { patches: number }) {
       <h3 id="faithfulness-title">Faithfulness: does the map point at what the score rests on?</h3>
       <p className="results-lead">
         Deletion greys out the most relevant patches first (the normalisation's mean colour) and watches the fake probability fall; insertion starts from a grey
-        image and puts them back. A faithful map makes deletion fall fast (small area) and insertion rise fast (large area).
+        image and puts them back. For an image the model calls fake, a faithful map makes deletion fall fast (a small area) and insertion rise fast (a large
+        one); for an image it calls real, the other way round. The grey image itself may look fake to a detector: the curves' first points show it.
       </p>
       <button type="button" onClick={() => void measureFaithfulness()} disabled={faithfulness.running || loading}>
         {faithfulness.running ? 'Measuring…' : `Measure faithfulness (${runs} runs of each model)`}
