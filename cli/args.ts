@@ -1,5 +1,6 @@
 /** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `explain`. */
 import { parseArgs } from 'node:util';
+import { parseSetting, SETTINGS, SettingValueError, settingScope, settingValuesText, formatSetting, type SettingSpec, type SettingValues } from '../src/quant/settings.ts';
 import { CliUsageError } from './errors.ts';
 import { isMapMethod, MAP_METHODS, type MapMethod } from '../src/explain/methods.ts';
 
@@ -14,31 +15,8 @@ export interface PreprocessFlags {
   resize: boolean;
 }
 
-export interface QuantizeFlags {
-  avgBits: number;
-  bits: number[];
-  actBits: number | null;
-  method: 'defakeq' | 'adaround' | 'rtn';
-  solver: 'exact' | 'relaxed';
-  error: 'paper' | 'noise' | 'measured' | 'logits';
-  /** Calibration images the 'logits' error model measures on. */
-  errorImages: number;
-  actRange: 'minmax' | 'percentile' | 'mse' | 'auto';
-  weightRange: 'auto' | 'minmax' | 'mse';
-  reconInputs: 'quantized' | 'fp';
-  reconTargets: 'same' | 'float';
-  /** DeFakeQ: keep nearest rounding for a block whose learned rounding moves the logits more. */
-  roundingCheck: boolean;
-  iters: number;
-  seed: number;
-  calibImages: number;
-  /** Reparameterise post-LayerNorm channels before calibrating (outlier channels, low-bit activations). */
-  actReparam: boolean;
-  /** Float parameters that stay in float (norms, biases, embeddings): rounded to and stored as float16, or kept float32. */
-  floatParams: 'fp16' | 'fp32';
-  /** What the budget counts: the file's bytes ('export', the default with --out) or the true widths. */
-  storage: 'true-width' | 'export';
-}
+/** Every quantization setting (src/quant/settings.ts), plus how many calibration images to read. */
+export type QuantizeFlags = SettingValues & { calibImages: number };
 
 export interface ExportFlags {
   target: 'wasm' | 'webgpu';
@@ -70,6 +48,39 @@ export interface ParsedArgs {
   debug: boolean;
 }
 
+const HELP_INDENT = ' '.repeat(6);
+const HELP_COLUMN = 37;
+const HELP_WIDTH = 110;
+
+/** Text wrapped to HELP_WIDTH, every line but the first starting at HELP_COLUMN. */
+function wrapped(text: string, start: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && (lines.length ? HELP_COLUMN : start) + line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(HELP_COLUMN)}`);
+}
+
+function settingHelp(spec: SettingSpec): string {
+  const values = settingValuesText(spec);
+  const usage = `${HELP_INDENT}[--${spec.flag}${values ? ` ${values}` : ''}]`;
+  const scope = spec.methods.length < 3 || spec.when ? `For ${settingScope(spec)}` : '';
+  const defaultText = spec.type === 'switch' && spec.cli === 'presence' ? '' : `default ${formatSetting(spec, spec.default)}`;
+  const notes = [scope, defaultText].filter(Boolean).join('; ');
+  const text = notes ? `${spec.help} ${notes.charAt(0).toUpperCase()}${notes.slice(1)}.` : spec.help;
+  return usage.length < HELP_COLUMN - 1 ? `${usage.padEnd(HELP_COLUMN)}${wrapped(text, HELP_COLUMN)}` : `${usage}\n${' '.repeat(HELP_COLUMN)}${wrapped(text, HELP_COLUMN)}`;
+}
+
+/** The quantize command's settings, one per line, from the settings list. */
+function settingsHelp(): string {
+  return SETTINGS.map(settingHelp).join('\n');
+}
+
 export const USAGE = `usage: npm run cli -- <command> [options]
 
 commands:
@@ -87,18 +98,10 @@ commands:
       [--fake-index I]               the fake class (default: the one config.json beside the model names, else 1)
   quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index I]
-      [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range auto|percentile|minmax|mse]
-      [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
-      [--error-images 16]            images the logits error model measures each width on
-      [--weight-range auto|minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
-      [--recon-targets same|float]   targets of the rounding: W on its own inputs (eq. 7) or the float model's outputs
-      [--rounding-check on|off]      DeFakeQ: a block keeps nearest rounding if learned moves the logits more (default off)
-      [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
-      [--iters 300] [--seed 0]
-      [--storage export|true-width]  what --avg-bits counts: the file's bytes (default with --out)
-                                     or codes at their true width (default without)
       [--target wasm|webgpu] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
                                      (R.json also keeps what a later export needs)
+      [settings below; docs/settings.md]
+${settingsHelp()}
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
@@ -113,7 +116,7 @@ commands:
 
 options for every command: --debug (stack traces), --help`;
 
-const OPTIONS = {
+const BASE_OPTIONS = {
   json: { type: 'boolean' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -129,34 +132,20 @@ const OPTIONS = {
   report: { type: 'string' },
   out: { type: 'string' },
   'fake-index': { type: 'string' },
-  'avg-bits': { type: 'string' },
-  bits: { type: 'string' },
-  'act-bits': { type: 'string' },
-  'act-range': { type: 'string' },
-  method: { type: 'string' },
-  solver: { type: 'string' },
-  error: { type: 'string' },
-  'error-images': { type: 'string' },
-  iters: { type: 'string' },
-  seed: { type: 'string' },
   'calib-images': { type: 'string' },
-  'weight-range': { type: 'string' },
-  'recon-inputs': { type: 'string' },
-  'recon-targets': { type: 'string' },
   target: { type: 'string' },
   format: { type: 'string' },
   model: { type: 'string' },
-  'act-reparam': { type: 'boolean' },
-  'rounding-check': { type: 'string' },
-  'float-params': { type: 'string' },
-  storage: { type: 'string' },
   quantized: { type: 'string' },
   faithfulness: { type: 'boolean' },
 } as const;
 
-type Flag = keyof typeof OPTIONS;
+const SETTING_OPTIONS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: s.type === 'switch' && s.cli === 'presence' ? 'boolean' : 'string' }])) as Record<string, { type: 'string' | 'boolean' }>;
+const OPTIONS = { ...SETTING_OPTIONS, ...BASE_OPTIONS };
+
+type Flag = string;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'recon-targets', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'rounding-check', 'float-params', 'target', 'format', 'storage'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'calib-images', 'fake-index', 'target', 'format', ...SETTINGS.map((s) => s.flag)];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
@@ -170,12 +159,6 @@ function oneOf<T extends string>(text: string | undefined, flag: string, choices
   if (text === undefined) return fallback;
   if (!(choices as readonly string[]).includes(text)) throw new CliUsageError(`${flag} must be one of ${choices.join(', ')}, got "${text}"`);
   return text as T;
-}
-
-function positiveNumber(text: string, flag: string): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new CliUsageError(`${flag} must be a positive number, got "${text}"`);
-  return v;
 }
 
 function positiveInt(text: string, flag: string): number {
@@ -199,23 +182,41 @@ function parseRgb(text: string, flag: string): Rgb {
   return (values.length === 1 ? [values[0], values[0], values[0]] : values) as Rgb;
 }
 
-export function parseCommandLine(argv: string[]): ParsedArgs {
-  let parsed;
+/** The quantize settings from their flags; the budget counts the file's bytes by default when there is one (--out). */
+function settingFlags(values: Record<string, string | boolean | undefined>, writesFile: boolean): SettingValues {
+  const settings = SETTINGS.map((spec) => {
+    const text = values[spec.flag];
+    if (text === undefined) return [spec.key, spec.key === 'storage' && writesFile ? 'export' : structuredClone(spec.default)];
+    try {
+      return [spec.key, parseSetting(spec, text)];
+    } catch (e) {
+      if (e instanceof SettingValueError) throw new CliUsageError(e.message);
+      throw e;
+    }
+  });
+  return Object.fromEntries(settings) as SettingValues;
+}
+
+function readArgs(argv: string[]) {
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     // Node's message goes on about '--' for positionals; its first sentence is the point.
     const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
     throw new CliUsageError(`${first.replace(/\.$/, '')} (see --help)`);
   }
-  const { values, positionals } = parsed;
+}
+
+export function parseCommandLine(argv: string[]): ParsedArgs {
+  const { values, positionals } = readArgs(argv);
+  const given = values as Record<string, string | boolean | undefined>;
   const debug = values.debug ?? false;
   const json = values.json ?? false;
   const [name, ...rest] = positionals;
   if (values.help || name === 'help') return { command: { kind: 'help' }, debug };
   if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export or explain (see --help)');
   const allowed = [...COMMON, ...(ALLOWED[name] ?? [])];
-  const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => values[flag] !== undefined && !allowed.includes(flag));
+  const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => given[flag] !== undefined && !allowed.includes(flag));
   if (stray && (name in ALLOWED || ['gpu', 'inspect'].includes(name))) {
     const users = Object.entries(ALLOWED).filter(([, flags]) => flags.includes(stray)).map(([c]) => c);
     const list = users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users[users.length - 1]}` : users[0];
@@ -260,33 +261,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.calib) throw new CliUsageError('quantize needs --calib DIR (calibration images)');
       if (!values.report && !values.out) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, or both');
-      const bits = (values.bits ?? '2,3,4,6,8').split(',').map((b) => positiveInt(b.trim(), '--bits'));
-      if (bits.some((b) => b > 8)) throw new CliUsageError(`--bits takes widths from 1 to 8, got "${values.bits}"`);
-      const actBits = values['act-bits'] === undefined ? 8 : values['act-bits'] === 'none' ? null : positiveInt(values['act-bits'], '--act-bits');
-      if (actBits !== null && (actBits < 4 || actBits > 8)) throw new CliUsageError(`--act-bits must be 4..8 or none, got "${values['act-bits']}"`);
       return {
         command: {
           kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, json, fakeIndex,
           ...preprocessFlags(),
           ...exportFlags(),
-          avgBits: values['avg-bits'] !== undefined ? positiveNumber(values['avg-bits'], '--avg-bits') : 4,
-          bits,
-          actBits,
-          method: oneOf(values.method, '--method', ['defakeq', 'adaround', 'rtn'] as const, 'defakeq'),
-          solver: oneOf(values.solver, '--solver', ['exact', 'relaxed'] as const, 'exact'),
-          error: oneOf(values.error, '--error', ['logits', 'measured', 'paper', 'noise'] as const, 'logits'),
-          errorImages: values['error-images'] !== undefined ? positiveInt(values['error-images'], '--error-images') : 16,
-          actRange: oneOf(values['act-range'], '--act-range', ['auto', 'percentile', 'minmax', 'mse'] as const, 'auto'),
-          weightRange: oneOf(values['weight-range'], '--weight-range', ['auto', 'minmax', 'mse'] as const, 'auto'),
-          reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),
-          reconTargets: oneOf(values['recon-targets'], '--recon-targets', ['same', 'float'] as const, 'same'),
-          roundingCheck: oneOf(values['rounding-check'], '--rounding-check', ['on', 'off'] as const, 'off') === 'on',
-          iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,
-          seed: values.seed !== undefined ? Number(values.seed) : 0,
+          ...settingFlags(given, values.out !== undefined),
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
-          actReparam: values['act-reparam'] === true,
-          floatParams: oneOf(values['float-params'], '--float-params', ['fp16', 'fp32'] as const, 'fp16'),
-          storage: oneOf(values.storage, '--storage', ['export', 'true-width'] as const, values.out ? 'export' : 'true-width'),
         },
         debug,
       };
@@ -300,7 +281,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.images) throw new CliUsageError('explain needs --images DIR');
       if (!values.out) throw new CliUsageError('explain needs --out DIR (the folder for the heatmaps and maps.json)');
-      const method = values.method ?? 'rollout';
+      const method = (given.method as string | undefined) ?? 'rollout';
       if (!isMapMethod(method)) throw new CliUsageError(`--method must be one of ${MAP_METHODS.map((m) => m.id).join(', ')} for explain, got "${method}"`);
       return {
         command: { kind: 'explain', model, images: values.images, quantized: values.quantized, method, out: values.out, json, fakeIndex, faithfulness: values.faithfulness === true, ...preprocessFlags() },

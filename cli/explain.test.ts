@@ -25,7 +25,7 @@ import { syntheticQuantization } from '../src/export/testing.ts';
 import type { WeightFormat } from '../src/export/writer.ts';
 import { decodeModel } from '../src/onnx/decode.ts';
 import type { Model } from '../src/onnx/ir.ts';
-import { DEFAULT_SETTINGS } from '../src/quant/pipeline.ts';
+import { DEFAULT_SETTINGS } from '../src/quant/settings.ts';
 import { parseCommandLine } from './args.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

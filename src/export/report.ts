@@ -1,4 +1,4 @@
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import type { ExportSource } from './source.ts';
 import type { Verification } from './verify.ts';
 import type { WrittenModel } from './writer.ts';

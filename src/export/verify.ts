@@ -1,5 +1,5 @@
 import { rocAucFromLogits } from '../data/metrics.ts';
-import { agreement } from '../quant/evaluate.ts';
+import { agreement } from '../quant/evaluation/evaluate.ts';
 
 /**
  * Runs an exported file in onnxruntime and compares it with the studio's own simulation of the

@@ -1,12 +1,12 @@
 import { analyzeModel } from '../model/summary.ts';
 import type { QuantLayer } from '../model/layers.ts';
 import { elementCount, type DType, type Model, type Node, type Tensor } from '../onnx/ir.ts';
-import type { QuantParams } from '../quant/quantizer.ts';
+import type { QuantParams } from '../quant/simulation/quantizer.ts';
 import { storedIndex, type LayerCodes } from './codes.ts';
 import { ExportError, listLayers } from './errors.ts';
 import { upgradeOpset } from './opset.ts';
-import { consumersOf, layerLayout, nbitsObstacle, type LayerShape, type WeightFormat } from './layout.ts';
-import { packBits, packedBytes, qdqContainer } from './packing.ts';
+import { consumersOf, layerLayout, nbitsObstacle, type LayerShape, type WeightFormat } from '../storage/layout.ts';
+import { packBits, packedBytes, qdqContainer } from '../storage/packing.ts';
 
 /**
  * Writes the quantized graph: every quantized weight as integer codes with per-channel scales and
@@ -18,13 +18,13 @@ import { packBits, packedBytes, qdqContainer } from './packing.ts';
  */
 
 export type ExportTarget = 'wasm' | 'webgpu';
-export type { WeightFormat } from './layout.ts';
+export type { WeightFormat } from '../storage/layout.ts';
 
 export const TARGETS: readonly ExportTarget[] = ['wasm', 'webgpu'];
 
 /**
  * Per target: the weight format (per layer the smaller of DequantizeLinear per channel and
- * MatMulNBits, layout.ts: DequantizeLinear for 4 and 8 bits, MatMulNBits for 2-bit MatMuls, whose
+ * MatMulNBits, storage/layout.ts: DequantizeLinear for 4 and 8 bits, MatMulNBits for 2-bit MatMuls, whose
  * codes DequantizeLinear could only keep in uint4) and how
  * activations below 8 bits are written (uint4 activation Q/DQ does not load on the native WebGPU
  * EP, so every target uses uint8 Q/DQ, clipped to the narrower range first). Measured with
@@ -63,7 +63,7 @@ export interface WrittenLayer {
   /** The container the codes are stored in (the true width is `bits`). */
   storedBits: number;
   format: string;
-  /** Bytes of codes, scales, zero points and float32 bias (layout.ts). */
+  /** Bytes of codes, scales, zero points and float32 bias (storage/layout.ts). */
   bytes: number;
   restoredChannels: number;
 }

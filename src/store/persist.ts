@@ -4,7 +4,8 @@
  * preprocessing and the last report.
  */
 import { openDB, type IDBPDatabase } from 'idb';
-import type { QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
+import type { QuantizeSettings } from '../quant/settings.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { NamedFile, PreprocessEdit } from '../worker/api.ts';
 

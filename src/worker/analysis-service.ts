@@ -1,9 +1,11 @@
 import { fixedBatch } from '../model/input.ts';
 import { analyzeModel } from '../model/summary.ts';
 import { layerWeights } from '../quant/inspect/layer-weights.ts';
-import { quantizeModel, uniformBudget, type QuantizeCache } from '../quant/pipeline.ts';
-import { reconstructor } from '../quant/reconstruct.ts';
-import { reportedRange } from '../quant/weight-ranges.ts';
+import { quantizeModel } from '../quant/pipeline/quantize.ts';
+import type { QuantizeCache } from '../quant/pipeline/types.ts';
+import { uniformBudget } from '../quant/allocation/uniform.ts';
+import { reconstructor } from '../quant/reconstruction/reconstructor.ts';
+import { reportedRange } from '../quant/allocation/weight-ranges.ts';
 import { listImages } from '../data/dataset.ts';
 import type { AnalysisApi, ImageNamesStatus, LayerDetailStatus, SweepPoint, SweepStatus } from './analysis-api.ts';
 import { liveSession } from './gpu-context.ts';

@@ -1,6 +1,7 @@
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { ModelReport } from '../model/report.ts';
-import type { ProgressEvent, QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
+import type { ProgressEvent, QuantizeReport } from '../quant/report.ts';
+import type { QuantizeSettings } from '../quant/settings.ts';
 import type { AnalysisApi } from './analysis-api.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { ExportApi } from './export-api.ts';

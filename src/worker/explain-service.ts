@@ -5,7 +5,7 @@ import type { ExplainLayout } from '../explain/layout.ts';
 import { FORWARD_ONLY, MAP_METHODS, unavailableReason, type MapMethod } from '../explain/methods.ts';
 import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
-import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
+import { quantGpuOps, quantReferenceOps } from '../quant/simulation/fake-quant-op.ts';
 import { lastQuantized, openModelWithOptions } from './analysis-service.ts';
 import type { RgbaImage } from './analysis-api.ts';
 import type { NamedFile } from './api.ts';

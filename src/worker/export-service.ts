@@ -10,7 +10,7 @@ import { exportReport } from '../export/report.ts';
 import { exportSourceOf, sha256Hex } from '../export/source.ts';
 import { verifyExport, type Verification, type VerifyImages } from '../export/verify.ts';
 import { encodeModel } from '../onnx/encode.ts';
-import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
+import { quantGpuOps, quantReferenceOps } from '../quant/simulation/fake-quant-op.ts';
 import type { ExportApi, ExportStatus, FileInput } from './export-api.ts';
 import { errorMessage, openSession, workerState } from './state.ts';
 

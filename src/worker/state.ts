@@ -1,7 +1,7 @@
 import type { PreprocessOptions } from '../data/preprocess.ts';
 import { GpuSession } from '../gpu/device.ts';
 import type { OpenedModel } from '../model/open.ts';
-import type { QuantizeResult } from '../quant/pipeline.ts';
+import type { QuantizeResult } from '../quant/report.ts';
 
 /**
  * What the studio worker holds between calls. Every service of the worker (opening, running,
