@@ -54,7 +54,7 @@ export function FaithfulnessView({ patches }: { patches: number }) {
         <>
           <ChartView config={config} height={240} label="Deletion and insertion curves of the FP and quantized maps" testId="faithfulness-chart" />
           <table className="results-data" data-testid="faithfulness-table">
-            <thead><tr><th scope="col">model</th><th scope="col">deletion area (lower is better)</th><th scope="col">insertion area (higher is better)</th></tr></thead>
+            <thead><tr><th scope="col">model</th><th scope="col">deletion area</th><th scope="col">insertion area</th></tr></thead>
             <tbody>
               {(['fp', 'quantized'] as const).map((m) => (
                 <tr key={m}><th scope="row">{m === 'fp' ? 'FP' : 'quantized'}</th><td>{ok[m].deletion.auc.toFixed(4)}</td><td>{ok[m].insertion.auc.toFixed(4)}</td></tr>
