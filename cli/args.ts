@@ -1,4 +1,4 @@
-/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `explain`. */
+/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `report`, `explain`. */
 import { parseArgs } from 'node:util';
 import { parseSetting, SETTINGS, SettingValueError, settingScope, settingValuesText, formatSetting, type SettingSpec, type SettingValues } from '../src/quant/settings.ts';
 import { CliUsageError } from './errors.ts';
@@ -27,7 +27,8 @@ export type Command =
   | { kind: 'help' }
   | ({ kind: 'export'; report: string; out: string; model?: string; json: boolean } & ExportFlags)
   | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex?: number } & PreprocessFlags)
-  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
+  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; html?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
+  | { kind: 'report'; report: string; html: string }
   | ({ kind: 'explain'; model: string; images: string; quantized?: string; method: MapMethod; out: string; json: boolean; fakeIndex?: number; faithfulness: boolean } & PreprocessFlags)
   | { kind: 'gpu'; json: boolean }
   | { kind: 'inspect'; model: string; json: boolean }
@@ -96,16 +97,18 @@ commands:
   eval MODEL.onnx --data DIR         accuracy and ROC-AUC on DIR/real and DIR/fake
       [preprocessing flags as run] [--json]                 ({"auc": x, "accuracy": y, "n": z})
       [--fake-index I]               the fake class (default: the one config.json beside the model names, else 1)
-  quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
+  quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | --html R.html, any of them)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index I]
       [--target wasm|webgpu] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
                                      (R.json also keeps what a later export needs)
+      [--html R.html]                the report as one self-contained HTML page (charts, tables, hashes)
       [settings below; docs/settings.md]
 ${settingsHelp()}
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
       [--target wasm|webgpu] [--format auto|qdq|nbits] [--json]
+  report R.json --html R.html        the HTML report of a saved run (R.json, or an export's quant_report.json)
   explain MODEL.onnx --images DIR --out DIR   a relevance heatmap (PNG, at the image's size) per
                                      image in DIR and maps.json (docs/explanations.md)
       [--method rollout|attention|gradient]   (default rollout)
@@ -138,6 +141,7 @@ const BASE_OPTIONS = {
   model: { type: 'string' },
   quantized: { type: 'string' },
   faithfulness: { type: 'boolean' },
+  html: { type: 'string' },
 } as const;
 
 const SETTING_OPTIONS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: s.type === 'switch' && s.cli === 'presence' ? 'boolean' : 'string' }])) as Record<string, { type: 'string' | 'boolean' }>;
@@ -145,12 +149,13 @@ const OPTIONS = { ...SETTING_OPTIONS, ...BASE_OPTIONS };
 
 type Flag = string;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'calib-images', 'fake-index', 'target', 'format', ...SETTINGS.map((s) => s.flag)];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'html', 'calib-images', 'fake-index', 'target', 'format', ...SETTINGS.map((s) => s.flag)];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
   quantize: [...QUANTIZE, ...PREPROCESS],
   export: ['out', 'model', 'target', 'format'],
+  report: ['html'],
   explain: ['images', 'quantized', 'method', 'out', 'fake-index', 'faithfulness', ...PREPROCESS],
 };
 const COMMON: Flag[] = ['json', 'debug', 'help'];
@@ -214,7 +219,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const json = values.json ?? false;
   const [name, ...rest] = positionals;
   if (values.help || name === 'help') return { command: { kind: 'help' }, debug };
-  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export or explain (see --help)');
+  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export, report or explain (see --help)');
   const allowed = [...COMMON, ...(ALLOWED[name] ?? [])];
   const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => given[flag] !== undefined && !allowed.includes(flag));
   if (stray && (name in ALLOWED || ['gpu', 'inspect'].includes(name))) {
@@ -260,10 +265,10 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     case 'quantize': {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.calib) throw new CliUsageError('quantize needs --calib DIR (calibration images)');
-      if (!values.report && !values.out) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, or both');
+      if (!values.report && !values.out && !values.html) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, --html R.html, or several of them');
       return {
         command: {
-          kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, json, fakeIndex,
+          kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, html: values.html, json, fakeIndex,
           ...preprocessFlags(),
           ...exportFlags(),
           ...settingFlags(given, values.out !== undefined),
@@ -277,6 +282,11 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       if (!values.out) throw new CliUsageError('export needs --out DIR (the bundle folder to create)');
       return { command: { kind: 'export', report, out: values.out, model: values.model, json, ...exportFlags() }, debug };
     }
+    case 'report': {
+      const report = onePositional('saved report (R.json or quant_report.json)');
+      if (!values.html) throw new CliUsageError('report needs --html R.html (the page to write)');
+      return { command: { kind: 'report', report, html: values.html }, debug };
+    }
     case 'explain': {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.images) throw new CliUsageError('explain needs --images DIR');
@@ -289,6 +299,6 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       };
     }
     default:
-      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize, export or explain (see --help)`);
+      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize, export, report or explain (see --help)`);
   }
 }

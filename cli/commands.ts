@@ -6,18 +6,25 @@ import { assembleExport, type ModelSidecars } from '../src/export/assemble.ts';
 import { bundleFiles } from '../src/export/bundle.ts';
 import { ExportError } from '../src/export/errors.ts';
 import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSource } from '../src/export/source.ts';
+import { batchSizes } from '../src/model/input.ts';
 import { DEFAULT_FAKE_INDEX, fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
+import { checkBudget } from '../src/quant/feasibility.ts';
 import { QuantizeFailure } from '../src/quant/pipeline/quantize.ts';
 import type { QuantizeReport, QuantizeResult } from '../src/quant/report.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { USAGE, type Command } from './args.ts';
-import type { CliCore, InputBatch } from './core.ts';
+import { quantizeSettings, type CliCore, type InputBatch } from './core.ts';
 import { loadImageBatches, loadLabelledBatches, loadSampleBatches } from './images.ts';
 import { CliFileError } from './errors.ts';
 import { runExplain } from './explain.ts';
 import { findPreprocessorConfig, loadModel, readUserFile } from './model-files.ts';
 import { resolvePreprocess } from './settings.ts';
+import { cliEnvironment, htmlReportFile } from './html-report.ts';
+import type { AdapterSummary } from '../src/gpu/device.ts';
+import type { RunEnvironment } from '../src/export/report.ts';
+import type { ReportExport } from '../src/report/input.ts';
+import { readSavedReport, SavedReportError } from '../src/report/saved.ts';
 
 export interface CliDeps {
   core: CliCore;
@@ -58,9 +65,16 @@ function checkLogits(logits: number[][], batches: InputBatch[]): void {
   });
 }
 
+/** What R.json keeps beside the report: where the run happened and the file --out wrote. */
+interface RunRecord {
+  environment: RunEnvironment;
+  exported?: ReportExport | null;
+}
+
 /** R.json: the report, with the codes `export` rebuilds the model from when there are any. */
-function reportFile(report: QuantizeReport, source: ExportSource | null): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ ...report, ...(source ? { export: serializeSource(source) } : {}) }, null, 2) + '\n');
+function reportFile(report: QuantizeReport, source: ExportSource | null, record: RunRecord): Uint8Array {
+  const extra = { ...(source ? { export: serializeSource(source) } : {}), environment: record.environment, ...(record.exported ? { exported: record.exported } : {}) };
+  return new TextEncoder().encode(JSON.stringify({ ...report, ...extra }, null, 2) + '\n');
 }
 
 /** A failed run's codes; none when it failed before choosing any width. */
@@ -92,6 +106,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
       if (!command.json) deps.note(`preprocessing from ${source}`);
       const batches = await loadImageBatches(command.images, options, command.batch, deps.decodeImage);
+      for (const b of batches) batchSizes(model.model, b.dims[0], b.dims[0]); // a fixed batch the images do not fill, before the GPU
       const logits = await withGpu(deps, (ctx) => deps.core.run(ctx, model, batches));
       checkLogits(logits, batches);
       const images = batches.flatMap((b) => b.images);
@@ -112,6 +127,8 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
     }
     case 'quantize': {
       const model = loadModel(command.model);
+      // What the model and the settings alone decide is refused before any image is read.
+      checkBudget(model.model, quantizeSettings(command));
       const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
       deps.note(`preprocessing from ${source}`);
       const fakeIndex = fakeIndexFor(command.model, command.fakeIndex, deps.note);
@@ -120,13 +137,17 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const bytes = readUserFile(command.model, 'model file');
       const file = { fileName: model.fileName, path: resolve(command.model), sha256: await sha256Hex(bytes), bytes: bytes.length };
       let outcome: Awaited<ReturnType<CliCore['quantize']>>;
+      let adapter: AdapterSummary | null = null;
       try {
-        outcome = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex }, command, (line) => deps.note(line)));
+        outcome = await withGpu(deps, (ctx) => {
+          adapter = ctx.summary;
+          return deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex }, command, (line) => deps.note(line));
+        });
       } catch (e) {
         if (!(e instanceof QuantizeFailure)) throw e;
         // What finished is kept: the partial report (and its codes, once widths were chosen), then the failure itself.
         if (command.report) {
-          await writeWhole(command.report, reportFile(e.partial.report, partialSource(e.partial, file)));
+          await writeWhole(command.report, reportFile(e.partial.report, partialSource(e.partial, file), { environment: cliEnvironment(adapter) }));
           deps.note(`the run failed in its ${e.partial.report.failed?.stage} stage; the stages that finished (${e.partial.report.completed.join(', ')}) are in ${command.report}`);
         }
         throw e.cause;
@@ -137,9 +158,14 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const exportSource = exportSourceOf(result.model, result, file);
       // Everything is made in memory first: a refused export writes neither file.
       const exported = command.out ? assembleExport(result.model, exportSource, report, command, sidecarsOf(command.model, options, fakeIndex)) : null;
+      const record: RunRecord = { environment: cliEnvironment(adapter), exported: exported && command.out ? await exportedFile(exported, basename(command.out)) : null };
       if (command.report) {
-        await writeWhole(command.report, reportFile(report, exportSource));
+        await writeWhole(command.report, reportFile(report, exportSource, record));
         deps.note(`report written to ${command.report}`);
+      }
+      if (command.html) {
+        await writeWhole(command.html, htmlReportFile({ quantization: report, modelFiles: [{ name: file.fileName, bytes: file.bytes, sha256: file.sha256 }], export: record.exported ?? null, environment: record.environment }));
+        deps.note(`HTML report written to ${command.html}`);
       }
       if (exported && command.out) {
         await writeWhole(command.out, exported.onnx);
@@ -157,14 +183,18 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
         }),
         writeJson: (path, value) => writeWhole(path, new TextEncoder().encode(compactJson(value) + '\n')),
       });
-    case 'export': {
-      let saved: { export?: unknown } & Record<string, unknown>;
+    case 'report': {
+      const saved = readJsonFile(command.report);
       try {
-        saved = JSON.parse(new TextDecoder().decode(readUserFile(command.report, 'report file'))) as typeof saved;
+        await writeWhole(command.html, htmlReportFile(readSavedReport(saved, `report file ${command.report}`)));
       } catch (e) {
-        if (e instanceof CliFileError) throw e;
-        throw new CliFileError(`report file ${command.report} is not valid JSON: ${(e as Error).message}`);
+        throw e instanceof SavedReportError ? new CliFileError(e.message) : e;
       }
+      deps.note(`HTML report written to ${command.html}`);
+      return 0;
+    }
+    case 'export': {
+      const saved = readJsonFile(command.report) as { export?: unknown } & Record<string, unknown>;
       const source = parseSource(saved.export, `report file ${command.report}`);
       if (source.settings.actReparam) {
         // R.json keeps codes, not the reparameterised norms and biases they belong with.
@@ -179,14 +209,35 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       }
       const model = loadModel(modelPath);
       const config = findPreprocessorConfig(modelPath);
-      const { export: _data, ...quantization } = saved;
+      const { export: _data, environment: _environment, exported: _exported, ...quantization } = saved;
       const exported = assembleExport(model.model, source, quantization as never, command, sidecarsOf(modelPath, config?.options ?? null, fakeIndexFor(modelPath, undefined)));
+      // quant_report.json names the file it describes by its hash, and where it was made.
+      exported.report.size.sha256 = await sha256Hex(exported.onnx);
+      exported.report.environment = cliEnvironment(null);
       await writeBundle(command.out, bundleFiles(exported.bundle));
       deps.note(`bundle written to ${command.out}: model.onnx ${exported.onnx.length} bytes (${(100 * exported.report.size.ratio).toFixed(1)}% of the FP32 file)`);
       if (command.json) deps.out(json(exported.report));
       return 0;
     }
   }
+}
+
+function readJsonFile(path: string): unknown {
+  const bytes = readUserFile(path, 'report file');
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  } catch (e) {
+    throw new CliFileError(`report file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The file --out wrote, hashed, as the HTML report shows it. */
+async function exportedFile(exported: ReturnType<typeof assembleExport>, name: string): Promise<ReportExport> {
+  const { report } = exported;
+  return {
+    file: { name, bytes: exported.onnx.length, sha256: await sha256Hex(exported.onnx) },
+    target: report.target, weightFormat: report.weightFormat, activations: report.activations, fpBytes: report.size.fpBytes, verification: [],
+  };
 }
 
 function readJsonBeside(modelPath: string, name: string): Record<string, unknown> | null {

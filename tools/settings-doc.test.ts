@@ -9,7 +9,7 @@ import { SETTINGS_DOC, settingsMarkdown } from './settings-doc.ts';
 
 const specs = SETTINGS as readonly SettingSpec[];
 /** The quantize flags that are not settings: where the images come from and what is written. */
-const DATA_FLAGS = ['calib', 'report', 'out', 'calib-images', 'eval', 'fake-index', 'target', 'format'];
+const DATA_FLAGS = ['calib', 'report', 'out', 'html', 'calib-images', 'eval', 'fake-index', 'target', 'format'];
 
 describe('the settings list', () => {
   it('is what the CLI help lists for quantize, besides its data flags', () => {

@@ -6,6 +6,8 @@ import type { AnalysisApi } from './analysis-api.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { ExportApi } from './export-api.ts';
 import type { ExplainApi } from './explain-api.ts';
+import type { LiveSourceApi } from './live-api.ts';
+import type { ReportApi } from './report-api.ts';
 
 export type { ProgressEvent, QuantizeReport, QuantizeSettings };
 
@@ -81,7 +83,7 @@ export type QuantizeStatus =
   | { ok: false; message: string };
 
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
-export interface StudioApi extends ExportApi, AnalysisApi, ExplainApi {
+export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSourceApi, ExplainApi {
   gpuStatus(): Promise<GpuStatus>;
   /**
    * Decode, check and analyse a model; `extra` may hold its .onnx_data and preprocessor_config.json.
@@ -103,6 +105,8 @@ export interface StudioApi extends ExportApi, AnalysisApi, ExplainApi {
    */
   quantize(calibration: NamedFile[], evaluation: NamedFile[], settings: QuantizeSettings, onProgress: (e: ProgressEvent) => void): Promise<QuantizeStatus>;
   cancelQuantize(): void;
+  /** Settings checked against the open model before a run (the budget's feasibility): the reason when they cannot work. */
+  checkSettings(settings: QuantizeSettings): Promise<{ ok: true } | { ok: false; message: string; setting: string; least?: number }>;
   /** Rebuild the open model's last run from its saved codes (after a reload), so results and export work again. */
   restoreResult(saved: SerializedSource, report: QuantizeReport): Promise<{ ok: true } | { ok: false; message: string }>;
 }

@@ -8,6 +8,8 @@ import type { GpuStatus, RunStatus, StudioApi } from './api.ts';
 import { analysisService } from './analysis-service.ts';
 import { exportService } from './export-service.ts';
 import { explainService } from './explain-service.ts';
+import { liveModelsService } from './live-models.ts';
+import { reportService } from './report-service.ts';
 import { liveSession } from './gpu-context.ts';
 import { sourcesOf } from './inputs.ts';
 import { modelService } from './model-service.ts';
@@ -20,6 +22,8 @@ const api: StudioApi = {
   ...explainService,
   ...modelService,
   ...quantizeService,
+  ...reportService,
+  ...liveModelsService,
 
   async gpuStatus(): Promise<GpuStatus> {
     try {
