@@ -12,7 +12,7 @@ import { fitGeometry, preprocess, type PreprocessOptions } from '../src/data/pre
 import { GpuModel } from '../src/engine/session.ts';
 import { explainImages, gpuScorer, type ExplainedImage, type ExplainModel } from '../src/explain/explain.ts';
 import { faithfulness } from '../src/explain/faithfulness.ts';
-import { assertAvailable, FORWARD_ONLY } from '../src/explain/methods.ts';
+import { assertDifferentiable, gpuAttentionGradients } from '../src/explain/gradients.ts';
 import { analyzeModel } from '../src/model/summary.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import type { Command } from './args.ts';
@@ -72,7 +72,7 @@ async function explainFolder(ctx: GpuContext, inputs: ExplainInputs, done: (entr
       for (const f of chunk) decoded.push(await inputs.decode(await f.read(), f.name));
       const pixels = preprocess(decoded, options);
       const perImage = pixels.length / chunk.length;
-      const explained = await explainImages(fp, q, pixels, chunk.length, { method: command.method, fakeIndex }, command.batch);
+      const explained = await explainImages(fp, q, pixels, chunk.length, { method: command.method, fakeIndex, capabilities: { gradients: gpuAttentionGradients(ctx) } }, command.batch);
       for (let i = 0; i < chunk.length; i++) {
         const e = explained[i];
         const image = decoded[i];
@@ -103,11 +103,15 @@ export interface ExplainDeps {
 }
 
 export async function runExplain(command: ExplainCommand, deps: CliDeps, io: ExplainDeps): Promise<number> {
-  // A method this engine cannot compute is refused before anything is read or run.
-  assertAvailable(command.method, FORWARD_ONLY);
   const fp = io.loadModel(command.model);
   const quantized = command.quantized ? io.loadModel(command.quantized) : null;
   const { options, source, fakeIndex } = io.resolve(command, fp);
+  if (command.method === 'gradient') {
+    // A model the backward pass cannot go through is refused before anything is written.
+    for (const { model } of [fp, ...(quantized ? [quantized] : [])]) {
+      assertDifferentiable(model, analyzeModel(model).attention.map((c) => c.probs), { output: model.graph.outputs[0].name, index: fakeIndex });
+    }
+  }
   deps.note(`preprocessing from ${source}`);
   await mkdir(command.out, { recursive: true });
   const images: Record<string, unknown>[] = [];

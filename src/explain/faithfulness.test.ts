@@ -5,6 +5,8 @@ import { runReference } from '../engine/cpu/executor.ts';
 import { decodeModel } from '../onnx/decode.ts';
 import { relevanceOrder } from './compare.ts';
 import { curveArea, faithfulness, resampleMap, type Scorer } from './faithfulness.ts';
+import { referenceAttentionGradients } from './gradients.ts';
+import { tapReader } from './capture.ts';
 import { explainImage, type RelevanceMap } from './maps.ts';
 import { referenceCapture } from './testing.ts';
 
@@ -49,8 +51,10 @@ describe('a model whose decision rests on one patch', () => {
       expect(drops[known]).toBeGreaterThan(0.5);
 
       const { layout, taps } = referenceCapture(model, pixels, 1);
-      for (const method of ['rollout', 'attention'] as const) {
-        const map = explainImage(layout, taps, 0, method).model;
+      const probs = layout.cores.map((c) => c.probs);
+      const gradients = tapReader(await referenceAttentionGradients.attentionGradients(model, pixels, 1, probs, { output: 'logits', index: 1 }));
+      for (const method of ['rollout', 'attention', 'gradient'] as const) {
+        const map = explainImage(layout, taps, 0, method, gradients).model;
         expect(relevanceOrder(map.values)[0], method).toBe(known);
         const f = await faithfulness(map, layout.stages[0], pixels, SIZE, score);
         expect(f.order[0]).toBe(known);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeModel } from '../onnx/decode.ts';
 import { denseGradientMap, denseRawAttention, denseRollout } from './dense-reference.ts';
+import { referenceAttentionGradients } from './gradients.ts';
 import { explainImage, type RelevanceMap } from './maps.ts';
 import { denseModelFor, FIXTURE_SPECS as SPECS, referenceCapture } from './testing.ts';
 import type { TensorLike } from './windows.ts';
@@ -21,7 +22,8 @@ const OPSETS: Record<string, number> = { vit_tiny: 13, deit_tiny_distilled: 17, 
 for (const [family, spec] of Object.entries(SPECS)) {
   const name = `${family}_op${OPSETS[family]}`;
   describe(`maps of ${name} from float64 taps`, () => {
-    const capture = referenceCapture(fixture(`${name}.onnx`), inputs(`${name}.ref.json`), 3);
+    const model = fixture(`${name}.onnx`);
+    const capture = referenceCapture(model, inputs(`${name}.ref.json`), 3);
     const { layout, taps } = capture;
     const dense = denseModelFor(spec, capture);
 
@@ -67,6 +69,17 @@ for (const [family, spec] of Object.entries(SPECS)) {
       const want = denseGradientMap(dense, 2, layout.cores.map((c) => gradients.get(c.probs)!));
       expectClose(e.model, want, 'gradient map');
       expect(() => explainImage(layout, taps, 0, 'gradient')).toThrow(/needs the gradients of the score/);
+    });
+
+    it('gradient × attention with the float64 gradients of the fake logit, up to every block, equals the dense reference', async () => {
+      const probs = layout.cores.map((c) => c.probs);
+      const gradients = await referenceAttentionGradients.attentionGradients(model, Float32Array.from(inputs(`${name}.ref.json`)), 3, probs, { output: model.graph.outputs[0].name, index: 1 });
+      for (let image = 0; image < 3; image++) {
+        const e = explainImage(layout, taps, image, 'gradient', (n) => gradients.get(n)!);
+        e.blocks.forEach((block, b) => expectClose(block.map, denseGradientMap(dense, image, probs.map((p) => gradients.get(p)!), b), `${block.label} gradient × attention`));
+        // The gradients reach every block: each adds relevance beyond the identity's.
+        probs.forEach((p) => expect(Math.max(...Array.from(gradients.get(p)!.data, Math.abs)), p).toBeGreaterThan(0));
+      }
     });
   });
 }

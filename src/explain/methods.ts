@@ -1,8 +1,8 @@
 /**
  * The map methods the studio and the CLI offer, and what each needs. Attention rollout and raw
  * attention need only the attention probabilities a forward run taps. Gradient-weighted
- * attribution (Chefer et al.) also needs the gradient of the fake score with respect to every
- * attention's probabilities, which only a backward pass through the blocks gives: it becomes
+ * attribution (Chefer et al.) also needs the gradient of the fake logit with respect to every
+ * attention's probabilities, which a backward pass through the blocks gives (gradients.ts): it is
  * available when an AttentionGradientSource is supplied.
  */
 import type { Model } from '../onnx/ir.ts';
@@ -38,11 +38,11 @@ export interface ExplainCapabilities {
   gradients: AttentionGradientSource | null;
 }
 
-/** Today's engine: forward runs only. */
+/** Forward runs only: no backward pass was supplied. */
 export const FORWARD_ONLY: ExplainCapabilities = { gradients: null };
 
 export const GRADIENTS_MISSING =
-  'gradient-weighted attribution is not available yet: it needs gradients of the score through the attention blocks (a backward pass), which the engine does not compute yet; use rollout or attention';
+  'gradient × attention needs the gradients of the fake logit through the attention blocks (a backward pass), and none was supplied here; use rollout or attention';
 
 /** Null when the method can run with these capabilities, else why it cannot. */
 export function unavailableReason(method: MapMethod, capabilities: ExplainCapabilities): string | null {
