@@ -69,9 +69,13 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   expect(rho).toBeGreaterThanOrEqual(-1);
   expect(rho).toBeLessThanOrEqual(1);
   await expect(results.getByTestId('map-topk')).toHaveText(/^\d of 3$/);
-  // Gradient-weighted attribution is offered, disabled, with the reason.
-  await expect(results.getByLabel('Map', { exact: true }).locator('option[value="gradient"]')).toBeDisabled();
-  await expect(results.getByTestId('method-unavailable')).toContainText('not available yet: it needs gradients of the score through the attention blocks');
+  await results.screenshot({ path: 'e2e/screenshots/results-rollout.png' });
+  // Gradient × attention: the backward pass runs in the worker for both models.
+  await results.getByLabel('Map', { exact: true }).selectOption('gradient');
+  await expect(results.getByTestId('map-lead')).toContainText('Gradient × attention through the whole model', { timeout: 60_000 });
+  await expect(results.getByRole('img', { name: 'Quantized map of the whole model', exact: true })).toBeVisible();
+  await expect(results.getByTestId('map-topk')).toHaveText(/^\d of 3$/);
+  await results.screenshot({ path: 'e2e/screenshots/results-gradient.png' });
   // Raw attention of one block and head, as before.
   await results.getByLabel('Map', { exact: true }).selectOption('attention');
   await expect(results.getByRole('img', { name: 'FP map of the last block, blocks.1', exact: true })).toBeVisible({ timeout: 60_000 });
@@ -143,4 +147,11 @@ test('a Swin model shows its window maps on the image grid, FP vs quantized, per
   const rho = Number(await results.getByTestId('map-spearman').textContent());
   expect(rho).toBeGreaterThan(0.5);
   await results.screenshot({ path: 'e2e/screenshots/results-swin-attention.png' });
+  // Gradient × attention through both stages, back on the 8×8 grid.
+  await results.getByLabel('Map', { exact: true }).selectOption('gradient');
+  await results.getByLabel('Block', { exact: true }).selectOption({ label: 'whole model' });
+  await expect(results.getByTestId('map-lead')).toContainText('Gradient × attention through the whole model', { timeout: 60_000 });
+  await expect(results.getByTestId('map-lead')).toContainText('of the 8×8 grid');
+  await expect(results.getByRole('img', { name: 'FP map of the whole model', exact: true })).toBeVisible();
+  await results.screenshot({ path: 'e2e/screenshots/results-swin-gradient.png' });
 });

@@ -2,7 +2,8 @@ import { GpuModel } from '../engine/session.ts';
 import { explainImages, gpuScorer, type ExplainModel } from '../explain/explain.ts';
 import { faithfulness } from '../explain/faithfulness.ts';
 import type { ExplainLayout } from '../explain/layout.ts';
-import { FORWARD_ONLY, MAP_METHODS, unavailableReason, type MapMethod } from '../explain/methods.ts';
+import { gpuAttentionGradients } from '../explain/gradients.ts';
+import { MAP_METHODS, type ExplainCapabilities, type MapMethod } from '../explain/methods.ts';
 import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
 import { quantGpuOps, quantReferenceOps } from '../quant/simulation/fake-quant-op.ts';
@@ -29,7 +30,7 @@ interface Chosen {
 }
 
 /** The open model and the last quantized one on the GPU, with one image; both models are freed when `use` ends. */
-async function withModels<T>(files: NamedFile[], image: string, use: (fp: ExplainModel, q: ExplainModel, chosen: Chosen) => Promise<T>): Promise<T> {
+async function withModels<T>(files: NamedFile[], image: string, use: (fp: ExplainModel, q: ExplainModel, chosen: Chosen, capabilities: ExplainCapabilities) => Promise<T>): Promise<T> {
   const { model, options } = openModelWithOptions();
   const result = lastQuantized();
   const file = (await sourcesOf(files)).find((f) => f.name === image);
@@ -40,7 +41,7 @@ async function withModels<T>(files: NamedFile[], image: string, use: (fp: Explai
   const fp = onGpu(model, false);
   const q = onGpu(result.simulated, true);
   try {
-    return await use(fp, q, { name: file.name, pixels, picture });
+    return await use(fp, q, { name: file.name, pixels, picture }, { gradients: gpuAttentionGradients(ctx) });
   } finally {
     fp.gpu.dispose();
     q.gpu.dispose();
@@ -49,14 +50,16 @@ async function withModels<T>(files: NamedFile[], image: string, use: (fp: Explai
 
 export const explainService: ExplainApi = {
   async mapMethods() {
-    return MAP_METHODS.map((m) => ({ ...m, unavailable: unavailableReason(m.id, FORWARD_ONLY) }));
+    // The worker's GPU runs the backward pass, so every method is offered; a model the backward
+    // pass cannot go through is refused when its map is asked for, naming the op.
+    return MAP_METHODS.map((m) => ({ ...m, unavailable: null }));
   },
 
   async explainMaps(files, image, method: MapMethod): Promise<ExplainStatus> {
     try {
       const { fakeIndex } = openModelWithOptions();
-      return await withModels(files, image, async (fp, q, { name, pixels, picture }) => {
-        const [e] = await explainImages(fp, q, pixels, 1, { method, fakeIndex });
+      return await withModels(files, image, async (fp, q, { name, pixels, picture }, capabilities) => {
+        const [e] = await explainImages(fp, q, pixels, 1, { method, fakeIndex, capabilities });
         const maps = (m: NonNullable<typeof e.quantized>) => ({ blocks: m.explanation.blocks, model: m.explanation.model, score: m.score });
         return {
           ok: true, image: picture, imageName: name, method, kind: e.fp.layout.kind, readout: readoutText(e.fp.layout), grid: e.fp.layout.stages[0],
@@ -71,8 +74,8 @@ export const explainService: ExplainApi = {
   async explainFaithfulness(files, image, method: MapMethod): Promise<FaithfulnessStatus> {
     try {
       const { fakeIndex } = openModelWithOptions();
-      return await withModels(files, image, async (fp, q, { name, pixels }) => {
-        const [e] = await explainImages(fp, q, pixels, 1, { method, fakeIndex });
+      return await withModels(files, image, async (fp, q, { name, pixels }, capabilities) => {
+        const [e] = await explainImages(fp, q, pixels, 1, { method, fakeIndex, capabilities });
         const { stages, input } = e.fp.layout;
         const curves = (m: ExplainModel, map: typeof e.fp) => faithfulness(map.explanation.model, stages[0], pixels, input, gpuScorer(m.gpu, fakeIndex));
         return { ok: true, method, imageName: name, fp: await curves(fp, e.fp), quantized: await curves(q, e.quantized!) };

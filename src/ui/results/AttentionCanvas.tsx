@@ -38,8 +38,10 @@ export function AttentionCanvas({ image, map, scale, label }: { image: RgbaImage
 
 /** The colour scale of a map, with its end values written out. */
 export function ScaleBar({ scale }: { scale: HeatScale }) {
-  const fmt = (v: number) => (Math.abs(v) < 0.01 && v !== 0 ? v.toExponential(1) : v.toFixed(3));
   const relevance = scale.kind === 'relevance';
+  // Enough digits that the two ends of a narrow scale read differently.
+  const digits = relevance ? Math.min(6, Math.max(3, 1 - Math.floor(Math.log10(Math.max(1e-12, scale.high - scale.low))))) : 3;
+  const fmt = (v: number) => (Math.abs(v) < 0.01 && v !== 0 && digits <= 3 ? v.toExponential(1) : v.toFixed(digits));
   return (
     <div className="scale-bar">
       <span className="scale-gradient" style={{ background: relevance ? gradientCss(heat, 0, 1) : gradientCss(diverging, -1, 1) }} aria-hidden="true" />

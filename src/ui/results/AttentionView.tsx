@@ -24,6 +24,9 @@ function lead(s: Shown, where: string, map: RelevanceMap): string {
   if (s.method === 'rollout') {
     return `Attention rollout through ${where}: how much of what reaches ${s.readout} comes from each patch of the ${grid} grid, through every block's attention (heads averaged) and its residual path${s.kind === 'windows' ? '; a merged patch hands its share to its four children equally' : ''}.`;
   }
+  if (s.method === 'gradient') {
+    return `Gradient × attention through ${where} (Chefer et al.): each block's attention weighted by the gradient of the fake logit, positive part, heads averaged, accumulated from ${s.readout} back to each patch of the ${grid} grid${s.kind === 'windows' ? '; a merged patch hands its share to its four children equally' : ''}.`;
+  }
   return `Raw attention in ${where}: the attention from ${s.readout} to each patch of the ${grid} grid${s.kind === 'windows' ? ', every window placed back on the image and the shifted windows rolled back' : ''}.`;
 }
 
@@ -67,7 +70,7 @@ function MethodControls({ status }: { status: Shown | null }) {
       </select>
       <label htmlFor="r-method">Map</label>
       <select id="r-method" value={method} onChange={(e) => image && void explain(image, e.target.value as MapMethod)}>
-        {(methods ?? []).map((m) => <option key={m.id} value={m.id} disabled={m.unavailable !== null} title={m.unavailable ?? m.summary}>{m.title}{m.unavailable ? ' (not available yet)' : ''}</option>)}
+        {(methods ?? []).map((m) => <option key={m.id} value={m.id} disabled={m.unavailable !== null} title={m.unavailable ?? m.summary}>{m.title}{m.unavailable ? ' (not available)' : ''}</option>)}
       </select>
       {unavailable.length > 0 && status && (
         <span className="hint" data-testid="method-unavailable">{unavailable.map((m) => `${m.title}: ${m.unavailable}`).join(' ')}</span>
