@@ -12,6 +12,7 @@ import { GradProgram, type GradExtensions } from '../grad/program.ts';
 import { referenceBackward, referenceForward } from '../grad/reference.ts';
 import { buildRegion, type RegionSpec } from '../grad/region.ts';
 import { refOf } from '../grad/rule.ts';
+import { fixedBatch } from '../model/input.ts';
 import type { Model } from '../onnx/ir.ts';
 import { onnxOps } from '../onnx/ops/index.ts';
 import { UnsupportedOpError } from '../onnx/ops/types.ts';
@@ -100,7 +101,7 @@ export const referenceAttentionGradients: AttentionGradientSource = {
  */
 export function assertDifferentiable(model: Model, probs: readonly string[], target: { output: string; index: number }): void {
   try {
-    regionOf(problemFor(model, 1, probs, target));
+    regionOf(problemFor(model, fixedBatch(model) ?? 1, probs, target));
   } catch (e) {
     throw unavailableFor(e);
   }
