@@ -44,7 +44,7 @@ describe('export flags', () => {
     expect(usage(['export', 'r.json'])).toBe('export needs --out DIR (the bundle folder to create)');
     expect(usage(['export', '--out', 'd'])).toBe('export needs a saved quantization report (R.json)');
     expect(usage(['quantize', 'm.onnx', '--calib', 'c', '--out', 'q.onnx', '--target', 'gpu'])).toBe('--target must be one of wasm, webgpu, got "gpu"');
-    expect(usage(['run', 'm.onnx', '--images', 'd', '--out', 'x'])).toBe('--out only applies to the quantize and export commands');
+    expect(usage(['run', 'm.onnx', '--images', 'd', '--out', 'x'])).toBe('--out only applies to the quantize, export and explain commands');
   });
 });
 

@@ -5,6 +5,7 @@ import type { QuantizeSettings } from '../quant/settings.ts';
 import type { AnalysisApi } from './analysis-api.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { ExportApi } from './export-api.ts';
+import type { ExplainApi } from './explain-api.ts';
 import type { LiveSourceApi } from './live-api.ts';
 import type { ReportApi } from './report-api.ts';
 
@@ -107,7 +108,7 @@ export interface RunEstimate {
 }
 
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
-export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSourceApi {
+export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSourceApi, ExplainApi {
   gpuStatus(): Promise<GpuStatus>;
   /** The worker's memory use now (GPU buffers it holds, its heap). */
   memoryStatus(): Promise<MemoryStatus>;
