@@ -1,5 +1,6 @@
 /** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`. */
 import { parseArgs } from 'node:util';
+import { TARGET_RULES, TARGETS, type ExportTarget } from '../src/export/targets.ts';
 import { CliUsageError } from './errors.ts';
 
 export type Rgb = [number, number, number];
@@ -40,7 +41,7 @@ export interface QuantizeFlags {
 }
 
 export interface ExportFlags {
-  target: 'wasm' | 'webgpu';
+  target: ExportTarget;
   format?: 'auto' | 'qdq' | 'nbits';
 }
 
@@ -85,7 +86,7 @@ commands:
       [--fake-index I]               the fake class (default: the one config.json beside the model names, else 1)
   quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index I]
-      [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none] [--act-range auto|percentile|minmax|mse]
+      [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none (webgpu, any)] [--act-range auto|percentile|minmax|mse]
       [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
       [--error-images 16]            images the logits error model measures each width on
       [--weight-range auto|minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
@@ -95,12 +96,13 @@ commands:
       [--iters 300] [--seed 0]
       [--storage export|true-width]  what --avg-bits counts: the file's bytes (default with --out)
                                      or codes at their true width (default without)
-      [--target wasm|webgpu] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
-                                     (R.json also keeps what a later export needs)
+      [--target wasm|webgpu|any] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
+                                     (R.json also keeps what a later export needs); webgpu and
+                                     any keep activations in float (docs/deploy.md)
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
-      [--target wasm|webgpu] [--format auto|qdq|nbits] [--json]
+      [--target wasm|webgpu|any] [--format auto|qdq|nbits] [--json]
 
 options for every command: --debug (stack traces), --help`;
 
@@ -215,10 +217,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     batch: values.batch !== undefined ? positiveInt(values.batch, '--batch') : 8,
     resize: !values['no-resize'],
   });
-  const exportFlags = (): ExportFlags => ({
-    target: oneOf(values.target, '--target', ['wasm', 'webgpu'] as const, 'wasm'),
-    format: values.format === undefined ? undefined : oneOf(values.format, '--format', ['auto', 'qdq', 'nbits'] as const, 'auto'),
-  });
+  const exportFlags = (): ExportFlags => {
+    const target = oneOf(values.target, '--target', TARGETS, 'wasm');
+    const format = values.format === undefined ? undefined : oneOf(values.format, '--format', ['auto', 'qdq', 'nbits'] as const, 'auto');
+    const formats = TARGET_RULES[target].formats;
+    if (format && !formats.includes(format)) throw new CliUsageError(`--target ${target} stores weights as ${formats.join(' or ')} only, got --format ${format}`);
+    return { target, format };
+  };
   // Without the flag, the class config.json beside the model names as fake, else 1 (see fakeIndexFor).
   const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : undefined;
   if (fakeIndex !== undefined && (!Number.isInteger(fakeIndex) || fakeIndex < 0)) throw new CliUsageError(`--fake-index must be a class index (0, 1, ...), got "${values['fake-index']}"`);
@@ -249,7 +254,12 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       if (!values.report && !values.out) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, or both');
       const bits = (values.bits ?? '2,3,4,6,8').split(',').map((b) => positiveInt(b.trim(), '--bits'));
       if (bits.some((b) => b > 8)) throw new CliUsageError(`--bits takes widths from 1 to 8, got "${values.bits}"`);
-      const actBits = values['act-bits'] === undefined ? 8 : values['act-bits'] === 'none' ? null : positiveInt(values['act-bits'], '--act-bits');
+      const target = exportFlags().target;
+      const floatActivations = !TARGET_RULES[target].activations;
+      if (floatActivations && values['act-bits'] !== undefined && values['act-bits'] !== 'none') {
+        throw new CliUsageError(`--target ${target} keeps activations in float (docs/deploy.md), so --act-bits ${values['act-bits']} cannot be exported for it; drop --act-bits or use --target wasm`);
+      }
+      const actBits = values['act-bits'] === undefined ? (floatActivations ? null : 8) : values['act-bits'] === 'none' ? null : positiveInt(values['act-bits'], '--act-bits');
       if (actBits !== null && (actBits < 4 || actBits > 8)) throw new CliUsageError(`--act-bits must be 4..8 or none, got "${values['act-bits']}"`);
       return {
         command: {
