@@ -6,6 +6,7 @@
 import { createServer } from 'vite';
 import { chromium } from 'playwright';
 import { chromiumLaunchOptions } from '../chromium.ts';
+import { cpuMs, ourGpuProcess } from './cpu-time.ts';
 
 const name = process.argv[2] ?? 'matmul';
 const query = process.argv.slice(3).join('&');
@@ -19,6 +20,12 @@ const browser = await chromium.launch(chromiumLaunchOptions);
 let exitCode = 1;
 try {
   const page = await browser.newPage();
+  // The GPU process's CPU time, for pages that time kernels by it (bench/cpu-clock.ts).
+  let gpu: number | null = null;
+  await page.exposeFunction('benchGpuCpuMs', () => {
+    gpu ??= ourGpuProcess();
+    return gpu === null ? null : cpuMs(gpu);
+  });
   const finished = new Promise<number>((resolve) => {
     page.on('console', (msg) => {
       const text = msg.text();
