@@ -89,6 +89,7 @@ export function recordMatmul(
     buffers: [a, b, bias ?? b, out],
     workgroups: [Math.ceil(shape.N / (4 * tiles.wgX)), Math.ceil(shape.M / (4 * tiles.wgY)), shape.batch ?? 1],
     label: LABELS[path],
+    flops: 2 * (shape.batch ?? 1) * shape.M * shape.N * shape.K,
   });
 }
 
