@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import asyncifyBinary from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { encodeModel } from '../src/onnx/encode.ts';
 import type { Model } from '../src/onnx/ir.ts';
-import { packBits } from '../src/export/packing.ts';
+import { packBits } from '../src/storage/packing.ts';
 
 const BLOCK = 32;
 

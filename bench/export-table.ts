@@ -1,5 +1,5 @@
 /** bench:export's table and its verdict on the webgpu target. */
-import type { WeightFormat } from '../src/export/layout.ts';
+import type { WeightFormat } from '../src/storage/layout.ts';
 import type { ExportTarget } from '../src/export/targets.ts';
 import { speedRatio, type Verification } from '../src/export/verify.ts';
 

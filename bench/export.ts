@@ -28,10 +28,11 @@ import { TARGET_RULES, TARGETS, type ExportTarget } from '../src/export/targets.
 import { verifyExport, type OrtModule } from '../src/export/verify.ts';
 import { createGpuContext } from '../src/gpu/device.ts';
 import { decodeModel } from '../src/onnx/decode.ts';
-import { agreement } from '../src/quant/evaluate.ts';
-import { quantGpuOps, quantReferenceOps } from '../src/quant/fake-quant-op.ts';
-import { DEFAULT_SETTINGS, quantizeModel } from '../src/quant/pipeline.ts';
-import { reconstructor } from '../src/quant/reconstruct.ts';
+import { agreement } from '../src/quant/evaluation/evaluate.ts';
+import { quantGpuOps, quantReferenceOps } from '../src/quant/simulation/fake-quant-op.ts';
+import { quantizeModel } from '../src/quant/pipeline/quantize.ts';
+import { DEFAULT_SETTINGS } from '../src/quant/settings.ts';
+import { reconstructor } from '../src/quant/reconstruction/reconstructor.ts';
 
 const { values } = parseArgs({ options: {
   'eval-images': { type: 'string' }, 'calib-images': { type: 'string' }, iters: { type: 'string' }, data: { type: 'string' },

@@ -5,7 +5,7 @@ import { labelledSet, type LabelledImage } from '../src/data/dataset.ts';
 import { decodeImageNode } from '../src/data/decode-node.ts';
 import { filesFromDirectory } from '../src/data/fs-node.ts';
 import { preprocess, preprocessorFromConfig, type PreprocessOptions } from '../src/data/preprocess.ts';
-import type { LabelledBatch } from '../src/quant/evaluate.ts';
+import type { LabelledBatch } from '../src/quant/evaluation/evaluate.ts';
 
 /** Images per GPU run in the benchmarks. */
 export const BATCH = 16;

@@ -34,16 +34,18 @@ import { GpuModel } from '../src/engine/session.ts';
 import { createGpuContext } from '../src/gpu/device.ts';
 import { analyzeModel } from '../src/model/summary.ts';
 import { decodeModel } from '../src/onnx/decode.ts';
-import { score } from '../src/quant/evaluate.ts';
-import { quantGpuOps, quantReferenceOps } from '../src/quant/fake-quant-op.ts';
-import {
-  DEFAULT_SETTINGS, PAPER_SETTINGS, quantizeModel, uniformBudget, type LayerResult, type QuantizeCache, type QuantizeSettings,
-} from '../src/quant/pipeline.ts';
-import { reconstructor } from '../src/quant/reconstruct.ts';
+import { score } from '../src/quant/evaluation/evaluate.ts';
+import { quantGpuOps, quantReferenceOps } from '../src/quant/simulation/fake-quant-op.ts';
+import { quantizeModel } from '../src/quant/pipeline/quantize.ts';
+import type { QuantizeCache } from '../src/quant/pipeline/types.ts';
+import { uniformBudget } from '../src/quant/allocation/uniform.ts';
+import type { LayerResult } from '../src/quant/report.ts';
+import { DEFAULT_SETTINGS, PAPER_SETTINGS, type QuantizeSettings } from '../src/quant/settings.ts';
+import { reconstructor } from '../src/quant/reconstruction/reconstructor.ts';
 import { nodeGpu } from '../cli/node-gpu.ts';
 import { exportOnnx } from '../src/export/export.ts';
 import { exportSourceOf } from '../src/export/source.ts';
-import { agreement, type Scores } from '../src/quant/evaluate.ts';
+import { agreement, type Scores } from '../src/quant/evaluation/evaluate.ts';
 import { aucContrast, fakeScore, pairedAucDifference, type AucDifference } from '../src/data/metrics.ts';
 import { ORT_EVALUATION, ortScores } from './ort-eval.ts';
 import { fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';

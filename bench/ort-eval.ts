@@ -1,11 +1,11 @@
 /**
  * Scores an ONNX file in onnxruntime-node on the CPU, with the same metrics as the pipeline's
- * GPU evaluation (src/quant/evaluate.ts score). Graph optimisations are off: with them the CPU EP
+ * GPU evaluation (src/quant/evaluation/evaluate.ts score). Graph optimisations are off: with them the CPU EP
  * rewrites DequantizeLinear + MatMul into a dynamically quantized matmul and the numbers drift from
  * the file's own definition (DESIGN.md, Export). One image per run, so batch-1 files run too.
  */
 import { accuracy, fakeScore, rocAuc } from '../src/data/metrics.ts';
-import type { LabelledBatch, Scores } from '../src/quant/evaluate.ts';
+import type { LabelledBatch, Scores } from '../src/quant/evaluation/evaluate.ts';
 
 interface OrtNode {
   InferenceSession: { create(bytes: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };

@@ -13,8 +13,10 @@ import { analyzeModel } from '../src/model/summary.ts';
 import { decodeModel } from '../src/onnx/decode.ts';
 import type { Model } from '../src/onnx/ir.ts';
 import { modelInputDims } from '../src/onnx/prepare.ts';
-import { DEFAULT_SETTINGS, quantizeModel, STAGES } from '../src/quant/pipeline.ts';
-import { reconstructor } from '../src/quant/reconstruct.ts';
+import { quantizeModel } from '../src/quant/pipeline/quantize.ts';
+import { reconstructor } from '../src/quant/reconstruction/reconstructor.ts';
+import { STAGES } from '../src/quant/report.ts';
+import { DEFAULT_SETTINGS } from '../src/quant/settings.ts';
 import { clockName, msPerRun } from './cpu-clock.ts';
 
 const params = new URLSearchParams(location.search);

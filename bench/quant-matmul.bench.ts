@@ -15,11 +15,11 @@ import { readFloat32 } from '../src/gpu/readback.ts';
 import { randomFloats } from '../src/gpu/testing.ts';
 import { recordMatmul } from '../src/engine/kernels/matmul.ts';
 import { relativeError } from '../src/engine/cpu/matmul.ts';
-import { paramsForRange } from '../src/quant/quantizer.ts';
-import type { WeightLayout } from '../src/quant/fake-quant.ts';
+import { paramsForRange } from '../src/quant/simulation/quantizer.ts';
+import type { WeightLayout } from '../src/quant/simulation/fake-quant.ts';
 import {
   DEFAULT_FAKE_QUANT_PATH, recordFakeQuantMatmul, recordFakeQuantWeights, recordMatmulQuantA,
-} from '../src/quant/kernels/fake-quant-matmul.ts';
+} from '../src/quant/simulation/kernels/fake-quant-matmul.ts';
 import { geometricMean, medianMs, pad } from './timing.ts';
 
 const params = new URLSearchParams(location.search);

@@ -32,7 +32,7 @@ describe('parseCommandLine', () => {
 
   it('explains each mistake in one line', () => {
     expect(usage([])).toMatch(/no command given/);
-    expect(usage(['frobnicate'])).toBe('unknown command "frobnicate"; expected gpu, inspect, run, eval, quantize or export (see --help)');
+    expect(usage(['frobnicate'])).toBe('unknown command "frobnicate"; expected gpu, inspect, run, eval, quantize, export or report (see --help)');
     expect(usage(['gpu', '--verbose'])).toBe("Unknown option '--verbose' (see --help)");
     expect(usage(['inspect'])).toBe('inspect needs a model file (MODEL.onnx)');
     expect(usage(['run', 'm.onnx'])).toBe('run needs --images DIR');

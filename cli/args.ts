@@ -1,5 +1,6 @@
-/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`. */
+/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `report`. */
 import { parseArgs } from 'node:util';
+import { parseSetting, SETTINGS, SettingValueError, settingScope, settingValuesText, formatSetting, type SettingSpec, type SettingValues } from '../src/quant/settings.ts';
 import { TARGET_RULES, TARGETS, type ExportTarget } from '../src/export/targets.ts';
 import { CliUsageError } from './errors.ts';
 
@@ -14,31 +15,8 @@ export interface PreprocessFlags {
   resize: boolean;
 }
 
-export interface QuantizeFlags {
-  avgBits: number;
-  bits: number[];
-  actBits: number | null;
-  method: 'defakeq' | 'adaround' | 'rtn';
-  solver: 'exact' | 'relaxed';
-  error: 'paper' | 'noise' | 'measured' | 'logits';
-  /** Calibration images the 'logits' error model measures on. */
-  errorImages: number;
-  actRange: 'minmax' | 'percentile' | 'mse' | 'auto';
-  weightRange: 'auto' | 'minmax' | 'mse';
-  reconInputs: 'quantized' | 'fp';
-  reconTargets: 'same' | 'float';
-  /** DeFakeQ: keep nearest rounding for a block whose learned rounding moves the logits more. */
-  roundingCheck: boolean;
-  iters: number;
-  seed: number;
-  calibImages: number;
-  /** Reparameterise post-LayerNorm channels before calibrating (outlier channels, low-bit activations). */
-  actReparam: boolean;
-  /** Float parameters that stay in float (norms, biases, embeddings): rounded to and stored as float16, or kept float32. */
-  floatParams: 'fp16' | 'fp32';
-  /** What the budget counts: the file's bytes ('export', the default with --out) or the true widths. */
-  storage: 'true-width' | 'export';
-}
+/** Every quantization setting (src/quant/settings.ts), plus how many calibration images to read. */
+export type QuantizeFlags = SettingValues & { calibImages: number };
 
 export interface ExportFlags {
   target: ExportTarget;
@@ -49,7 +27,8 @@ export type Command =
   | { kind: 'help' }
   | ({ kind: 'export'; report: string; out: string; model?: string; json: boolean } & ExportFlags)
   | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex?: number } & PreprocessFlags)
-  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
+  | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; html?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
+  | { kind: 'report'; report: string; html: string }
   | { kind: 'gpu'; json: boolean }
   | { kind: 'inspect'; model: string; json: boolean }
   | {
@@ -69,6 +48,39 @@ export interface ParsedArgs {
   debug: boolean;
 }
 
+const HELP_INDENT = ' '.repeat(6);
+const HELP_COLUMN = 37;
+const HELP_WIDTH = 110;
+
+/** Text wrapped to HELP_WIDTH, every line but the first starting at HELP_COLUMN. */
+function wrapped(text: string, start: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && (lines.length ? HELP_COLUMN : start) + line.length + 1 + word.length > HELP_WIDTH) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(HELP_COLUMN)}`);
+}
+
+function settingHelp(spec: SettingSpec): string {
+  const values = settingValuesText(spec);
+  const usage = `${HELP_INDENT}[--${spec.flag}${values ? ` ${values}` : ''}]`;
+  const scope = spec.methods.length < 3 || spec.when ? `For ${settingScope(spec)}` : '';
+  const defaultText = spec.type === 'switch' && spec.cli === 'presence' ? '' : `default ${formatSetting(spec, spec.default)}`;
+  const notes = [scope, defaultText].filter(Boolean).join('; ');
+  const text = notes ? `${spec.help} ${notes.charAt(0).toUpperCase()}${notes.slice(1)}.` : spec.help;
+  return usage.length < HELP_COLUMN - 1 ? `${usage.padEnd(HELP_COLUMN)}${wrapped(text, HELP_COLUMN)}` : `${usage}\n${' '.repeat(HELP_COLUMN)}${wrapped(text, HELP_COLUMN)}`;
+}
+
+/** The quantize command's settings, one per line, from the settings list. */
+function settingsHelp(): string {
+  return SETTINGS.map(settingHelp).join('\n');
+}
+
 export const USAGE = `usage: npm run cli -- <command> [options]
 
 commands:
@@ -84,29 +96,23 @@ commands:
   eval MODEL.onnx --data DIR         accuracy and ROC-AUC on DIR/real and DIR/fake
       [preprocessing flags as run] [--json]                 ({"auc": x, "accuracy": y, "n": z})
       [--fake-index I]               the fake class (default: the one config.json beside the model names, else 1)
-  quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | both)
+  quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | --html R.html, any of them)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index I]
-      [--avg-bits 4] [--bits 2,3,4,6,8] [--act-bits 8|none (webgpu, any)] [--act-range auto|percentile|minmax|mse]
-      [--method defakeq|adaround|rtn] [--solver exact|relaxed] [--error logits|measured|paper|noise]
-      [--error-images 16]            images the logits error model measures each width on
-      [--weight-range auto|minmax|mse] [--recon-inputs quantized|fp] [--act-reparam]
-      [--recon-targets same|float]   targets of the rounding: W on its own inputs (eq. 7) or the float model's outputs
-      [--rounding-check on|off]      DeFakeQ: a block keeps nearest rounding if learned moves the logits more (default off)
-      [--float-params fp16|fp32]     norms, biases, embeddings: float16 (default) or float32
-      [--iters 300] [--seed 0]
-      [--storage export|true-width]  what --avg-bits counts: the file's bytes (default with --out)
-                                     or codes at their true width (default without)
       [--target wasm|webgpu|any] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
                                      (R.json also keeps what a later export needs); webgpu and
                                      any keep activations in float (docs/deploy.md)
+      [--html R.html]                the report as one self-contained HTML page (charts, tables, hashes)
+      [settings below; docs/settings.md]
+${settingsHelp()}
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
       [--target wasm|webgpu|any] [--format auto|qdq|nbits] [--json]
+  report R.json --html R.html        the HTML report of a saved run (R.json, or an export's quant_report.json)
 
 options for every command: --debug (stack traces), --help`;
 
-const OPTIONS = {
+const BASE_OPTIONS = {
   json: { type: 'boolean' },
   debug: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -122,37 +128,25 @@ const OPTIONS = {
   report: { type: 'string' },
   out: { type: 'string' },
   'fake-index': { type: 'string' },
-  'avg-bits': { type: 'string' },
-  bits: { type: 'string' },
-  'act-bits': { type: 'string' },
-  'act-range': { type: 'string' },
-  method: { type: 'string' },
-  solver: { type: 'string' },
-  error: { type: 'string' },
-  'error-images': { type: 'string' },
-  iters: { type: 'string' },
-  seed: { type: 'string' },
   'calib-images': { type: 'string' },
-  'weight-range': { type: 'string' },
-  'recon-inputs': { type: 'string' },
-  'recon-targets': { type: 'string' },
   target: { type: 'string' },
   format: { type: 'string' },
   model: { type: 'string' },
-  'act-reparam': { type: 'boolean' },
-  'rounding-check': { type: 'string' },
-  'float-params': { type: 'string' },
-  storage: { type: 'string' },
+  html: { type: 'string' },
 } as const;
 
-type Flag = keyof typeof OPTIONS;
+const SETTING_OPTIONS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: s.type === 'switch' && s.cli === 'presence' ? 'boolean' : 'string' }])) as Record<string, { type: 'string' | 'boolean' }>;
+const OPTIONS = { ...SETTING_OPTIONS, ...BASE_OPTIONS };
+
+type Flag = string;
 const PREPROCESS: Flag[] = ['size', 'mean', 'std', 'batch', 'no-resize'];
-const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'avg-bits', 'bits', 'act-bits', 'act-range', 'weight-range', 'recon-inputs', 'recon-targets', 'method', 'solver', 'error', 'error-images', 'iters', 'seed', 'calib-images', 'fake-index', 'act-reparam', 'rounding-check', 'float-params', 'target', 'format', 'storage'];
+const QUANTIZE: Flag[] = ['calib', 'eval', 'report', 'out', 'html', 'calib-images', 'fake-index', 'target', 'format', ...SETTINGS.map((s) => s.flag)];
 const ALLOWED: Record<string, Flag[]> = {
   run: ['images', ...PREPROCESS],
   eval: ['data', 'fake-index', ...PREPROCESS],
   quantize: [...QUANTIZE, ...PREPROCESS],
   export: ['out', 'model', 'target', 'format'],
+  report: ['html'],
 };
 const COMMON: Flag[] = ['json', 'debug', 'help'];
 
@@ -160,12 +154,6 @@ function oneOf<T extends string>(text: string | undefined, flag: string, choices
   if (text === undefined) return fallback;
   if (!(choices as readonly string[]).includes(text)) throw new CliUsageError(`${flag} must be one of ${choices.join(', ')}, got "${text}"`);
   return text as T;
-}
-
-function positiveNumber(text: string, flag: string): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new CliUsageError(`${flag} must be a positive number, got "${text}"`);
-  return v;
 }
 
 function positiveInt(text: string, flag: string): number {
@@ -189,23 +177,53 @@ function parseRgb(text: string, flag: string): Rgb {
   return (values.length === 1 ? [values[0], values[0], values[0]] : values) as Rgb;
 }
 
-export function parseCommandLine(argv: string[]): ParsedArgs {
-  let parsed;
+/** The quantize settings from their flags; the budget counts the file's bytes by default when there is one (--out). */
+function settingFlags(values: Record<string, string | boolean | undefined>, writesFile: boolean): SettingValues {
+  const settings = SETTINGS.map((spec) => {
+    const text = values[spec.flag];
+    if (text === undefined) return [spec.key, spec.key === 'storage' && writesFile ? 'export' : structuredClone(spec.default)];
+    try {
+      return [spec.key, parseSetting(spec, text)];
+    } catch (e) {
+      if (e instanceof SettingValueError) throw new CliUsageError(e.message);
+      throw e;
+    }
+  });
+  return Object.fromEntries(settings) as SettingValues;
+}
+
+/**
+ * webgpu and any keep activations in float (src/export/targets.ts): their runs quantize weights
+ * only, and an explicit activation width is refused before any work.
+ */
+function targetActivations(settings: SettingValues, target: ExportTarget, actBitsFlag: string | undefined): SettingValues {
+  if (TARGET_RULES[target].activations) return settings;
+  if (actBitsFlag !== undefined && actBitsFlag !== 'none') {
+    throw new CliUsageError(`--target ${target} keeps activations in float (docs/deploy.md), so --act-bits ${actBitsFlag} cannot be exported for it; drop --act-bits or use --target wasm`);
+  }
+  return { ...settings, actBits: null };
+}
+
+function readArgs(argv: string[]) {
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     // Node's message goes on about '--' for positionals; its first sentence is the point.
     const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
     throw new CliUsageError(`${first.replace(/\.$/, '')} (see --help)`);
   }
-  const { values, positionals } = parsed;
+}
+
+export function parseCommandLine(argv: string[]): ParsedArgs {
+  const { values, positionals } = readArgs(argv);
+  const given = values as Record<string, string | boolean | undefined>;
   const debug = values.debug ?? false;
   const json = values.json ?? false;
   const [name, ...rest] = positionals;
   if (values.help || name === 'help') return { command: { kind: 'help' }, debug };
-  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize or export (see --help)');
+  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export or report (see --help)');
   const allowed = [...COMMON, ...(ALLOWED[name] ?? [])];
-  const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => values[flag] !== undefined && !allowed.includes(flag));
+  const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => given[flag] !== undefined && !allowed.includes(flag));
   if (stray && (name in ALLOWED || ['gpu', 'inspect'].includes(name))) {
     const users = Object.entries(ALLOWED).filter(([, flags]) => flags.includes(stray)).map(([c]) => c);
     throw new CliUsageError(`--${stray} only applies to the ${users.join(' and ')} command${users.length > 1 ? 's' : ''}`);
@@ -251,39 +269,15 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     case 'quantize': {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.calib) throw new CliUsageError('quantize needs --calib DIR (calibration images)');
-      if (!values.report && !values.out) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, or both');
-      const bits = (values.bits ?? '2,3,4,6,8').split(',').map((b) => positiveInt(b.trim(), '--bits'));
-      if (bits.some((b) => b > 8)) throw new CliUsageError(`--bits takes widths from 1 to 8, got "${values.bits}"`);
-      const target = exportFlags().target;
-      const floatActivations = !TARGET_RULES[target].activations;
-      if (floatActivations && values['act-bits'] !== undefined && values['act-bits'] !== 'none') {
-        throw new CliUsageError(`--target ${target} keeps activations in float (docs/deploy.md), so --act-bits ${values['act-bits']} cannot be exported for it; drop --act-bits or use --target wasm`);
-      }
-      const actBits = values['act-bits'] === undefined ? (floatActivations ? null : 8) : values['act-bits'] === 'none' ? null : positiveInt(values['act-bits'], '--act-bits');
-      if (actBits !== null && (actBits < 4 || actBits > 8)) throw new CliUsageError(`--act-bits must be 4..8 or none, got "${values['act-bits']}"`);
+      if (!values.report && !values.out && !values.html) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, --html R.html, or several of them');
+      const targetFlags = exportFlags();
       return {
         command: {
-          kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, json, fakeIndex,
+          kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, html: values.html, json, fakeIndex,
           ...preprocessFlags(),
-          ...exportFlags(),
-          avgBits: values['avg-bits'] !== undefined ? positiveNumber(values['avg-bits'], '--avg-bits') : 4,
-          bits,
-          actBits,
-          method: oneOf(values.method, '--method', ['defakeq', 'adaround', 'rtn'] as const, 'defakeq'),
-          solver: oneOf(values.solver, '--solver', ['exact', 'relaxed'] as const, 'exact'),
-          error: oneOf(values.error, '--error', ['logits', 'measured', 'paper', 'noise'] as const, 'logits'),
-          errorImages: values['error-images'] !== undefined ? positiveInt(values['error-images'], '--error-images') : 16,
-          actRange: oneOf(values['act-range'], '--act-range', ['auto', 'percentile', 'minmax', 'mse'] as const, 'auto'),
-          weightRange: oneOf(values['weight-range'], '--weight-range', ['auto', 'minmax', 'mse'] as const, 'auto'),
-          reconInputs: oneOf(values['recon-inputs'], '--recon-inputs', ['quantized', 'fp'] as const, 'quantized'),
-          reconTargets: oneOf(values['recon-targets'], '--recon-targets', ['same', 'float'] as const, 'same'),
-          roundingCheck: oneOf(values['rounding-check'], '--rounding-check', ['on', 'off'] as const, 'off') === 'on',
-          iters: values.iters !== undefined ? positiveInt(values.iters, '--iters') : 300,
-          seed: values.seed !== undefined ? Number(values.seed) : 0,
+          ...targetFlags,
+          ...targetActivations(settingFlags(given, values.out !== undefined), targetFlags.target, given['act-bits'] as string | undefined),
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
-          actReparam: values['act-reparam'] === true,
-          floatParams: oneOf(values['float-params'], '--float-params', ['fp16', 'fp32'] as const, 'fp16'),
-          storage: oneOf(values.storage, '--storage', ['export', 'true-width'] as const, values.out ? 'export' : 'true-width'),
         },
         debug,
       };
@@ -293,7 +287,12 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       if (!values.out) throw new CliUsageError('export needs --out DIR (the bundle folder to create)');
       return { command: { kind: 'export', report, out: values.out, model: values.model, json, ...exportFlags() }, debug };
     }
+    case 'report': {
+      const report = onePositional('saved report (R.json or quant_report.json)');
+      if (!values.html) throw new CliUsageError('report needs --html R.html (the page to write)');
+      return { command: { kind: 'report', report, html: values.html }, debug };
+    }
     default:
-      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize or export (see --help)`);
+      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize, export or report (see --help)`);
   }
 }

@@ -8,7 +8,8 @@ import { ExportError } from '../src/export/errors.ts';
 import { TARGET_RULES } from '../src/export/targets.ts';
 import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSource } from '../src/export/source.ts';
 import { DEFAULT_FAKE_INDEX, fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
-import { QuantizeFailure, type QuantizeReport, type QuantizeResult } from '../src/quant/pipeline.ts';
+import { QuantizeFailure } from '../src/quant/pipeline/quantize.ts';
+import type { QuantizeReport, QuantizeResult } from '../src/quant/report.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { USAGE, type Command } from './args.ts';
@@ -17,6 +18,11 @@ import { loadImageBatches, loadLabelledBatches, loadSampleBatches } from './imag
 import { CliFileError } from './errors.ts';
 import { findPreprocessorConfig, loadModel, readUserFile } from './model-files.ts';
 import { resolvePreprocess } from './settings.ts';
+import { cliEnvironment, htmlReportFile } from './html-report.ts';
+import type { AdapterSummary } from '../src/gpu/device.ts';
+import type { RunEnvironment } from '../src/export/report.ts';
+import type { ReportExport } from '../src/report/input.ts';
+import { readSavedReport, SavedReportError } from '../src/report/saved.ts';
 
 export interface CliDeps {
   core: CliCore;
@@ -57,9 +63,16 @@ function checkLogits(logits: number[][], batches: InputBatch[]): void {
   });
 }
 
+/** What R.json keeps beside the report: where the run happened and the file --out wrote. */
+interface RunRecord {
+  environment: RunEnvironment;
+  exported?: ReportExport | null;
+}
+
 /** R.json: the report, with the codes `export` rebuilds the model from when there are any. */
-function reportFile(report: QuantizeReport, source: ExportSource | null): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ ...report, ...(source ? { export: serializeSource(source) } : {}) }, null, 2) + '\n');
+function reportFile(report: QuantizeReport, source: ExportSource | null, record: RunRecord): Uint8Array {
+  const extra = { ...(source ? { export: serializeSource(source) } : {}), environment: record.environment, ...(record.exported ? { exported: record.exported } : {}) };
+  return new TextEncoder().encode(JSON.stringify({ ...report, ...extra }, null, 2) + '\n');
 }
 
 /** A failed run's codes; none when it failed before choosing any width. */
@@ -120,13 +133,17 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const bytes = readUserFile(command.model, 'model file');
       const file = { fileName: model.fileName, path: resolve(command.model), sha256: await sha256Hex(bytes), bytes: bytes.length };
       let outcome: Awaited<ReturnType<CliCore['quantize']>>;
+      let adapter: AdapterSummary | null = null;
       try {
-        outcome = await withGpu(deps, (ctx) => deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex }, command, (line) => deps.note(line)));
+        outcome = await withGpu(deps, (ctx) => {
+          adapter = ctx.summary;
+          return deps.core.quantize(ctx, model, { calib, evaluation, fakeIndex }, command, (line) => deps.note(line));
+        });
       } catch (e) {
         if (!(e instanceof QuantizeFailure)) throw e;
         // What finished is kept: the partial report (and its codes, once widths were chosen), then the failure itself.
         if (command.report) {
-          await writeWhole(command.report, reportFile(e.partial.report, partialSource(e.partial, file)));
+          await writeWhole(command.report, reportFile(e.partial.report, partialSource(e.partial, file), { environment: cliEnvironment(adapter) }));
           deps.note(`the run failed in its ${e.partial.report.failed?.stage} stage; the stages that finished (${e.partial.report.completed.join(', ')}) are in ${command.report}`);
         }
         throw e.cause;
@@ -137,9 +154,14 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const exportSource = exportSourceOf(result.model, result, file);
       // Everything is made in memory first: a refused export writes neither file.
       const exported = command.out ? assembleExport(result.model, exportSource, report, command, sidecarsOf(command.model, options, fakeIndex)) : null;
+      const record: RunRecord = { environment: cliEnvironment(adapter), exported: exported && command.out ? await exportedFile(exported, basename(command.out)) : null };
       if (command.report) {
-        await writeWhole(command.report, reportFile(report, exportSource));
+        await writeWhole(command.report, reportFile(report, exportSource, record));
         deps.note(`report written to ${command.report}`);
+      }
+      if (command.html) {
+        await writeWhole(command.html, htmlReportFile({ quantization: report, modelFiles: [{ name: file.fileName, bytes: file.bytes, sha256: file.sha256 }], export: record.exported ?? null, environment: record.environment }));
+        deps.note(`HTML report written to ${command.html}`);
       }
       if (exported && command.out) {
         await writeWhole(command.out, exported.onnx);
@@ -148,14 +170,18 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       if (command.json) deps.out(json(report));
       return 0;
     }
-    case 'export': {
-      let saved: { export?: unknown } & Record<string, unknown>;
+    case 'report': {
+      const saved = readJsonFile(command.report);
       try {
-        saved = JSON.parse(new TextDecoder().decode(readUserFile(command.report, 'report file'))) as typeof saved;
+        await writeWhole(command.html, htmlReportFile(readSavedReport(saved, `report file ${command.report}`)));
       } catch (e) {
-        if (e instanceof CliFileError) throw e;
-        throw new CliFileError(`report file ${command.report} is not valid JSON: ${(e as Error).message}`);
+        throw e instanceof SavedReportError ? new CliFileError(e.message) : e;
       }
+      deps.note(`HTML report written to ${command.html}`);
+      return 0;
+    }
+    case 'export': {
+      const saved = readJsonFile(command.report) as { export?: unknown } & Record<string, unknown>;
       const source = parseSource(saved.export, `report file ${command.report}`);
       if (source.settings.actReparam) {
         // R.json keeps codes, not the reparameterised norms and biases they belong with.
@@ -170,14 +196,35 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       }
       const model = loadModel(modelPath);
       const config = findPreprocessorConfig(modelPath);
-      const { export: _data, ...quantization } = saved;
+      const { export: _data, environment: _environment, exported: _exported, ...quantization } = saved;
       const exported = assembleExport(model.model, source, quantization as never, command, sidecarsOf(modelPath, config?.options ?? null, fakeIndexFor(modelPath, undefined)));
+      // quant_report.json names the file it describes by its hash, and where it was made.
+      exported.report.size.sha256 = await sha256Hex(exported.onnx);
+      exported.report.environment = cliEnvironment(null);
       await writeBundle(command.out, bundleFiles(exported.bundle));
       deps.note(`bundle written to ${command.out}: model.onnx ${exported.onnx.length} bytes (${(100 * exported.report.size.ratio).toFixed(1)}% of the FP32 file)`);
       if (command.json) deps.out(json(exported.report));
       return 0;
     }
   }
+}
+
+function readJsonFile(path: string): unknown {
+  const bytes = readUserFile(path, 'report file');
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  } catch (e) {
+    throw new CliFileError(`report file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The file --out wrote, hashed, as the HTML report shows it. */
+async function exportedFile(exported: ReturnType<typeof assembleExport>, name: string): Promise<ReportExport> {
+  const { report } = exported;
+  return {
+    file: { name, bytes: exported.onnx.length, sha256: await sha256Hex(exported.onnx) },
+    target: report.target, weightFormat: report.weightFormat, activations: report.activations, fpBytes: report.size.fpBytes, verification: [],
+  };
 }
 
 function readJsonBeside(modelPath: string, name: string): Record<string, unknown> | null {

@@ -5,9 +5,11 @@
 import { GpuModel } from '../src/engine/session.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { batchSizes } from '../src/model/input.ts';
-import { score } from '../src/quant/evaluate.ts';
-import { DEFAULT_SETTINGS, quantizeModel, type QuantizeReport, type QuantizeResult, type QuantizeSettings } from '../src/quant/pipeline.ts';
-import { reconstructor } from '../src/quant/reconstruct.ts';
+import { score } from '../src/quant/evaluation/evaluate.ts';
+import { quantizeModel } from '../src/quant/pipeline/quantize.ts';
+import type { QuantizeReport, QuantizeResult } from '../src/quant/report.ts';
+import { DEFAULT_SETTINGS, settingValues, type QuantizeSettings } from '../src/quant/settings.ts';
+import { reconstructor } from '../src/quant/reconstruction/reconstructor.ts';
 import type { ExportFlags, QuantizeFlags } from './args.ts';
 import { TARGET_FORMAT } from '../src/export/writer.ts';
 import { formatReport, modelReport } from '../src/model/report.ts';
@@ -70,14 +72,7 @@ export const core: CliCore = {
   },
 
   async quantize(ctx, { model }, data, flags, note) {
-    const settings: QuantizeSettings = {
-      ...DEFAULT_SETTINGS,
-      method: flags.method, avgBits: flags.avgBits, candidates: flags.bits, actBits: flags.actBits, actRange: flags.actRange,
-      weightRange: flags.weightRange, reconInputs: flags.reconInputs, reconTargets: flags.reconTargets, roundingCheck: flags.roundingCheck,
-      solver: flags.solver, error: flags.error, errorImages: flags.errorImages, iters: flags.iters, seed: flags.seed,
-      actReparam: flags.actReparam, floatParams: flags.floatParams,
-      storage: flags.storage, exportFormat: flags.format ?? TARGET_FORMAT[flags.target],
-    };
+    const settings: QuantizeSettings = { ...DEFAULT_SETTINGS, ...settingValues(flags), exportFormat: flags.format ?? TARGET_FORMAT[flags.target] };
     let lastStage = '';
     let lastNote = 0;
     const result = await quantizeModel(ctx, model, {

@@ -1,7 +1,7 @@
 import type { PreprocessOptions } from '../data/preprocess.ts';
 import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import type { BundleInput } from './bundle.ts';
 import { exportOnnx } from './export.ts';
 import { exportReport, type ExportReport } from './report.ts';

@@ -5,8 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { gpuForTests } from '../gpu/testing.ts';
 import { decodeModel } from '../onnx/decode.ts';
-import { DEFAULT_SETTINGS, quantizableLayers, quantizeModel, type QuantizeSettings, type Reconstructor } from '../quant/pipeline.ts';
-import { fakeQuantWeight } from '../quant/simulate.ts';
+import { quantizableLayers } from '../quant/layers.ts';
+import { quantizeModel } from '../quant/pipeline/quantize.ts';
+import type { Reconstructor } from '../quant/reconstruction/types.ts';
+import { DEFAULT_SETTINGS, type QuantizeSettings } from '../quant/settings.ts';
+import { fakeQuantWeight } from '../quant/simulation/simulate.ts';
 import { exportOnnx } from './export.ts';
 import { exportSourceOf } from './source.ts';
 

@@ -1,8 +1,8 @@
 import type { QuantLayer } from '../model/layers.ts';
 import type { Tensor } from '../onnx/ir.ts';
 import { roundHalfEven } from '../onnx/ops/math.ts';
-import { channelsOf, weightParams, type LayerQuantization, type WeightRange } from '../quant/simulate.ts';
-import { dequantize, levels, type QuantParams } from '../quant/quantizer.ts';
+import { channelsOf, weightParams, type LayerQuantization, type WeightRange } from '../quant/simulation/simulate.ts';
+import { dequantize, levels, type QuantParams } from '../quant/simulation/quantizer.ts';
 import { ExportError } from './errors.ts';
 
 /**

@@ -6,7 +6,7 @@ import { decodeModel } from '../onnx/decode.ts';
 import { encodeModel } from '../onnx/encode.ts';
 import type { Model } from '../onnx/ir.ts';
 import { lowerForEngine } from '../onnx/lower.ts';
-import { DEFAULT_SETTINGS } from '../quant/pipeline.ts';
+import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { compactModel } from './compact.ts';
 import { syntheticQuantization } from './testing.ts';
 import { writeQuantizedModel, type WeightFormat } from './writer.ts';

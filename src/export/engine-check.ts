@@ -2,7 +2,7 @@ import { GpuModel } from '../engine/session.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { decodeModel } from '../onnx/decode.ts';
 import type { Model, Node } from '../onnx/ir.ts';
-import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
+import { quantGpuOps, quantReferenceOps } from '../quant/simulation/fake-quant-op.ts';
 
 /**
  * For tests: an exported file run by the studio's own engine on the GPU, beside the simulated

@@ -2,7 +2,7 @@ import { encodeModel } from '../onnx/encode.ts';
 import { compactModel } from './compact.ts';
 import { analyzeModel } from '../model/summary.ts';
 import { elementCount, type Model } from '../onnx/ir.ts';
-import { floatModelFor } from '../quant/half-floats.ts';
+import { floatModelFor } from '../quant/simulation/half-floats.ts';
 import { halfFloatInitializers } from './half-floats.ts';
 import type { ExportSource } from './source.ts';
 import { writeQuantizedModel, type ExportOptions, type RestoredChannels, type WrittenModel } from './writer.ts';

@@ -1,5 +1,6 @@
 import { elementCount, type Model, type Node, type Tensor } from '../onnx/ir.ts';
-import { roundToHalf, worthHalving } from '../quant/half-floats.ts';
+import { roundToHalf } from '../quant/simulation/half-floats.ts';
+import { worthHalving } from '../storage/half-floats.ts';
 
 /**
  * Ops that read their float inputs as initializers of their own type: quantization scales

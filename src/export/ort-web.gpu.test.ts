@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { gpuForTests } from '../gpu/testing.ts';
 import { decodeModel } from '../onnx/decode.ts';
-import { DEFAULT_SETTINGS } from '../quant/pipeline.ts';
+import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { engineAgainstSimulation } from './engine-check.ts';
 import { exportOnnx } from './export.ts';
 import { ortWeb, WEB_RUNTIMES } from './ort-web.ts';

@@ -1,7 +1,18 @@
-import type { QuantizeReport } from '../quant/pipeline.ts';
+import type { AdapterSummary } from '../gpu/device.ts';
+import type { QuantizeReport } from '../quant/report.ts';
 import type { ExportSource } from './source.ts';
 import type { Verification } from './verify.ts';
 import type { WrittenModel } from './writer.ts';
+
+/** Where a run or an export happened, for the reports that travel without it. */
+export interface RunEnvironment {
+  /** The browser's user agent, or "Node v20.19.0 on linux x64". */
+  runtime: string;
+  /** The WebGPU adapter the quantization ran on, when known. */
+  adapter: AdapterSummary | null;
+  /** Versions of what computed it, by package: the studio, onnxruntime-web, Dawn (webgpu), … */
+  versions: Record<string, string>;
+}
 
 /** quant_report.json: the run's report, what the file holds per layer, its size, and its verification. */
 export interface ExportReport {
@@ -13,10 +24,13 @@ export interface ExportReport {
   method: string;
   /** The quantization run's own report (avgBits, modelBytes, layers, settings, timings, evaluation), when known. */
   quantization: QuantizeReport | null;
-  size: { fpBytes: number; exportedBytes: number; ratio: number };
+  /** `sha256`: the exported file's hash, set by whoever wrote the file (hashing is asynchronous). */
+  size: { fpBytes: number; exportedBytes: number; ratio: number; sha256?: string };
   layers: (WrittenModel['layers'][number] & { op?: string; score?: number; sqnr?: number | null; reconstructed?: boolean })[];
   floatLayers: string[];
   verification: Verification[];
+  /** Where the export was made (absent in reports from before it was recorded). */
+  environment?: RunEnvironment;
 }
 
 export function exportReport(source: ExportSource, written: WrittenModel, exportedBytes: number, quantization: QuantizeReport | null, verification: Verification[] = []): ExportReport {

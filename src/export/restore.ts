@@ -1,9 +1,9 @@
 import { analyzeModel } from '../model/summary.ts';
 import { elementCount, type Model } from '../onnx/ir.ts';
-import { floatModelFor } from '../quant/half-floats.ts';
-import type { QuantizeReport, QuantizeResult } from '../quant/pipeline.ts';
-import { simulatedModel, type SimulationPlan } from '../quant/simulate.ts';
-import { reportedRange } from '../quant/weight-ranges.ts';
+import { floatModelFor } from '../quant/simulation/half-floats.ts';
+import type { QuantizeReport, QuantizeResult } from '../quant/report.ts';
+import { simulatedModel, type SimulationPlan } from '../quant/simulation/simulate.ts';
+import { reportedRange } from '../quant/allocation/weight-ranges.ts';
 import { dequantizedWeight } from './codes.ts';
 import { ExportError } from './errors.ts';
 import type { ExportSource } from './source.ts';

@@ -1,11 +1,12 @@
 import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
-import type { QuantizeResult, QuantizeSettings } from '../quant/pipeline.ts';
-import type { QuantParams } from '../quant/quantizer.ts';
-import { reportedRange } from '../quant/weight-ranges.ts';
+import type { QuantizeResult } from '../quant/report.ts';
+import type { QuantizeSettings } from '../quant/settings.ts';
+import type { QuantParams } from '../quant/simulation/quantizer.ts';
+import { reportedRange } from '../quant/allocation/weight-ranges.ts';
 import { layerCodes, type LayerCodes } from './codes.ts';
 import { ExportError } from './errors.ts';
-import { packBits, unpackBits } from './packing.ts';
+import { packBits, unpackBits } from '../storage/packing.ts';
 
 /**
  * What an export needs from a quantization run, in a form that survives JSON: the model it was

@@ -1,4 +1,4 @@
-import type { WeightFormat } from './layout.ts';
+import type { WeightFormat } from '../storage/layout.ts';
 import { ExportError } from './errors.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { runReference } from '../engine/cpu/executor.ts';
 import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
-import { paramsForRange, type QuantParams } from '../quant/quantizer.ts';
+import { paramsForRange, type QuantParams } from '../quant/simulation/quantizer.ts';
 import { onnxOps } from '../onnx/ops/index.ts';
-import { quantReferenceOps } from '../quant/fake-quant-op.ts';
-import { simulatedModel, weightParams, type SimulationPlan } from '../quant/simulate.ts';
+import { quantReferenceOps } from '../quant/simulation/fake-quant-op.ts';
+import { simulatedModel, weightParams, type SimulationPlan } from '../quant/simulation/simulate.ts';
 import { layerCodes, type LayerCodes } from './codes.ts';
 
 /**

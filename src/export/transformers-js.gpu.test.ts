@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { preprocess, preprocessorFromConfig } from '../data/preprocess.ts';
 import { decodeModel } from '../onnx/decode.ts';
-import { DEFAULT_SETTINGS } from '../quant/pipeline.ts';
+import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { bundleFiles } from './bundle.ts';
 import { exportOnnx } from './export.ts';
 import { simulatedFixture } from './testing.ts';

@@ -1,5 +1,5 @@
 import { rocAucFromLogits } from '../data/metrics.ts';
-import { agreement } from '../quant/evaluate.ts';
+import { agreement } from '../quant/evaluation/evaluate.ts';
 
 /**
  * Runs an exported file in onnxruntime and compares it with the studio's own simulation of the
@@ -14,6 +14,8 @@ export interface OrtModule {
     create(model: Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
   };
   Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
+  /** The package's versions (onnxruntime-web has `web`, onnxruntime-node `node`). */
+  env?: { versions?: { common?: string; web?: string; node?: string } };
 }
 
 export interface OrtSession {

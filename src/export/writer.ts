@@ -1,13 +1,13 @@
 import { analyzeModel } from '../model/summary.ts';
 import type { QuantLayer } from '../model/layers.ts';
 import { elementCount, type DType, type Model, type Node, type Tensor } from '../onnx/ir.ts';
-import type { QuantParams } from '../quant/quantizer.ts';
+import type { QuantParams } from '../quant/simulation/quantizer.ts';
 import { storedIndex, type LayerCodes } from './codes.ts';
 import { ExportError, listLayers } from './errors.ts';
 import { upgradeOpset } from './opset.ts';
 import { checkTarget, TARGET_FORMAT, type ExportTarget } from './targets.ts';
-import { consumersOf, layerLayout, nbitsObstacle, type LayerShape, type WeightFormat } from './layout.ts';
-import { packBits, packedBytes, qdqContainer } from './packing.ts';
+import { consumersOf, layerLayout, nbitsObstacle, type LayerShape, type WeightFormat } from '../storage/layout.ts';
+import { packBits, packedBytes, qdqContainer } from '../storage/packing.ts';
 
 /**
  * Writes the quantized graph: every quantized weight as integer codes with per-channel scales and
@@ -18,7 +18,7 @@ import { packBits, packedBytes, qdqContainer } from './packing.ts';
  * is scattered into the quantized product's columns and added to it.
  */
 
-export type { WeightFormat } from './layout.ts';
+export type { WeightFormat } from '../storage/layout.ts';
 export { TARGET_FORMAT, TARGETS, type ExportTarget } from './targets.ts';
 
 /** Extra full-precision output channels of one layer: column j of `weight` (K x r, row-major) adds to output channel channels[j]. */
@@ -51,7 +51,7 @@ export interface WrittenLayer {
   /** The container the codes are stored in (the true width is `bits`). */
   storedBits: number;
   format: string;
-  /** Bytes of codes, scales, zero points and float32 bias (layout.ts). */
+  /** Bytes of codes, scales, zero points and float32 bias (storage/layout.ts). */
   bytes: number;
   restoredChannels: number;
 }

@@ -2,6 +2,8 @@ import { create } from 'zustand';
 import type { ExportTarget, WeightFormat } from '../export/writer.ts';
 import type { ExportStatus } from '../worker/export-api.ts';
 import { studio } from '../worker/client.ts';
+import { download } from './download.ts';
+import { useQuantize } from './quantize.ts';
 
 interface ExportState {
   target: ExportTarget;
@@ -42,12 +44,11 @@ export const useExport = create<ExportState>((set, get) => ({
   download(which) {
     const status = get().status;
     if (!status?.ok) return;
-    const bytes = status.files[which];
-    const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: TYPES[which] }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `${status.files.baseName}${NAMES[which]}`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    download(`${status.files.baseName}${NAMES[which]}`, status.files[which], TYPES[which]);
   },
 }));
+
+// Another run (a new one, or a kept one reopened) is not the one exported: its export must be made again.
+useQuantize.subscribe((state, previous) => {
+  if (state.result !== previous.result) useExport.setState({ status: null });
+});

@@ -5,7 +5,9 @@ import { studio } from '../worker/client.ts';
 import { useData } from './data.ts';
 import { useModel } from './model.ts';
 import { STUDIO_SETTINGS, useQuantize } from './quantize.ts';
-import { clearProject, loadProject, saveProject, type SavedProject } from './persist.ts';
+import { clearProject, clearRuns, loadProject, saveProject, type SavedProject } from './persist.ts';
+import { useResults } from './results.ts';
+import { useRuns } from './runs.ts';
 
 /** Demo settings: the full DeFakeQ pipeline with few enough iterations for a CPU adapter. */
 const DEMO_SETTINGS = { ...STUDIO_SETTINGS, iters: 100, reconImages: 16 };
@@ -63,7 +65,21 @@ function snapshot(kind: 'demo' | 'own'): SavedProject | null {
     report: q.result?.ok ? q.result.report : null,
     quantized: q.result?.ok ? (q.result.saved ?? null) : null,
     fakeIndex: model.opened?.fakeIndex,
+    sweep: sweepToKeep(),
+    currentRun: useRuns.getState().current,
   };
+}
+
+function sweepToKeep() {
+  const status = useResults.getState().sweep.status;
+  return status?.ok ? status : null;
+}
+
+/** A new project starts without the last one's runs and sweep. */
+async function forgetRuns(): Promise<void> {
+  useRuns.getState().reset();
+  useResults.setState({ sweep: { ...useResults.getState().sweep, status: null, progress: null } });
+  await clearRuns();
 }
 
 let saving = Promise.resolve();
@@ -78,6 +94,8 @@ function watchForChanges() {
   useModel.subscribe((s, p) => (s.files !== p.files || s.edited !== p.edited || s.opened?.fakeIndex !== p.opened?.fakeIndex) && save());
   useData.subscribe((s, p) => (s.calibration.files !== p.calibration.files || s.evaluation.files !== p.evaluation.files) && save());
   useQuantize.subscribe((s, p) => (s.settings !== p.settings || ((s.result !== p.result || s.running !== p.running) && !s.running)) && save());
+  useResults.subscribe((s, p) => s.sweep.status !== p.sweep.status && !s.sweep.running && save());
+  useRuns.subscribe((s, p) => s.current !== p.current && save());
 }
 
 let watching = false;
@@ -95,6 +113,7 @@ export const useProject = create<ProjectState>((set, get) => ({
       const demo = await fetchDemo();
       if (!(await useModel.getState().open(demo.model))) throw new Error('the demo model did not open');
       useQuantize.getState().reset();
+      await forgetRuns();
       useQuantize.setState({ settings: DEMO_SETTINGS });
       await Promise.all([useData.getState().setCalibration(demo.calibration), useData.getState().setEvaluation(demo.evaluation)]);
       set({ kind: 'demo', busy: null });
@@ -110,6 +129,7 @@ export const useProject = create<ProjectState>((set, get) => ({
     const wasDemo = get().kind === 'demo';
     if (await useModel.getState().open(files)) {
       useQuantize.getState().reset();
+      await forgetRuns();
       if (wasDemo) {
         await Promise.all([useData.getState().setCalibration([]), useData.getState().setEvaluation([])]);
         useQuantize.setState({ settings: STUDIO_SETTINGS });
@@ -152,8 +172,12 @@ async function restoreSaved(set: (p: Partial<ProjectState>) => void): Promise<vo
         const rebuilt = await studio().restoreResult(saved.quantized, saved.report);
         if (!rebuilt.ok) set({ error: `The last run's results could not be rebuilt (${rebuilt.message}); quantize again to see them.` });
       }
+      if (saved.sweep) useResults.setState({ sweep: { ...useResults.getState().sweep, status: saved.sweep } });
+      await useRuns.getState().load(saved);
       await Promise.all([useData.getState().setCalibration(saved.calibration), useData.getState().setEvaluation(saved.evaluation)]);
       set({ kind: saved.kind, restored: true });
+      // A project saved before runs were kept now names its first run.
+      if (saved.currentRun !== useRuns.getState().current) await saveProject(snapshot(saved.kind) ?? saved);
     } catch (error) {
       set({ error: `The saved project could not be reopened: ${error instanceof Error ? error.message : String(error)}` });
     } finally {

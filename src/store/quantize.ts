@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import { DEFAULT_SETTINGS, type ProgressEvent, type QuantizeSettings, type StageName } from '../quant/pipeline.ts';
+import type { ProgressEvent, StageName } from '../quant/report.ts';
+import { DEFAULT_SETTINGS, type QuantizeSettings } from '../quant/settings.ts';
 import type { QuantizeStatus } from '../worker/api.ts';
 import { studio } from '../worker/client.ts';
 import { dataReady, useData } from './data.ts';

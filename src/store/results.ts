@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import type { Method } from '../quant/pipeline.ts';
+import type { Method } from '../quant/settings.ts';
 import type { NamedFile } from '../worker/api.ts';
 import type { AttentionStatus, LayerDetailStatus, SweepProgress, SweepStatus } from '../worker/analysis-api.ts';
 import { studio } from '../worker/client.ts';

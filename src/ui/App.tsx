@@ -5,10 +5,12 @@ import { useProject } from '../store/project.ts';
 import { AdapterPanel } from './AdapterPanel.tsx';
 import { DataPanel } from './DataPanel.tsx';
 import { ExportPanel } from './export/ExportPanel.tsx';
+import { LivePanel } from './live/LivePanel.tsx';
 import { ModelPanel } from './ModelPanel.tsx';
 import { QuantizePanel } from './QuantizePanel.tsx';
 import { ResultsPanel } from './results/ResultsPanel.tsx';
 import { RunPanel } from './RunPanel.tsx';
+import { RunsPanel } from './runs/RunsPanel.tsx';
 import { Welcome } from './Welcome.tsx';
 
 function ProjectBar() {
@@ -66,7 +68,9 @@ export function App() {
         <DataPanel />
         <QuantizePanel />
         <ResultsPanel />
+        <RunsPanel />
         <ExportPanel />
+        <LivePanel />
         <RunPanel />
         {!gpuMissing && <AdapterPanel />}
       </main>

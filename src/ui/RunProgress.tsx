@@ -1,4 +1,4 @@
-import { STAGES as PIPELINE_STAGES, type QuantizeReport, type StageName } from '../quant/pipeline.ts';
+import { STAGES as PIPELINE_STAGES, type QuantizeReport, type StageName } from '../quant/report.ts';
 import { useQuantize } from '../store/quantize.ts';
 
 const TITLES: Record<StageName, string> = {

@@ -1,6 +1,7 @@
 import type { AucDifference } from '../data/metrics.ts';
 import type { BlockAttention } from '../model/attention-maps.ts';
-import type { Method, QuantizeSettings, StageName } from '../quant/pipeline.ts';
+import type { StageName } from '../quant/report.ts';
+import type { Method, QuantizeSettings } from '../quant/settings.ts';
 import type { LayerWeights } from '../quant/inspect/layer-weights.ts';
 import type { NamedFile } from './api.ts';
 

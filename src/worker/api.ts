@@ -1,9 +1,12 @@
 import type { AdapterSummary } from '../gpu/device.ts';
 import type { ModelReport } from '../model/report.ts';
-import type { ProgressEvent, QuantizeReport, QuantizeSettings } from '../quant/pipeline.ts';
+import type { ProgressEvent, QuantizeReport } from '../quant/report.ts';
+import type { QuantizeSettings } from '../quant/settings.ts';
 import type { AnalysisApi } from './analysis-api.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { ExportApi } from './export-api.ts';
+import type { LiveSourceApi } from './live-api.ts';
+import type { ReportApi } from './report-api.ts';
 
 export type { ProgressEvent, QuantizeReport, QuantizeSettings };
 
@@ -79,7 +82,7 @@ export type QuantizeStatus =
   | { ok: false; message: string };
 
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
-export interface StudioApi extends ExportApi, AnalysisApi {
+export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSourceApi {
   gpuStatus(): Promise<GpuStatus>;
   /**
    * Decode, check and analyse a model; `extra` may hold its .onnx_data and preprocessor_config.json.

@@ -9,8 +9,9 @@ import { ortWeb, WEB_RUNTIMES } from '../export/ort-web.ts';
 import { exportReport } from '../export/report.ts';
 import { exportSourceOf, sha256Hex } from '../export/source.ts';
 import { verifyExport, type Verification, type VerifyImages } from '../export/verify.ts';
-import { encodeModel } from '../onnx/encode.ts';
-import { quantGpuOps, quantReferenceOps } from '../quant/fake-quant-op.ts';
+import { quantGpuOps, quantReferenceOps } from '../quant/simulation/fake-quant-op.ts';
+import { studioEnvironment } from './environment.ts';
+import { fpModelFile } from './run-export.ts';
 import type { ExportApi, ExportStatus, FileInput } from './export-api.ts';
 import { errorMessage, openSession, workerState } from './state.ts';
 
@@ -64,19 +65,22 @@ export const exportService: ExportApi = {
       if (!result) throw new ExportError('Nothing to export yet: quantize the model first.');
       const { opened } = current;
       // The page keeps the decoded model, not its file: the FP32 size and hash are the re-encoded model's.
-      const fp = encodeModel(opened.model);
+      const fp = await fpModelFile();
       // The plan belongs to result.model: the open model, or its reparameterised equivalent.
-      const source = exportSourceOf(result.model, result, { fileName: opened.fileName, sha256: await sha256Hex(fp), bytes: fp.length });
+      const source = exportSourceOf(result.model, result, fp.info);
       const sidecars = { config: current.config, preprocess: current.preprocess, fakeIndex: current.fakeIndex };
       const assembled = assembleExport(result.model, source, result.report, request, sidecars);
       const verification: Verification[] = [];
       if (request.images.length) {
         const images = await verificationImages(request.images);
         for (const { ep, runtime } of WEB_RUNTIMES) {
-          verification.push(await verifyExport(await ortWeb(ep), runtime, ep, assembled.onnx, images, { fp }));
+          verification.push(await verifyExport(await ortWeb(ep), runtime, ep, assembled.onnx, images, { fp: fp.bytes }));
         }
       }
       const report = exportReport(source, assembled.written, assembled.onnx.length, result.report, verification);
+      report.size.sha256 = await sha256Hex(assembled.onnx);
+      report.environment = await studioEnvironment();
+      workerState.lastExport = { result, onnx: assembled.onnx, report };
       const reportBytes = new TextEncoder().encode(JSON.stringify(report, null, 2) + '\n');
       const zip = bundleZip({ ...assembled.bundle, report });
       const baseName = `${opened.fileName.replace(/\.onnx$/i, '')}_${source.settings.avgBits}bit_${assembled.written.target}`;

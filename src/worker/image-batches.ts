@@ -2,7 +2,7 @@
 import { labelledSet, listImages, type FileSource } from '../data/dataset.ts';
 import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { fitImage, preprocess, type PreprocessOptions } from '../data/preprocess.ts';
-import type { LabelledBatch } from '../quant/evaluate.ts';
+import type { LabelledBatch } from '../quant/evaluation/evaluate.ts';
 import type { RgbaImage } from './analysis-api.ts';
 
 export interface ImageBatch {

@@ -1,7 +1,8 @@
 import type { PreprocessOptions } from '../data/preprocess.ts';
 import { GpuSession } from '../gpu/device.ts';
 import type { OpenedModel } from '../model/open.ts';
-import type { QuantizeResult } from '../quant/pipeline.ts';
+import type { ExportReport } from '../export/report.ts';
+import type { QuantizeResult } from '../quant/report.ts';
 
 /**
  * What the studio worker holds between calls. Every service of the worker (opening, running,
@@ -21,7 +22,9 @@ export const workerState: {
   current: OpenModelState | null;
   /** The last quantization run on the current model (finished or cancelled), with its simulated model. */
   lastResult: QuantizeResult | null;
-} = { current: null, lastResult: null };
+  /** The last file exportModel wrote: which run it came from, its bytes and report (with its sha256 and verification). */
+  lastExport: { result: QuantizeResult; onnx: Uint8Array; report: ExportReport } | null;
+} = { current: null, lastResult: null, lastExport: null };
 
 let session: Promise<GpuSession> | null = null;
 

@@ -7,6 +7,8 @@ import { batchSizes } from '../model/input.ts';
 import type { GpuStatus, RunStatus, StudioApi } from './api.ts';
 import { analysisService } from './analysis-service.ts';
 import { exportService } from './export-service.ts';
+import { liveModelsService } from './live-models.ts';
+import { reportService } from './report-service.ts';
 import { liveSession } from './gpu-context.ts';
 import { sourcesOf } from './inputs.ts';
 import { modelService } from './model-service.ts';
@@ -18,6 +20,8 @@ const api: StudioApi = {
   ...analysisService,
   ...modelService,
   ...quantizeService,
+  ...reportService,
+  ...liveModelsService,
 
   async gpuStatus(): Promise<GpuStatus> {
     try {

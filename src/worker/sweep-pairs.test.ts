@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rocAuc } from '../data/metrics.ts';
-import type { LabelledBatch, Scores } from '../quant/evaluate.ts';
+import type { LabelledBatch, Scores } from '../quant/evaluation/evaluate.ts';
 import { versusAdaRound, type ScoredRun } from './sweep-pairs.ts';
 
 // Eight images in two batches, fakes (class 1) at odd positions.

@@ -1,6 +1,6 @@
 import type { AucDifference } from '../data/metrics.ts';
-import { pairedAucChange, type LabelledBatch, type Scores } from '../quant/evaluate.ts';
-import type { Method } from '../quant/pipeline.ts';
+import { pairedAucChange, type LabelledBatch, type Scores } from '../quant/evaluation/evaluate.ts';
+import type { Method } from '../quant/settings.ts';
 
 /** A finished run of a sweep with its scores on the evaluation set. */
 export interface ScoredRun {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { packBits } from '../../export/packing.ts';
 import { lowerForEngine } from '../lower.ts';
+import { packNibbles } from '../tensor-data.ts';
 import { int, run, t, values } from './test-helpers.ts';
 
 describe('QuantizeLinear / DequantizeLinear', () => {
@@ -32,7 +32,7 @@ describe('QuantizeLinear / DequantizeLinear', () => {
 describe('com.microsoft MatMulNBits', () => {
   // W (N=2 x K=3) = (q - zp) * s with 4-bit codes; block 16 pads K to 16 codes.
   const codes = [[1, 2, 3], [15, 0, 8]];
-  const B = Uint8Array.from([...packBits([...codes[0], ...new Array(13).fill(0)], 4), ...packBits([...codes[1], ...new Array(13).fill(0)], 4)]);
+  const B = Uint8Array.from([...packNibbles([...codes[0], ...new Array(13).fill(0)]), ...packNibbles([...codes[1], ...new Array(13).fill(0)])]);
   const attrs = { K: int(3), N: int(2), bits: int(4), block_size: int(16) };
   const node = (inputs: string[]) => ({ name: 'mm', opType: 'MatMulNBits', domain: 'com.microsoft', inputs, outputs: ['y'], attrs });
 

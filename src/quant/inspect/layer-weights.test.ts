@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeModel } from '../../model/summary.ts';
 import { decodeModel } from '../../onnx/decode.ts';
-import { channelsOf, fakeQuantWeight, weightParams } from '../simulate.ts';
+import { channelsOf, fakeQuantWeight, weightParams } from '../simulation/simulate.ts';
 import { layerWeights } from './layer-weights.ts';
 
 const model = decodeModel(new Uint8Array(readFileSync(new URL('../../../tools/fixtures/vit_tiny_op17.onnx', import.meta.url))));

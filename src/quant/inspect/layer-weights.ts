@@ -1,7 +1,7 @@
 import type { QuantLayer } from '../../model/layers.ts';
 import type { Tensor } from '../../onnx/ir.ts';
-import { levels } from '../quantizer.ts';
-import { channelsOf, fakeQuantWeight, weightParams, type LayerQuantization, type WeightRange } from '../simulate.ts';
+import { levels } from '../simulation/quantizer.ts';
+import { channelsOf, fakeQuantWeight, weightParams, type LayerQuantization, type WeightRange } from '../simulation/simulate.ts';
 import { gridOf, histogram, inLevelUnits, roundingCounts, type Histogram, type RoundingCounts } from './weights.ts';
 
 /** More grid lines than this would hide the histogram under them. */

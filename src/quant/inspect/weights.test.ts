@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paramsForRange } from '../quantizer.ts';
+import { paramsForRange } from '../simulation/quantizer.ts';
 import { gridOf, histogram, inLevelUnits, roundingCounts } from './weights.ts';
 
 describe('histogram', () => {

@@ -1,4 +1,4 @@
-import { levels, quantize, type QuantParams } from '../quantizer.ts';
+import { levels, quantize, type QuantParams } from '../simulation/quantizer.ts';
 
 /**
  * What the layer view draws about one quantized weight: its histogram against the quantization

@@ -5,6 +5,7 @@ const FORMAT_NAMES = { auto: 'per layer the smaller of DequantizeLinear and MatM
 import { useExport } from '../../store/export.ts';
 import { useModel } from '../../store/model.ts';
 import { useQuantize } from '../../store/quantize.ts';
+import { useReport } from '../../store/report.ts';
 import { VerificationTable } from './VerificationTable.tsx';
 
 /** Export: the low-bit ONNX per target, verified in onnxruntime-web in this page, then downloads. */
@@ -13,6 +14,7 @@ export function ExportPanel() {
   const quantized = useQuantize((s) => s.result?.ok === true);
   const actBits = useQuantize((s) => (s.result?.ok ? s.result.report.settings.actBits : null));
   const { target, format, running, status, configure, run, download } = useExport();
+  const { writing, failed, downloadHtml } = useReport();
   const [images, setImages] = useState<File[]>([]);
   if (!opened || !quantized) return null;
   const report = status?.ok ? status.report : null;
@@ -62,8 +64,10 @@ export function ExportPanel() {
           <p>
             <button type="button" onClick={() => download('onnx')}>Download ONNX</button>{' '}
             <button type="button" onClick={() => download('report')}>Download report</button>{' '}
-            <button type="button" onClick={() => download('zip')}>Download bundle (zip)</button>
+            <button type="button" onClick={() => download('zip')}>Download bundle (zip)</button>{' '}
+            <button type="button" disabled={writing !== null} onClick={() => void downloadHtml()}>{writing ? 'Writing the report…' : 'Download report (HTML)'}</button>
           </p>
+          {failed?.key === 'current' && <p className="error" role="alert" data-testid="report-error">{failed.message}</p>}
         </div>
       )}
     </section>

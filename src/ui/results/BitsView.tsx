@@ -1,6 +1,6 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo } from 'react';
-import type { LayerResult, QuantizeReport } from '../../quant/pipeline.ts';
+import type { LayerResult, QuantizeReport } from '../../quant/report.ts';
 import { useResults } from '../../store/results.ts';
 import { barLabels, ChartView } from './chart.tsx';
 import { bitColor } from './colors.ts';

@@ -1,6 +1,6 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useEffect, useMemo } from 'react';
-import type { QuantizeReport } from '../../quant/pipeline.ts';
+import type { QuantizeReport } from '../../quant/report.ts';
 import { useResults } from '../../store/results.ts';
 import type { LayerDetailStatus } from '../../worker/analysis-api.ts';
 import { ChartView } from './chart.tsx';

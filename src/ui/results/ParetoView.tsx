@@ -1,6 +1,6 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'react';
-import type { Method } from '../../quant/pipeline.ts';
+import type { Method } from '../../quant/settings.ts';
 import { useData } from '../../store/data.ts';
 import { useQuantize } from '../../store/quantize.ts';
 import { SWEEP_METHODS, useResults } from '../../store/results.ts';

@@ -1,15 +1,6 @@
 /** Colours of the results views. Every colour also has a text label next to it. */
 
-/** One colour per bit width, light for few bits to dark for many (viridis stops), grey for float. */
-const BIT_COLORS: Record<number, string> = { 1: '#fde725', 2: '#b5de2b', 3: '#6ece58', 4: '#35b779', 5: '#1f9e89', 6: '#26828e', 7: '#31688e', 8: '#3e4989' };
-
-export function bitColor(bits: number): string {
-  return bits >= 16 ? '#9aa3b5' : (BIT_COLORS[Math.min(8, Math.max(1, Math.round(bits)))] ?? '#3e4989');
-}
-
-export const METHOD_LABELS = { rtn: 'RTN (uniform)', adaround: 'AdaRound (uniform)', defakeq: 'DeFakeQ (mixed)' } as const;
-export const METHOD_COLORS = { rtn: '#d55e00', adaround: '#0072b2', defakeq: '#009e73' } as const;
-export const METHOD_POINTS = { rtn: 'triangle', adaround: 'rect', defakeq: 'circle' } as const;
+export { bitColor, METHOD_COLORS, METHOD_LABELS, METHOD_POINTS } from '../../report/palette.ts';
 
 type Rgb = [number, number, number];
 const INFERNO: Rgb[] = [[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66], [245, 125, 21], [250, 193, 39], [252, 255, 164]];

@@ -1,0 +1,121 @@
+/**
+ * Stage 'allocate': per-layer widths. DeFakeQ solves eq. 5-6 over the error model's table (for
+ * logit errors, checked jointly against the widest uniform width); the baselines take the widest
+ * uniform width that fits the budget.
+ */
+import { layerCostOf, storageOf, storageOptions } from '../../../storage/cost.ts';
+import { allocateBits } from '../../allocation/allocate.ts';
+import type { Allocation } from '../../allocation/problem.ts';
+import { errorModel, measuredErrorTable, type MeasuredErrorTable } from '../../allocation/error-models.ts';
+import { jointLogitErrors, logitErrorTable } from '../../allocation/logit-errors.ts';
+import type { QuantizeSettings } from '../../settings.ts';
+import { simulatedModel, type WeightRange } from '../../simulation/simulate.ts';
+import { uniformBits } from '../../allocation/uniform.ts';
+import { lowerErrors, rangeAt, type RangedErrorTable } from '../../allocation/weight-ranges.ts';
+import { defineStage, type StageIo } from '../stage.ts';
+import { errorImages, floatLogits, OPS, setPlanWidths, weightOf, type RunState } from '../state.ts';
+
+/** The weight ranges the logit table measures: both for 'auto', else the one asked for. */
+const measuredRanges = (settings: QuantizeSettings): WeightRange[] => (settings.weightRange === 'auto' ? ['minmax', 'mse'] : [settings.weightRange]);
+
+/** The (layer, width, range) variants the logit table measures, one progress step each. */
+function logitVariants(state: RunState): number {
+  const { settings, layers } = state;
+  return settings.method === 'defakeq' && settings.error === 'logits' ? layers.length * settings.candidates.length * measuredRanges(settings).length : 0;
+}
+
+export const allocate = defineStage({
+  name: 'allocate',
+  needed: () => true,
+  steps: (state) => logitVariants(state) + 1,
+  async run(state, io) {
+    const { settings, layers, model, results } = state;
+    const total = logitVariants(state) + 1;
+    if (settings.method === 'defakeq') {
+      const tabulated = settings.error === 'measured' || settings.error === 'logits';
+      const logits = settings.error === 'logits' ? await logitTable(state, io, total) : undefined;
+      const table = logits ?? (tabulated ? measuredTable(state) : undefined);
+      state.allocation = allocateBits({
+        layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams),
+        cost: settings.storage === 'export' ? layerCostOf(model, layers, settings) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
+        candidates: settings.candidates, error: errorModel(settings.error, table),
+      }, settings.solver);
+      if (logits) state.allocation = await checkedAgainstUniform(state, io, state.allocation, logits);
+      state.bits = state.allocation.bits;
+      if (logits) state.bits.forEach((b, i) => (results[i].range = rangeAt(logits, i, b)));
+    } else {
+      const b = uniformBits(layers, settings.candidates, settings.avgBits, layerCostOf(model, layers, settings));
+      state.bits = layers.map(() => b);
+    }
+    state.bits.forEach((b, i) => (results[i].bits = b));
+    setPlanWidths(state);
+    io.step(total, total);
+  },
+});
+
+function measuredTable(state: RunState): MeasuredErrorTable {
+  const { settings, layers, cache } = state;
+  const calibration = state.calibration!;
+  const key = `${state.keys.variant}:measured:${settings.candidates.join(',')}`;
+  const cached = cache.measured?.get(key);
+  if (cached) return cached;
+  const table = measuredErrorTable(layers.map((l) => ({
+    weight: weightOf(state, l), layout: l.layout === 'KxN' ? 'KxN' as const : 'NxK' as const,
+    inFeatures: l.inFeatures, outFeatures: l.outFeatures,
+    input: calibration.inputs.get(l.name)!.data, rows: calibration.inputs.get(l.name)!.rows,
+  })), settings.candidates);
+  (cache.measured ??= new Map()).set(key, table);
+  return table;
+}
+
+async function logitTable(state: RunState, io: StageIo, total: number): Promise<RangedErrorTable> {
+  const { settings, layers, cache } = state;
+  const images = errorImages(state);
+  const tables: { range: WeightRange; table: MeasuredErrorTable }[] = [];
+  for (const range of measuredRanges(settings)) {
+    const key = `${state.keys.logitVariant}:logits:${settings.candidates.join(',')}:${range}:${images.count}`;
+    const done = tables.length * layers.length * settings.candidates.length;
+    let table = cache.measured?.get(key);
+    if (!table) {
+      table = await logitErrorTable(io.ctx, OPS, state.model, layers, images, settings.candidates, {
+        range, signal: io.signal, onStep: (d) => io.step(done + d, total),
+      });
+      (cache.measured ??= new Map()).set(key, table);
+    }
+    tables.push({ range, table });
+  }
+  return lowerErrors(tables);
+}
+
+/**
+ * The table's sum assumes layers' errors add up. Checked jointly on the same images (activations
+ * quantized as planned) against the widest uniform width at the same budget, the allocation
+ * that moves the logits less is kept; the detail says which and by how much.
+ */
+async function checkedAgainstUniform(state: RunState, io: StageIo, mixed: Allocation, table: RangedErrorTable): Promise<Allocation> {
+  const { settings, layers, model, plan } = state;
+  const cost = layerCostOf(model, layers, settings);
+  let width: number;
+  try {
+    width = uniformBits(layers, settings.candidates, settings.avgBits, cost);
+  } catch {
+    return mixed; // no uniform width fits: nothing to compare with
+  }
+  if (mixed.bits.every((b) => b === width)) return mixed;
+  const images = errorImages(state);
+  const simulate = (widths: readonly number[]) => simulatedModel(model, layers, {
+    layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: rangeAt(table, i, widths[i]) }])), activations: plan.activations,
+  });
+  const [ours, uniform] = await jointLogitErrors(io.ctx, OPS, await floatLogits(state, io.ctx), [simulate(mixed.bits), simulate(layers.map(() => width))], images);
+  const measured = `jointly on ${images.count} images the logits move ${ours.toExponential(2)} at these widths, ${uniform.toExponential(2)} at uniform ${width} bits`;
+  if (ours <= uniform) return { ...mixed, detail: `${mixed.detail}; ${measured}` };
+  const column = table.candidates.indexOf(width);
+  const params = layers.reduce((s, l) => s + l.inFeatures * l.outFeatures, 0);
+  return {
+    ...mixed,
+    bits: layers.map(() => width),
+    objective: table.errors.reduce((s, row) => s + row[column], 0),
+    averageBits: layers.reduce((s, _, l) => s + cost(l, width), 0) / params,
+    detail: `${mixed.detail}; ${measured}, so uniform ${width} bits is kept`,
+  };
+}

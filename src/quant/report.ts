@@ -1,0 +1,101 @@
+/**
+ * What a quantization run reports: per layer, the allocation, the timings of its stages and the
+ * evaluation. Types only (and the stage names), so the UI thread can import it without the engine.
+ */
+import type { AucDifference } from '../data/metrics.ts';
+import type { Model } from '../onnx/ir.ts';
+import type { Allocation } from './allocation/problem.ts';
+import type { Scores } from './evaluation/evaluate.ts';
+import type { QuantizeSettings } from './settings.ts';
+import type { SimulationPlan, WeightRange } from './simulation/simulate.ts';
+
+/**
+ * The stages in the order they run: the only place that orders them. The runner runs the stage
+ * modules in this order (quant/pipeline/stages/index.ts) and the UI lists it. A new stage (e.g.
+ * 'veft' after 'reconstruct') is one more name here and one more module there.
+ */
+export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
+export type StageName = (typeof STAGES)[number];
+
+export interface ProgressEvent {
+  stage: StageName;
+  step: number;
+  total: number;
+  etaSeconds: number | null;
+}
+
+export interface LayerLoss {
+  nearest: number;
+  learned: number;
+}
+
+export interface LayerResult {
+  name: string;
+  op: string;
+  bits: number;
+  params: number;
+  score: number;
+  sqnr: number | null;
+  reconstructed: boolean;
+  /** The weight range the layer's scales and zero points come from. */
+  range: WeightRange;
+  /**
+   * The rounding check of the layer's block (DeFakeQ): the mean squared change of the logits with
+   * the block's learned rounding and with nearest rounding; `reconstructed` says which was kept.
+   */
+  roundingCheck?: { learned: number; nearest: number };
+  /** Codes the learned rounding put above / below round-to-nearest's; null where the layer kept nearest rounding. */
+  roundedUp: number | null;
+  roundedDown: number | null;
+  /**
+   * Eq. 7's reconstruction error of the layer with nearest and with learned rounding; absent where no
+   * rounding was learned. The learned rounding is kept either way (a rounding check aside).
+   */
+  reconstructionLoss?: LayerLoss;
+}
+
+export interface QuantizeReport {
+  settings: QuantizeSettings;
+  avgBits: number;
+  modelBytes: number;
+  fpBytes: number;
+  layers: LayerResult[];
+  allocation: Pick<Allocation, 'objective' | 'averageBits' | 'solver' | 'error' | 'detail'> | null;
+  /** Milliseconds per finished stage. */
+  timings: Partial<Record<StageName, number>>;
+  completed: StageName[];
+  cancelled: boolean;
+  /** A run that failed after finishing some stages: where and why. Its report and model hold what finished. */
+  failed?: { stage: StageName; message: string };
+  evaluation: {
+    fp: Omit<Scores, 'logits'>;
+    quantized: Omit<Scores, 'logits'>;
+    agreement: number;
+    /**
+     * Quantized AUC minus FP's on the same images, with its paired (DeLong) standard error: whether
+     * a change is more than chance on this set. Null with fewer than two images of a class.
+     */
+    aucChange: AucDifference | null;
+    /** The class whose probability was scored as "fake". */
+    fakeIndex: number;
+  } | null;
+  /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
+  reparameterized: string[];
+  /** With floatParams 'fp16': the float tensors rounded to float16, and those kept in float32 (beyond its range). */
+  halfFloats?: { tensors: number; values: number; kept: string[] };
+}
+
+export interface QuantizeResult {
+  report: QuantizeReport;
+  /**
+   * The float model the plan's weights and the simulated model belong to: the input model, or its
+   * reparameterised equivalent (same function, other LayerNorm and weight values) with actReparam.
+   */
+  model: Model;
+  plan: SimulationPlan;
+  /** The simulated quantized model (fake-quant weights and activations), runnable by GpuModel. */
+  simulated: Model;
+  /** The simulated model's scores on the evaluation set, logits included (the report keeps only the figures); absent without one. */
+  scores?: Scores;
+}
+

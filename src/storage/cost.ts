@@ -1,0 +1,42 @@
+/**
+ * What storing a layer at b bits costs, in stored bits, as a run's settings count it: at the true
+ * width (stored-bits.ts) or as the exported file lays it out (layout.ts). The allocator prices
+ * widths with it and the export writer stores by the same layouts.
+ */
+import type { QuantLayer } from '../model/layers.ts';
+import type { Model } from '../onnx/ir.ts';
+import { worthHalving, type FloatParams } from './half-floats.ts';
+import { exportCost, layerShapes, type WeightFormat } from './layout.ts';
+import { layerStoredBits, type LayerStorage, type StorageOptions } from './stored-bits.ts';
+
+/** The settings that decide what a stored bit costs (see QuantizeSettings). */
+export interface StorageSettings {
+  /** 'true-width' (default): codes at their true width; 'export': the bytes of the exported file. */
+  storage?: 'true-width' | 'export';
+  /** The weight format an 'export' budget prices (default 'auto'). */
+  exportFormat?: WeightFormat;
+  floatParams?: FloatParams;
+}
+
+/** A layer's storage at its true width: its weights, output channels and bias values. */
+export function storageOf(layer: QuantLayer, floatParams?: FloatParams): LayerStorage {
+  const weights = layer.inFeatures * layer.outFeatures;
+  const bias = layer.params - weights;
+  // With float16 biases, one too small to be stored so (half-floats.ts) counts as two halves.
+  const halves = floatParams === 'fp16' && layer.bias && !worthHalving(layer.bias, bias) ? 2 : 1;
+  return { params: weights, outFeatures: layer.outFeatures, biasCount: bias * halves };
+}
+
+export function storageOptions(floatParams?: FloatParams): StorageOptions {
+  return floatParams === 'fp16' ? { biasBits: 16 } : {};
+}
+
+/** Stored bits of layer l at b bits, as the settings count them (see QuantizeSettings.storage). */
+export type LayerCost = (layer: number, bits: number) => number;
+
+export function layerCostOf(model: Model, layers: readonly QuantLayer[], settings: StorageSettings): LayerCost {
+  if (settings.storage === 'export') return exportCost(layerShapes(model, layers, settings.floatParams), settings.exportFormat ?? 'auto');
+  const storage = layers.map((l) => storageOf(l, settings.floatParams));
+  const options = storageOptions(settings.floatParams);
+  return (l, b) => layerStoredBits(storage[l], b, options);
+}
