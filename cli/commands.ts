@@ -7,13 +7,15 @@ import { bundleFiles } from '../src/export/bundle.ts';
 import { ExportError } from '../src/export/errors.ts';
 import { TARGET_RULES } from '../src/export/targets.ts';
 import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSource } from '../src/export/source.ts';
+import { batchSizes } from '../src/model/input.ts';
 import { DEFAULT_FAKE_INDEX, fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
+import { checkBudget } from '../src/quant/feasibility.ts';
 import { QuantizeFailure } from '../src/quant/pipeline/quantize.ts';
 import type { QuantizeReport, QuantizeResult } from '../src/quant/report.ts';
 import type { ImageDecoder } from '../src/data/decode.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { USAGE, type Command } from './args.ts';
-import type { CliCore, InputBatch } from './core.ts';
+import { quantizeSettings, type CliCore, type InputBatch } from './core.ts';
 import { loadImageBatches, loadLabelledBatches, loadSampleBatches } from './images.ts';
 import { CliFileError } from './errors.ts';
 import { findPreprocessorConfig, loadModel, readUserFile } from './model-files.ts';
@@ -104,6 +106,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
       if (!command.json) deps.note(`preprocessing from ${source}`);
       const batches = await loadImageBatches(command.images, options, command.batch, deps.decodeImage);
+      for (const b of batches) batchSizes(model.model, b.dims[0], b.dims[0]); // a fixed batch the images do not fill, before the GPU
       const logits = await withGpu(deps, (ctx) => deps.core.run(ctx, model, batches));
       checkLogits(logits, batches);
       const images = batches.flatMap((b) => b.images);
@@ -124,6 +127,8 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
     }
     case 'quantize': {
       const model = loadModel(command.model);
+      // What the model and the settings alone decide is refused before any image is read.
+      checkBudget(model.model, quantizeSettings(command));
       const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
       deps.note(`preprocessing from ${source}`);
       if (!TARGET_RULES[command.target].activations) deps.note(`--target ${command.target}: activations stay in float (weights only are quantized; docs/deploy.md)`);

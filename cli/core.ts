@@ -55,6 +55,11 @@ export interface CliCore {
   run(ctx: GpuContext, model: LoadedModel, batches: InputBatch[]): Promise<number[][]>;
 }
 
+/** The pipeline's settings from the command line's flags. */
+export function quantizeSettings(flags: QuantizeFlags & ExportFlags): QuantizeSettings {
+  return { ...DEFAULT_SETTINGS, ...settingValues(flags), exportFormat: flags.format ?? TARGET_FORMAT[flags.target] };
+}
+
 export const core: CliCore = {
   async inspect({ model }) {
     const report = modelReport(model, analyzeModel(model));
@@ -72,7 +77,7 @@ export const core: CliCore = {
   },
 
   async quantize(ctx, { model }, data, flags, note) {
-    const settings: QuantizeSettings = { ...DEFAULT_SETTINGS, ...settingValues(flags), exportFormat: flags.format ?? TARGET_FORMAT[flags.target] };
+    const settings = quantizeSettings(flags);
     let lastStage = '';
     let lastNote = 0;
     const result = await quantizeModel(ctx, model, {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '../src/data/decode.ts';
-import { OnnxFormatError } from '../src/onnx/ir.ts';
+import { GraphError, OnnxFormatError } from '../src/onnx/ir.ts';
+import { SettingsError } from '../src/quant/feasibility.ts';
 import { UnsupportedOpError } from '../src/onnx/ops/types.ts';
 import { CliFileError, CliUsageError, describeFailure } from './errors.ts';
 
@@ -23,5 +24,16 @@ describe('describeFailure', () => {
     expect(bug.line).toBe('error: cannot read x of undefined (unexpected; rerun with --debug and report it)');
     expect(bug.exitCode).toBe(1);
     expect(describeFailure('thrown string').line).toMatch(/^error: thrown string/);
+  });
+
+  it('labels a user\'s file and setting as such, never as unexpected', () => {
+    expect(describeFailure(new GraphError('m.onnx: the graph has no outputs'))).toEqual({ line: 'error: m.onnx: the graph has no outputs', exitCode: 1 });
+    expect(describeFailure(new SettingsError('a budget of 1 bits per weight is infeasible', 'avgBits', 2.5)).line).toBe('error: a budget of 1 bits per weight is infeasible');
+  });
+
+  it('escapes control characters and bounds the length of any line', () => {
+    const line = describeFailure(new OnnxFormatError('x \u001b[2J\u0007 y \u202e z')).line;
+    expect(line).toBe('error: x \\x1b[2J\\x07 y \\u202e z');
+    expect(describeFailure(new OnnxFormatError('n'.repeat(10_000))).line.length).toBeLessThan(2100);
   });
 });

@@ -5,9 +5,11 @@ import { ImageDecodeError } from '../src/data/decode.ts';
 import { MetricsError } from '../src/data/metrics.ts';
 import { ImageSizeError, PreprocessorConfigError } from '../src/data/preprocess.ts';
 import { ExportError } from '../src/export/errors.ts';
-import { OnnxFormatError } from '../src/onnx/ir.ts';
+import { GraphError, OnnxFormatError } from '../src/onnx/ir.ts';
 import { UnsupportedOpError } from '../src/onnx/ops/types.ts';
+import { escapeControls } from '../src/onnx/names.ts';
 import { InputShapeError } from '../src/onnx/prepare.ts';
+import { SettingsError } from '../src/quant/feasibility.ts';
 
 /** Wrong command line: exit code 2. */
 export class CliUsageError extends Error {
@@ -25,8 +27,8 @@ export class NotWiredError extends Error {
 }
 
 const KNOWN: (abstract new (...args: never[]) => Error)[] = [
-  CliFileError, NotWiredError, OnnxFormatError, UnsupportedOpError, InputShapeError, ImageDecodeError, ImageSizeError,
-  PreprocessorConfigError, DatasetError, MetricsError, GpuDeviceLostError, WebGpuUnavailableError, ExportError,
+  CliFileError, NotWiredError, OnnxFormatError, GraphError, UnsupportedOpError, InputShapeError, ImageDecodeError, ImageSizeError,
+  PreprocessorConfigError, SettingsError, DatasetError, MetricsError, GpuDeviceLostError, WebGpuUnavailableError, ExportError,
 ];
 
 export interface Failure {
@@ -34,7 +36,14 @@ export interface Failure {
   exitCode: number;
 }
 
-const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ').trim();
+/** Longest error line printed; a message longer than this is cut (names are cut before, where they are made). */
+const MAX_LINE = 2000;
+
+/** One line, safe for a terminal: newlines folded, control characters escaped, length bounded. */
+const oneLine = (text: string) => {
+  const line = escapeControls(text.replace(/\s*\n\s*/g, ' ').trim());
+  return line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (cut)` : line;
+};
 
 export function describeFailure(e: unknown): Failure {
   if (e instanceof CliUsageError) return { line: `error: ${oneLine(e.message)}`, exitCode: 2 };

@@ -4,6 +4,7 @@ import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:pat
 import { preprocessorFromConfig, PreprocessorConfigError, type PreprocessOptions } from '../src/data/preprocess.ts';
 import { decodeModel } from '../src/onnx/decode.ts';
 import type { Model } from '../src/onnx/ir.ts';
+import { validateModel } from '../src/onnx/validate.ts';
 import { CliFileError } from './errors.ts';
 
 export interface LoadedModel {
@@ -53,11 +54,13 @@ function externalDataReader(modelPath: string): (location: string) => Uint8Array
   };
 }
 
-/** Reads and decodes MODEL.onnx (plus <model>.onnx_data etc. when the model refers to them). */
+/** Reads, decodes and validates MODEL.onnx (plus <model>.onnx_data etc. when the model refers to them). */
 export function loadModel(path: string): LoadedModel {
   const bytes = readUserFile(path, 'model file');
   const fileName = basename(path);
-  return { path, fileName, model: decodeModel(bytes, { fileName, externalData: externalDataReader(path) }) };
+  const model = decodeModel(bytes, { fileName, externalData: externalDataReader(path) });
+  validateModel(model, fileName);
+  return { path, fileName, model };
 }
 
 /**

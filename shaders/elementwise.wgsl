@@ -1,6 +1,6 @@
 // Elementwise ops over f32 with numpy broadcasting: out[i] = f(a[ia], b[ib]), where ia and ib
 // come from i through per-input strides (0 on broadcast dims). Rank up to 8.
-// OP selects the function; unary ops ignore b.
+// OP selects the function; unary ops ignore b. Compiled with shaders/math.wgsl prepended.
 
 override OP: u32 = 0u;
 override WG: u32 = 64u;
@@ -31,31 +31,6 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
 fn at(v: array<vec4<u32>, 2>, i: u32) -> u32 { return v[i / 4u][i % 4u]; }
-
-// Abramowitz and Stegun 7.1.26 is too coarse for f32; this is erf via erfc's
-// rational approximation (Numerical Recipes erfcc), relative error < 1.2e-7.
-fn erf_f32(x: f32) -> f32 {
-  let z = abs(x);
-  let t = 1.0 / (1.0 + 0.5 * z);
-  let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-          t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
-          t * (-0.82215223 + t * 0.17087277)))))))));
-  return select(r - 1.0, 1.0 - r, x >= 0.0);
-}
-
-fn tanh_f32(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
-
-// pow for negative bases with integral exponents (x^2 in a decomposed LayerNorm).
-fn pow_f32(x: f32, y: f32) -> f32 {
-  if (y == 2.0) { return x * x; }
-  if (y == 1.0) { return x; }
-  if (y == 0.5) { return sqrt(x); }
-  if (x < 0.0 && y == round(y)) {
-    let r = pow(-x, y);
-    return select(r, -r, abs(y % 2.0) == 1.0);
-  }
-  return pow(x, y);
-}
 
 fn apply(x: f32, y: f32) -> f32 {
   switch (OP) {

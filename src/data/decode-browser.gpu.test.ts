@@ -53,6 +53,27 @@ describe('decodeImageBrowser', () => {
   it('reports bytes Chromium cannot decode', async () => {
     // A PNG signature and an IEND marker around garbage.
     const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3, 4, 5, 6, 0x49, 0x45, 0x4e, 0x44, 0, 0, 0, 0]);
-    await expect(decodeImageBrowser(bytes, 'junk.png')).rejects.toThrow(/^junk\.png could not be decoded: corrupt PNG data/);
+    await expect(decodeImageBrowser(bytes, 'junk.png')).rejects.toThrow(/^junk\.png could not be decoded: (corrupt|truncated) PNG data/);
+  });
+});
+
+describe('decodeImageBrowser on hostile and BMP files', () => {
+  it('reads every BMP variant to the same pixels as our CLI decoder (Chromium as the independent check)', async () => {
+    const { bmpCases } = await import('./bmp-cases.ts');
+    for (const c of bmpCases()) {
+      const out = await decodeImageBrowser(c.bytes, c.name);
+      expect([out.width, out.height], c.name).toEqual([c.width, c.height]);
+      expect(Array.from(out.data), c.name).toEqual(c.rgb);
+    }
+  });
+
+  it('refuses image bombs from the header with the messages the CLI gives', async () => {
+    const { gifFile, ihdrChunk, pngChunk, pngFile } = await import('./testing.ts');
+    const { zlibSync } = await import('fflate');
+    const bomb = pngFile(ihdrChunk(10_000, 10_000), pngChunk('IDAT', zlibSync(new Uint8Array(4))), pngChunk('IEND'));
+    await expect(decodeImageBrowser(bomb, 'bomb.png')).rejects.toThrow('bomb.png could not be decoded: the image declares 10000x10000 pixels, more than the limit of 40 megapixels');
+    const short = pngFile(ihdrChunk(100, 100), pngChunk('IDAT', zlibSync(new Uint8Array(4))), pngChunk('IEND'));
+    await expect(decodeImageBrowser(short, 'short.png')).rejects.toThrow(/truncated PNG data \(4 bytes of pixel data/);
+    await expect(decodeImageBrowser(gifFile([10, 10], [{ x: 0, y: 0, w: 65535, h: 65535 }]), 'f.gif')).rejects.toThrow(/GIF frame 1 declares 65535x65535/);
   });
 });

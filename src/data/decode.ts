@@ -3,6 +3,7 @@
  * decode-browser.ts (createImageBitmap); this file holds what both share, so browser bundles
  * never pull in Node-only modules.
  */
+import { printableName } from '../onnx/names.ts';
 
 /** 8-bit RGB pixels, row-major, 3 bytes per pixel. */
 export interface DecodedImage {
@@ -18,7 +19,7 @@ export type ImageDecoder = (bytes: Uint8Array, name: string) => Promise<DecodedI
 export class ImageDecodeError extends Error {
   override name = 'ImageDecodeError';
   constructor(file: string, reason: string) {
-    super(`${file} could not be decoded: ${reason}`);
+    super(`${printableName(file)} could not be decoded: ${reason}`);
   }
 }
 
@@ -79,14 +80,4 @@ export function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, width: number, h
     out[3 * i + 2] = rgba[4 * i + 2]!;
   }
   return out;
-}
-
-/** Keeps decoders from allocating gigabytes for garbage headers. */
-export const MAX_IMAGE_PIXELS = 100_000_000;
-
-export function checkDimensions(width: number, height: number, name: string): void {
-  if (!(width > 0 && height > 0)) throw new ImageDecodeError(name, `invalid size ${width}x${height}`);
-  if (width * height > MAX_IMAGE_PIXELS) {
-    throw new ImageDecodeError(name, `${width}x${height} is larger than ${MAX_IMAGE_PIXELS / 1e6} megapixels`);
-  }
 }

@@ -1,3 +1,4 @@
+import { checkGraphStructure } from '../onnx/validate.ts';
 import type { PreprocessOptions } from '../data/preprocess.ts';
 import { analyzeModel } from '../model/summary.ts';
 import type { Model } from '../onnx/ir.ts';
@@ -26,6 +27,7 @@ export interface AssembledExport {
 
 /** The file, its report and the bundle's contents, all made in memory before anything is written. */
 export function assembleExport(model: Model, source: ExportSource, quantization: QuantizeReport | null, options: ExportOptions, sidecars: ModelSidecars, verification: Verification[] = []): AssembledExport {
+  checkGraphStructure(model.graph); // the exporter refuses a broken graph as the loaders do
   const { bytes, written } = exportOnnx(model, source, options);
   const report = exportReport(source, written, bytes.length, quantization, verification);
   const output = model.graph.outputs[0]?.shape;

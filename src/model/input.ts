@@ -1,3 +1,4 @@
+import { InputShapeError } from '../onnx/prepare.ts';
 import type { Model } from '../onnx/ir.ts';
 
 /** [height, width] when the model's first input is [batch, C, H, W] with fixed H and W. */
@@ -19,7 +20,7 @@ export function batchSizes(model: Model, count: number, preferred: number): numb
   const fixed = fixedBatch(model);
   const size = fixed ?? Math.max(1, preferred);
   if (fixed !== null && fixed !== 1 && count % fixed !== 0) {
-    throw new RangeError(`the model takes exactly ${fixed} images at a time; give a multiple of ${fixed} images (got ${count})`);
+    throw new InputShapeError(`the model takes exactly ${fixed} images at a time; give a multiple of ${fixed} images (got ${count})`);
   }
   const sizes: number[] = [];
   for (let left = count; left > 0; left -= size) sizes.push(Math.min(size, left));

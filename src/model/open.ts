@@ -1,6 +1,7 @@
 import { decodeModel } from '../onnx/decode.ts';
 import type { Model } from '../onnx/ir.ts';
 import { opFor } from '../onnx/ops/index.ts';
+import { validateModel } from '../onnx/validate.ts';
 import { modelReport, type ModelReport } from './report.ts';
 import { analyzeModel, type ModelStructure } from './summary.ts';
 
@@ -11,9 +12,10 @@ export interface OpenedModel {
   report: ModelReport;
 }
 
-/** Decode and analyse a model file; every problem is one clear error that names the file. */
+/** Decode, validate and analyse a model file (the CLI's checks, the CLI's messages); every problem is one clear error that names the file. */
 export function openModel(bytes: Uint8Array, fileName: string, externalData?: (location: string) => Uint8Array | undefined): OpenedModel {
   const model = decodeModel(bytes, { fileName, externalData });
+  validateModel(model, fileName);
   const structure = analyzeModel(model);
   return { fileName, model, structure, report: modelReport(model, structure) };
 }

@@ -100,6 +100,18 @@ export class OnnxFormatError extends Error {
   override name = 'OnnxFormatError';
 }
 
+/**
+ * A graph that cannot be run as it stands: a missing or doubly produced value, a cycle, a shape
+ * or constant that is out of range, a value over the size budget. The message is one line that
+ * names the node and the value (names made printable); `node` and `value` carry them raw.
+ */
+export class GraphError extends Error {
+  override name = 'GraphError';
+  constructor(message: string, readonly node?: string, readonly value?: string) {
+    super(message);
+  }
+}
+
 export function defaultOpset(model: Model): number {
   return model.opsets.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 0;
 }

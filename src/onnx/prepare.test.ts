@@ -38,8 +38,11 @@ const tinyOps: OpRegistry = {
     },
   },
   Constant: {
-    infer: () => {
-      throw new Error('Constant is always folded');
+    // Folded nodes are inferred first too: their size is checked before their values exist.
+    infer: (_, ctx) => {
+      const v = ctx.node.attrs['value'];
+      if (v?.type !== 'tensor') throw new Error('needs a tensor');
+      return [{ dtype: v.value.dtype, dims: v.value.dims }];
     },
     evaluate: (_, ctx) => {
       const v = ctx.node.attrs['value'];

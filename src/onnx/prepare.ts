@@ -3,7 +3,9 @@
  * and folds every value that does not depend on the inputs (the Shape/Gather/Concat plumbing
  * exporters emit, Constant nodes, and anything computed only from initializers).
  */
-import { elementCount, type Dim, type Graph, type Model, type Node, type Tensor, type ValueInfo } from './ir.ts';
+import { checkValueDims, MAX_FOLDED_ELEMENTS, MAX_FOLDED_GROWTH, MAX_VALUE_ELEMENTS } from './budgets.ts';
+import { elementCount, GraphError, type Dim, type Graph, type Model, type Node, type Tensor, type ValueInfo } from './ir.ts';
+import { printableName } from './names.ts';
 import { tensorToRef } from './ops/ref-tensor.ts';
 import { opKey, UnsupportedOpError, type OpContext, type OpRegistry, type RefTensor, type ValueShape } from './ops/types.ts';
 
@@ -57,10 +59,19 @@ export interface PrepareOptions {
    * weight; do not mutate its data in place while the cache lives.
    */
   initializerCache?: WeakMap<Tensor, RefTensor>;
+  /** Size budgets (budgets.ts by default; smaller ones let tests reach them cheaply). */
+  budgets?: Partial<Budgets>;
+}
+
+export interface Budgets {
+  folded: number;
+  growth: number;
+  value: number;
 }
 
 export function prepareModel(model: Model, inputDims: Record<string, number[]>, ops: OpRegistry, options: PrepareOptions = {}): PreparedGraph {
-  return new Preparer(model, ops, options.initializerCache).run(inputDims);
+  const budgets = { folded: MAX_FOLDED_ELEMENTS, growth: MAX_FOLDED_GROWTH, value: MAX_VALUE_ELEMENTS, ...options.budgets };
+  return new Preparer(model, ops, options.initializerCache, budgets).run(inputDims);
 }
 
 function formatDims(dims: readonly Dim[]): string {
@@ -68,19 +79,24 @@ function formatDims(dims: readonly Dim[]): string {
 }
 
 function describe(node: Node, index: number): string {
-  return node.name ? `"${node.name}"` : `#${index} (${node.opType} → ${node.outputs[0] ?? ''})`;
+  return node.name ? `"${printableName(node.name)}"` : `#${index} (${printableName(node.opType)} → ${printableName(node.outputs[0] ?? '')})`;
 }
+
+/** Inputs whose constant value an op checks at plan time whatever its size (indices). */
+const INDEX_INPUTS: Record<string, number> = { Gather: 1 };
 
 class Preparer {
   private readonly graph: Graph;
   /** Folded values and initializers converted so far. */
   private readonly values = new Map<string, RefTensor>();
   private readonly shapes = new Map<string, ValueShape>();
+  private foldedGrowth = 0;
 
   constructor(
     private readonly model: Model,
     private readonly ops: OpRegistry,
     private readonly cache: WeakMap<Tensor, RefTensor> | undefined,
+    private readonly budgets: Budgets,
   ) {
     this.graph = model.graph;
   }
@@ -155,7 +171,7 @@ class Preparer {
           waiting[i]!++;
           consumers[p]!.push(i);
         } else if (!available(name)) {
-          throw new Error(`node ${describe(n, i)} (${n.opType}) reads "${name}", which no node, input or initializer provides`);
+          throw new GraphError(`node ${describe(n, i)} (${printableName(n.opType)}) reads "${printableName(name)}", which no node, input or initializer provides`, n.name, name);
         }
       }
     });
@@ -168,7 +184,7 @@ class Preparer {
     }
     if (order.length !== nodes.length) {
       const stuck = nodes.findIndex((_, i) => waiting[i]! > 0);
-      throw new Error(`the graph has a cycle through node ${describe(nodes[stuck]!, stuck)} (${nodes[stuck]!.opType})`);
+      throw new GraphError(`the graph has a cycle through node ${describe(nodes[stuck]!, stuck)} (${printableName(nodes[stuck]!.opType)})`, nodes[stuck]!.name);
     }
     return order;
   }
@@ -197,18 +213,18 @@ class Preparer {
 
   /** Folds or infers one node; returns true when it must run at runtime. */
   private visit(node: Node, index: number): boolean {
-    const where = `node ${describe(node, index)} (${node.opType})`;
+    const where = `node ${describe(node, index)} (${printableName(node.opType)})`;
     const ctx: OpContext = { node, opset: this.opsetFor(node.domain) };
     const inputShapes = node.inputs.map((name) => {
       if (!name) return undefined;
       const s = this.shapes.get(name);
-      if (!s) throw new Error(`${where} reads "${name}", whose shape could not be inferred (an output its producer does not define)`);
+      if (!s) throw new GraphError(`${where} reads "${printableName(name)}", whose shape could not be inferred (an output its producer does not define)`, node.name, name);
       return s;
     });
 
     if (isDefaultDomain(node) && (node.opType === 'Shape' || node.opType === 'Size')) {
       const x = inputShapes[0];
-      if (!x) throw new Error(`${where} has no input`);
+      if (!x) throw new GraphError(`${where} has no input`, node.name);
       this.setConstant(node.outputs[0], node.opType === 'Shape' ? shapeOf(x.dims, node) : scalarInt64(elementCount(x.dims)));
       return false;
     }
@@ -222,26 +238,41 @@ class Preparer {
       node.inputs.every((name) => !name || this.isConstant(name)) &&
       outerReferences(node).every((name) => this.isConstant(name));
     try {
-      if (foldable) {
-        const results = op.evaluate(node.inputs.map((name) => (name ? this.constant(name) : undefined)), ctx);
-        node.outputs.forEach((name, i) => {
-          if (!name) return;
-          const r = results[i];
-          if (r) this.setConstant(name, r);
-        });
-        return false;
-      }
-      const constants = node.inputs.map((name) => (name && this.isSmallConstant(name) ? this.constant(name) : undefined));
+      const constants = foldable
+        ? node.inputs.map((name) => (name ? this.constant(name) : undefined))
+        : node.inputs.map((name, i) => (name && (this.isSmallConstant(name) || INDEX_INPUTS[key] === i) ? this.constant(name) : undefined));
+      // Shapes first, within budget, before anything is allocated for the values.
       const shapes = op.infer(inputShapes, ctx, constants);
+      const limit = foldable ? this.budgets.folded : this.budgets.value;
+      let created = 0;
       node.outputs.forEach((name, i) => {
-        const s = shapes[i];
-        if (name && s) this.shapes.set(name, { dtype: s.dtype, dims: [...s.dims] });
+        if (name && shapes[i]) created += checkValueDims(shapes[i]!.dims, limit, where, name);
       });
-      return true;
+      if (!foldable) {
+        node.outputs.forEach((name, i) => {
+          const s = shapes[i];
+          if (name && s) this.shapes.set(name, { dtype: s.dtype, dims: [...s.dims] });
+        });
+        return true;
+      }
+      this.chargeFolding(created, constants, where, node);
+      const results = op.evaluate(constants, ctx);
+      node.outputs.forEach((name, i) => {
+        const r = results[i];
+        if (name && r) this.setConstant(name, r);
+      });
+      return false;
     } catch (e) {
-      if (e instanceof UnsupportedOpError || !(e instanceof Error)) throw e;
-      if (node.name && e.message.includes(node.name)) throw e;
-      throw new Error(`${where}: ${e.message}`, { cause: e });
+      throw asGraphError(e, where, node);
+    }
+  }
+
+  /** Folding may create at most budgets.growth elements beyond what its inputs held, in all. */
+  private chargeFolding(created: number, inputs: (RefTensor | undefined)[], where: string, node: Node): void {
+    const held = inputs.reduce((n, t) => n + (t ? t.data.length : 0), 0);
+    this.foldedGrowth += Math.max(0, created - held);
+    if (this.foldedGrowth > this.budgets.growth) {
+      throw new GraphError(`${where}: constant folding would create more than ${this.budgets.growth} elements beyond the model's own weights`, node.name);
     }
   }
 
@@ -264,7 +295,7 @@ class Preparer {
   /** Checks an output's inferred dims against the model's declaration and returns the concrete info. */
   private checkedOutput(o: ValueInfo, inputs: ValueInfo[]): ValueInfo {
     const s = this.shapes.get(o.name);
-    if (!s) throw new Error(`graph output "${o.name}" is not produced by any node`);
+    if (!s) throw new GraphError(`graph output "${printableName(o.name)}" is not produced by any node`, undefined, o.name);
     if (o.shape) {
       const symbols = symbolValues(this.graph.inputs, inputs);
       const ok =
@@ -275,7 +306,7 @@ class Preparer {
           return true;
         });
       if (!ok) {
-        throw new Error(`shape inference gives output "${o.name}" shape [${s.dims.join(', ')}], but the model declares ${formatDims(o.shape)}`);
+        throw new GraphError(`shape inference gives output "${printableName(o.name)}" shape [${s.dims.join(', ')}], but the model declares ${formatDims(o.shape)}`, undefined, o.name);
       }
     }
     return { name: o.name, dtype: s.dtype, shape: [...s.dims] };
@@ -293,6 +324,19 @@ class Preparer {
     }
     return runtime.filter((_, i) => keep[i]);
   }
+}
+
+/**
+ * Errors an op raises about a node of the file become GraphErrors that name the node. Faults of
+ * our own code (TypeError and the like) pass through, to be reported as unexpected.
+ */
+function asGraphError(e: unknown, where: string, node: Node): unknown {
+  if (e instanceof UnsupportedOpError) return e;
+  if (e instanceof GraphError) return node.name && e.message.includes(printableName(node.name)) ? e : new GraphError(`${where}: ${e.message}`, node.name, e.value);
+  if (e instanceof RangeError && /allocation|array length|Array buffer/i.test(e.message)) return new GraphError(`${where}: its values do not fit in memory (${e.message})`, node.name);
+  // Ops report a node's problems as plain Errors or GraphErrors; other classes are our faults.
+  if (e instanceof Error && e.constructor === Error) return new GraphError(`${where}: ${e.message}`, node.name);
+  return e;
 }
 
 function isDefaultDomain(node: Node): boolean {

@@ -15,6 +15,10 @@ interface QuantizeState {
   cancelling: boolean;
   progress: Partial<Record<StageName, ProgressEvent>>;
   result: QuantizeStatus | null;
+  /** Why the settings cannot work for the open model (checked before a run), or null. */
+  settingsProblem: string | null;
+  /** Checks the settings against the open model; the answer lands in settingsProblem. */
+  checkSettings(): Promise<void>;
   update(patch: Partial<QuantizeSettings>): void;
   /** Quantizes the open model with the calibration (and evaluation) images of the data store. */
   run(): Promise<void>;
@@ -29,12 +33,20 @@ export const useQuantize = create<QuantizeState>((set, get) => ({
   cancelling: false,
   progress: {},
   result: null,
+  settingsProblem: null,
+  async checkSettings() {
+    const settings = get().settings;
+    const answer = await studio().checkSettings(settings).catch((e: unknown) => ({ ok: false as const, message: String(e) }));
+    // A later edit's answer wins.
+    if (get().settings === settings) set({ settingsProblem: answer.ok ? null : answer.message });
+  },
   update(patch) {
     set({ settings: { ...get().settings, ...patch } });
+    void get().checkSettings();
   },
   async run() {
     const data = useData.getState();
-    if (get().running || !dataReady(data)) return;
+    if (get().running || !dataReady(data) || get().settingsProblem) return;
     set({ running: true, cancelling: false, progress: {}, result: null });
     try {
       const onProgress = Comlink.proxy((e: ProgressEvent) => set({ progress: { ...get().progress, [e.stage]: e } }));

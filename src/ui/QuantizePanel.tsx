@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { dataReady, useData } from '../store/data.ts';
 import { useGpu } from '../store/gpu.ts';
 import { useModel } from '../store/model.ts';
@@ -89,8 +90,10 @@ function Summary() {
 
 export function QuantizePanel() {
   const opened = useModel((s) => s.opened);
-  const { running, cancelling, result, run, cancel } = useQuantize();
+  const { running, cancelling, result, run, cancel, settingsProblem, checkSettings } = useQuantize();
   const data = useData();
+  // The open model changed: its settings are checked again before a run.
+  useEffect(() => void checkSettings(), [opened, checkSettings]);
   if (!opened) return null;
   const report = result?.ok ? result.report : null;
   const ready = dataReady(data);
@@ -103,7 +106,7 @@ export function QuantizePanel() {
       </h2>
       <SettingsForm />
       <div className="run-bar">
-        <button type="button" className="button primary" disabled={running || !ready} onClick={() => void run()} aria-describedby="run-what">
+        <button type="button" className="button primary" disabled={running || !ready || !!settingsProblem} onClick={() => void run()} aria-describedby={settingsProblem ? 'settings-problem' : 'run-what'}>
           {running ? 'Quantizing…' : ready ? `Quantize with ${images} images` : 'Quantize'}
         </button>
         <button type="button" className="button secondary" disabled={!running || cancelling} onClick={cancel}>
@@ -114,6 +117,11 @@ export function QuantizePanel() {
           <AdapterLine />
         </span>
       </div>
+      {settingsProblem && (
+        <p className="error" role="alert" id="settings-problem" data-testid="settings-problem">
+          <strong>Cannot quantize with these settings:</strong> {settingsProblem.replace(/\.?$/, '.')}
+        </p>
+      )}
       <RunProgress report={running ? null : report} />
       <Summary />
     </section>

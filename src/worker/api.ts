@@ -104,6 +104,8 @@ export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSource
    */
   quantize(calibration: NamedFile[], evaluation: NamedFile[], settings: QuantizeSettings, onProgress: (e: ProgressEvent) => void): Promise<QuantizeStatus>;
   cancelQuantize(): void;
+  /** Settings checked against the open model before a run (the budget's feasibility): the reason when they cannot work. */
+  checkSettings(settings: QuantizeSettings): Promise<{ ok: true } | { ok: false; message: string; setting: string; least?: number }>;
   /** Rebuild the open model's last run from its saved codes (after a reload), so results and export work again. */
   restoreResult(saved: SerializedSource, report: QuantizeReport): Promise<{ ok: true } | { ok: false; message: string }>;
 }

@@ -1,3 +1,4 @@
+import { checkBudget, SettingsError } from '../quant/feasibility.ts';
 import { explainGpuFailure, GpuDeviceLostError } from '../gpu/device.ts';
 import { fixedBatch } from '../model/input.ts';
 import { restoreResult } from '../export/restore.ts';
@@ -28,7 +29,18 @@ function savedCodes(result: QuantizeResult, fileName: string): SerializedSource 
   }
 }
 
-export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'restoreResult'> = {
+export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'restoreResult' | 'checkSettings'> = {
+  async checkSettings(settings) {
+    try {
+      if (!workerState.current) return { ok: true as const };
+      checkBudget(workerState.current.opened.model, settings);
+      return { ok: true as const };
+    } catch (error) {
+      if (error instanceof SettingsError) return { ok: false as const, message: error.message, setting: error.setting, least: error.least };
+      return { ok: false as const, message: message(error), setting: 'model' };
+    }
+  },
+
   async quantize(calibration, evaluation, settings, onProgress): Promise<QuantizeStatus> {
     cancelRun?.abort();
     const controller = new AbortController();
@@ -36,6 +48,7 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'r
     try {
       if (!workerState.current) throw new Error('Open a model first.');
       const { opened, preprocess: options, fakeIndex } = workerState.current;
+      checkBudget(opened.model, settings);
       if (!options) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
       const size = fixedBatch(opened.model) ?? BATCH;
       const calib = await imageBatches(await sourcesOf(calibration), options, size, 'the calibration set');
@@ -58,7 +71,7 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'r
           await session.recover().catch(() => undefined);
           text = `${text} A new GPU device is ready: run again for a complete result.`;
         }
-        if (!partial) throw new Error(text);
+        if (!partial) throw new Error(text, { cause: error });
         workerState.lastResult = partial;
         const report = { ...partial.report, failed: { stage: partial.report.failed!.stage, message: text } };
         return { ok: true, report, saved: savedCodes(partial, opened.fileName) };

@@ -1,4 +1,5 @@
-import source from '../../../shaders/elementwise.wgsl?raw';
+import mathSource from '../../../shaders/math.wgsl?raw';
+import kernelSource from '../../../shaders/elementwise.wgsl?raw';
 import type { GpuContext } from '../../gpu/device.ts';
 import type { CommandBatch } from '../../gpu/encoder.ts';
 import type { GpuTensor } from '../gpu-tensor.ts';
@@ -13,6 +14,7 @@ export const UNARY_OPS = {
 } as const;
 
 const WG = 64;
+const source = mathSource + kernelSource;
 
 /** Whether `dims`, without leading 1s, are the trailing dims of `out`: then it repeats with period = its size. */
 function isSuffix(dims: readonly number[], out: readonly number[]): boolean {

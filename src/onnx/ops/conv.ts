@@ -34,10 +34,14 @@ export function convPlan(x: ValueShape, w: ValueShape, ctx: OpContext): ConvPlan
     throw nodeError(ctx, `weight [${w.dims.join(', ')}] and group ${group} do not fit ${inC} input channels`);
   }
   const kernel = w.dims.slice(2);
+  if (kernel.some((k) => k < 1)) throw nodeError(ctx, `weight [${w.dims.join(', ')}] has an empty kernel`);
   const declared = attrInts(ctx, 'kernel_shape');
   if (declared && declared.some((k, i) => k !== kernel[i])) throw nodeError(ctx, `kernel_shape [${declared.join(', ')}] differs from the weight`);
   const strides = attrInts(ctx, 'strides') ?? kernel.map(() => 1);
   const dilations = attrInts(ctx, 'dilations') ?? kernel.map(() => 1);
+  if (![...strides, ...dilations].every((v) => Number.isSafeInteger(v) && v >= 1)) {
+    throw nodeError(ctx, `strides [${strides.join(', ')}] and dilations [${dilations.join(', ')}] must be at least 1`);
+  }
   const inSpatial = x.dims.slice(2);
   const autoPad = attrString(ctx, 'auto_pad', 'NOTSET');
   let pads: number[];
@@ -62,6 +66,7 @@ export function convPlan(x: ValueShape, w: ValueShape, ctx: OpContext): ConvPlan
   if (strides.length !== spatial || dilations.length !== spatial || pads.length !== 2 * spatial) {
     throw nodeError(ctx, 'strides, dilations or pads do not match the spatial rank');
   }
+  if (!pads.every((v) => Number.isSafeInteger(v) && v >= 0)) throw nodeError(ctx, `pads [${pads.join(', ')}] must not be negative`);
   const outSpatial = inSpatial.map((n, i) => {
     const span = (kernel[i] - 1) * dilations[i] + 1;
     return Math.floor((n + pads[i] + pads[i + spatial] - span) / strides[i]) + 1;

@@ -3,7 +3,7 @@ import { broadcastDims, broadcastOffsets, broadcastsTo } from './broadcast.ts';
 import type { OpContext, OpDefinition, OpRegistry, RefTensor, ValueShape } from './types.ts';
 import { need, nodeError, sizeOf } from './util.ts';
 
-interface MatmulPlan {
+export interface MatmulPlan {
   /** Output dims as ONNX reports them (1-D operands' unit axes removed). */
   dims: number[];
   batch: number[];
@@ -15,7 +15,7 @@ interface MatmulPlan {
 }
 
 /** numpy.matmul shapes: a 1-D A gains a leading 1, a 1-D B a trailing 1, both removed after. */
-function matmulPlan(a: ValueShape, b: ValueShape, ctx: OpContext): MatmulPlan {
+export function matmulPlan(a: ValueShape, b: ValueShape, ctx: OpContext): MatmulPlan {
   if (a.dims.length === 0 || b.dims.length === 0) throw nodeError(ctx, 'operands must have rank >= 1');
   const ad = a.dims.length === 1 ? [1, a.dims[0]] : a.dims;
   const bd = b.dims.length === 1 ? [b.dims[0], 1] : b.dims;
@@ -63,7 +63,7 @@ const matmul: OpDefinition = {
   },
 };
 
-function gemmPlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext) {
+export function gemmPlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext) {
   allowAttrs(ctx, ['alpha', 'beta', 'transA', 'transB']);
   const a = need(inputs, 0, ctx);
   const b = need(inputs, 1, ctx);

@@ -1,5 +1,6 @@
 import { allowAttrs, attrFloat, attrInt, attrInts, attrString, unsupported } from './attrs.ts';
 import type { OpContext, OpDefinition, OpRegistry, RefTensor, ValueShape } from './types.ts';
+import { printableName } from '../names.ts';
 import { constInts, hasInput, need, nodeError, normalizeAxis, requireConstInts, sizeOf, stridedCopy, stridesOf } from './util.ts';
 
 function permOf(ctx: OpContext, rank: number): number[] {
@@ -165,11 +166,15 @@ const slice: OpDefinition = {
 };
 
 const gather: OpDefinition = {
-  infer(inputs, ctx) {
+  infer(inputs, ctx, constants) {
     allowAttrs(ctx, ['axis']);
     const x = need(inputs, 0, ctx);
     const idx = need(inputs, 1, ctx);
     const axis = normalizeAxis(attrInt(ctx, 'axis', 0), x.dims.length, ctx);
+    // Constant indices are checked at plan time: the GPU kernel would clamp them silently.
+    const known = constants[1];
+    const bad = known?.data.find((i) => !Number.isInteger(i) || i < -x.dims[axis]! || i >= x.dims[axis]!);
+    if (bad !== undefined) throw nodeError(ctx, `indices "${printableName(ctx.node.inputs[1]!)}" hold index ${bad}, which is out of range for axis ${axis} of size ${x.dims[axis]}`);
     return [{ dtype: x.dtype, dims: [...x.dims.slice(0, axis), ...idx.dims, ...x.dims.slice(axis + 1)] }];
   },
   evaluate(inputs, ctx) {
@@ -273,14 +278,14 @@ function mapIndices(x: RefTensor, outDims: readonly number[], map: (o: number, a
   return out;
 }
 
-interface PadPlan {
+export interface PadPlan {
   begin: number[];
   dims: number[];
   mode: string;
   value: number;
 }
 
-function padPlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext, constants: readonly (RefTensor | undefined)[]): PadPlan {
+export function padPlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext, constants: readonly (RefTensor | undefined)[]): PadPlan {
   const x = need(inputs, 0, ctx);
   const rank = x.dims.length;
   let pads: number[];

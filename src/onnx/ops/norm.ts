@@ -8,7 +8,7 @@ import { hasInput, need, nodeError, normalizeAxis, sizeOf } from './util.ts';
  * (default 1) and normalised over the whole flattened tail; from 13 over the single `axis`
  * (default -1).
  */
-function softmaxLayout(x: ValueShape, ctx: OpContext): { outer: number; n: number; inner: number } {
+export function softmaxLayout(x: ValueShape, ctx: OpContext): { outer: number; n: number; inner: number } {
   allowAttrs(ctx, ['axis']);
   const rank = x.dims.length;
   if (ctx.opset < 13) {
@@ -51,7 +51,7 @@ function softmaxLike(log: boolean): OpDefinition {
   };
 }
 
-function layerNormPlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext) {
+export function layerNormPlan(inputs: readonly (ValueShape | undefined)[], ctx: OpContext) {
   allowAttrs(ctx, ['axis', 'epsilon', 'stash_type']);
   const stash = attrInt(ctx, 'stash_type', 1);
   if (stash !== 1 && stash !== 11) throw nodeError(ctx, `stash_type ${stash} is not a float type`);

@@ -14,7 +14,7 @@ function axesBecameInput(opType: string): number {
   return opType === 'ReduceSum' ? 13 : 18;
 }
 
-function reducePlan(x: ValueShape, ctx: OpContext, constants: readonly (RefTensor | undefined)[]): ReducePlan {
+export function reducePlan(x: ValueShape, ctx: OpContext, constants: readonly (RefTensor | undefined)[]): ReducePlan {
   const asInput = ctx.opset >= axesBecameInput(ctx.node.opType);
   allowAttrs(ctx, asInput ? ['keepdims', 'noop_with_empty_axes'] : ['keepdims', 'axes']);
   const raw = asInput ? (hasInput(ctx, 1) ? requireConstInts(constants, 1, ctx, 'axes') : []) : (attrInts(ctx, 'axes') ?? []);

@@ -1,9 +1,10 @@
-import { elementCount, type DType, type Tensor, type TensorValues } from '../ir.ts';
+import { elementCount, GraphError, type DType, type Tensor, type TensorValues } from '../ir.ts';
+import { printableName } from '../names.ts';
 import type { RefTensor } from './types.ts';
 
 /** An IR tensor as a float64 reference value (copies the data). */
 export function tensorToRef(t: Tensor): RefTensor {
-  if (t.dtype === 'string') throw new TypeError(`tensor "${t.name}": string tensors have no numeric reference value`);
+  if (t.dtype === 'string') throw new GraphError(`tensor "${printableName(t.name)}" holds strings, which no supported operator reads`, undefined, t.name);
   const count = elementCount(t.dims);
   if (t.data.length !== count) {
     throw new RangeError(`tensor "${t.name}": ${t.data.length} values for dims [${t.dims.join(', ')}] (${count} expected)`);

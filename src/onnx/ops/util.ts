@@ -1,3 +1,5 @@
+import { GraphError } from '../ir.ts';
+import { printableName } from '../names.ts';
 import type { OpContext, RefTensor, ValueShape } from './types.ts';
 import { unsupported } from './attrs.ts';
 
@@ -21,13 +23,14 @@ export function sizeOf(dims: readonly number[]): number {
 /** A possibly negative axis made non-negative; throws (naming the node) when out of range. */
 export function normalizeAxis(axis: number, rank: number, ctx: OpContext): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new RangeError(`${ctx.node.opType} at node "${ctx.node.name}": axis ${axis} is out of range for rank ${rank}`);
+    throw nodeError(ctx, `axis ${axis} is out of range for rank ${rank}`);
   }
   return axis < 0 ? axis + rank : axis;
 }
 
-export function nodeError(ctx: OpContext, message: string): Error {
-  return new Error(`${ctx.node.opType} at node "${ctx.node.name}": ${message}`);
+/** A problem with one node of the file: a GraphError naming the op and the node. */
+export function nodeError(ctx: OpContext, message: string): GraphError {
+  return new GraphError(`${printableName(ctx.node.opType)} at node "${printableName(ctx.node.name)}": ${message}`, ctx.node.name);
 }
 
 /** Input i, which must be present. */
