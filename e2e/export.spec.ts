@@ -61,12 +61,13 @@ test('a quantized model exports, runs in onnxruntime-web wasm and WebGPU in the 
   expect(quantReport.verification[1].fpMsPerImage).toBeGreaterThan(0);
 
   // This run quantized activations: the webgpu and any targets say they refuse it, before any export.
+  const exportRegion = page.getByRole('region', { name: 'Export' });
   for (const target of ['webgpu', 'any']) {
-    await page.getByLabel('Runtime').selectOption(target);
+    await exportRegion.getByLabel('Runtime').selectOption(target);
     await expect(page.getByTestId('target-note')).toContainText(`the ${target} target keeps activations in float`);
     await expect(page.getByRole('button', { name: 'Export and verify on 6 images' })).toBeDisabled();
   }
-  await page.getByLabel('Runtime').selectOption('wasm');
+  await exportRegion.getByLabel('Runtime').selectOption('wasm');
   await expect(page.getByRole('button', { name: 'Export and verify on 6 images' })).toBeEnabled();
 
   expect(foreign).toEqual([]);
