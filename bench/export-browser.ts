@@ -4,7 +4,8 @@ import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../chromium.ts';
 import type { Verification } from '../src/export/verify.ts';
 
-export async function runInChromium(): Promise<{ key: string; bytes: number; v: Verification }[]> {
+/** `run` names the folder under .bench-export/ the page reads. */
+export async function runInChromium(run: string): Promise<{ key: string; bytes: number; v: Verification }[]> {
   const server = await createServer({ server: { port: 0, host: '127.0.0.1' }, logLevel: 'error', clearScreen: false });
   await server.listen();
   const address = server.httpServer?.address();
@@ -21,7 +22,7 @@ export async function runInChromium(): Promise<{ key: string; bytes: number; v: 
       });
       page.on('pageerror', (e) => reject(e));
     });
-    await page.goto(`http://localhost:${port}/bench/export.html`);
+    await page.goto(`http://localhost:${port}/bench/export.html?run=${encodeURIComponent(run)}`);
     return await done;
   } finally {
     await browser.close();

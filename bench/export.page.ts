@@ -6,15 +6,18 @@ import { verifyExport, type Verification } from '../src/export/verify.ts';
 
 interface Meta { files: { key: string; sim: string }[]; dims: [number, number, number]; count: number; simulated: Record<string, number[][]>; isFake: boolean[]; webgpuImages: number }
 
+// Each bench process has its own folder (?run=PID), so two benches can run side by side.
+const run = new URLSearchParams(location.search).get('run');
+const base = run ? `/.bench-export/${run}` : '/.bench-export';
 const fetchBytes = async (path: string) => new Uint8Array(await (await fetch(path)).arrayBuffer());
 
 async function main(): Promise<void> {
-  const meta = (await (await fetch('/.bench-export/meta.json')).json()) as Meta;
-  const pixels = new Float32Array((await fetchBytes('/.bench-export/pixels.f32')).buffer);
-  const fp = await fetchBytes('/.bench-export/fp.onnx');
+  const meta = (await (await fetch(`${base}/meta.json`)).json()) as Meta;
+  const pixels = new Float32Array((await fetchBytes(`${base}/pixels.f32`)).buffer);
+  const fp = await fetchBytes(`${base}/fp.onnx`);
   const results: { key: string; bytes: number; v: Verification }[] = [];
   for (const file of meta.files) {
-    const bytes = await fetchBytes(`/.bench-export/${file.key}.onnx`);
+    const bytes = await fetchBytes(`${base}/${file.key}.onnx`);
     for (const { ep, runtime } of WEB_RUNTIMES) {
       // The native WebGPU EP on a software adapter takes seconds per image: it gets the first few.
       const n = ep === 'webgpu' ? Math.min(meta.webgpuImages, meta.count) : meta.count;

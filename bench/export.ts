@@ -7,7 +7,8 @@
  * file on the same runtime (run alternately, the ratio), and the nodes placed off the WebGPU EP.
  * Node runs onnxruntime-node (CPU EP), onnxruntime-web's wasm build and the studio engine (Dawn);
  * headless Chromium runs onnxruntime-web wasm and the native WebGPU EP (bench/export.html).
- * Run: npm run bench:export [-- --eval-images 200 --calib-images 64 --iters 40 --webgpu-images 12 --targets wasm,webgpu,any]
+ * Run: npm run bench:export [-- --eval-images 200 --calib-images 64 --iters 40 --webgpu-images 12 --targets wasm,webgpu,any
+ *      --method defakeq|adaround|rtn]
  * The native WebGPU EP is slow on a software adapter, so it verifies on the first --webgpu-images.
  * --keep DIR keeps the exported files, images and simulated logits; --from DIR verifies those again
  * without quantizing. Skips politely when ../shared/data is not there.
@@ -36,7 +37,7 @@ import { reconstructor } from '../src/quant/reconstruction/reconstructor.ts';
 
 const { values } = parseArgs({ options: {
   'eval-images': { type: 'string' }, 'calib-images': { type: 'string' }, iters: { type: 'string' }, data: { type: 'string' },
-  'webgpu-images': { type: 'string' }, keep: { type: 'string' }, from: { type: 'string' }, targets: { type: 'string' },
+  'webgpu-images': { type: 'string' }, keep: { type: 'string' }, from: { type: 'string' }, targets: { type: 'string' }, method: { type: 'string' },
 } });
 const DATA = values.data ?? join(import.meta.dirname, '../../shared/data');
 const MODEL = join(DATA, 'models/vit_faces.onnx');
@@ -54,7 +55,12 @@ const calibCount = Number(values['calib-images'] ?? 64);
 const evalCount = Number(values['eval-images'] ?? 200);
 const iters = Number(values.iters ?? 40);
 const webgpuImages = Number(values['webgpu-images'] ?? 12);
-const OUT = join(import.meta.dirname, '../.bench-export');
+const method = (values.method ?? DEFAULT_SETTINGS.method) as typeof DEFAULT_SETTINGS.method;
+if (!['defakeq', 'adaround', 'rtn'].includes(method)) {
+  console.log(`bench:export: --method takes defakeq, adaround or rtn; got ${method}`);
+  process.exit(1);
+}
+const OUT = join(import.meta.dirname, '../.bench-export', String(process.pid));
 
 /** Each target's files: its default format first, then the other formats worth comparing. */
 const FILES: Record<ExportTarget, BenchFile['format'][]> = { wasm: ['auto', 'qdq', 'nbits'], webgpu: ['qdq', 'nbits'], any: ['qdq'] };
@@ -89,7 +95,7 @@ async function quantizeAndExport(): Promise<{ saved: Saved; pixels: Float32Array
   const all = new Float32Array(evaluation.reduce((n, b) => n + b.pixels.length, 0));
   evaluation.reduce((at, b) => (all.set(b.pixels, at), at + b.pixels.length), 0);
   const fp = await engineLogits(ctx, model, all);
-  console.log(`vit_faces.onnx (${fileBytes.length} bytes) on ${ctx.summary.vendor} ${ctx.summary.architecture}: quantize at 4 bits on ${calibFaces.length} faces (${iters} iterations), verify on ${evalFaces.length}; FP32 AUC ${rocAucFromLogits(fp.rows, isFake).toFixed(4)}`);
+  console.log(`vit_faces.onnx (${fileBytes.length} bytes) on ${ctx.summary.vendor} ${ctx.summary.architecture}: quantize (${method}) at 4 bits on ${calibFaces.length} faces (${iters} iterations), verify on ${evalFaces.length}; FP32 AUC ${rocAucFromLogits(fp.rows, isFake).toFixed(4)}`);
   const out: Saved = { files: [], dims: [3, pre.size[0], pre.size[1]], count: isFake.length, simulated: {}, isFake, fpEngineMs: fp.ms };
   const file = { fileName: 'vit_faces.onnx', sha256: await sha256Hex(fileBytes), bytes: fileBytes.length };
   for (const actBits of [8, null]) {
@@ -97,7 +103,7 @@ async function quantizeAndExport(): Promise<{ saved: Saved; pixels: Float32Array
     if (mine.length === 0) continue;
     const sim = actBits === null ? 'weights only' : `A${actBits}`;
     const t0 = performance.now();
-    const settings = { ...DEFAULT_SETTINGS, avgBits: 4, actBits, iters, storage: 'export' as const, exportFormat: TARGET_RULES[mine[0]].format };
+    const settings = { ...DEFAULT_SETTINGS, method, avgBits: 4, actBits, iters, storage: 'export' as const, exportFormat: TARGET_RULES[mine[0]].format };
     const result = await quantizeModel(ctx, model, { calibration: calibration.map(({ pixels: p, count }) => ({ pixels: p, count })) }, settings, { reconstruct: reconstructor(ctx) });
     const simulated = await engineLogits(ctx, result.simulated, all, { reference: quantReferenceOps, gpu: quantGpuOps });
     out.simulated[sim] = simulated.rows;
@@ -156,7 +162,7 @@ writeFileSync(join(OUT, 'pixels.f32'), pixelBytes);
 writeFileSync(join(OUT, 'meta.json'), JSON.stringify(meta));
 writeFileSync(join(OUT, 'fp.onnx'), fileBytes); // the FP file for the ratio; removed below with the rest
 try {
-  for (const r of await runInChromium()) rows.push({ file: saved.files.find((f) => f.key === r.key)!, bytes: r.bytes, v: r.v });
+  for (const r of await runInChromium(String(process.pid))) rows.push({ file: saved.files.find((f) => f.key === r.key)!, bytes: r.bytes, v: r.v });
 } finally {
   if (values.keep === undefined || resolve(values.keep) !== resolve(OUT)) rmSync(OUT, { recursive: true, force: true });
   else rmSync(join(OUT, 'fp.onnx'), { force: true });
