@@ -60,6 +60,7 @@ if (!['defakeq', 'adaround', 'rtn'].includes(method)) {
   console.log(`bench:export: --method takes defakeq, adaround or rtn; got ${method}`);
   process.exit(1);
 }
+// The uniform methods (rtn, adaround) take 4 bits at their true width: priced as the file, 2-bit codes in uint4 already cost more.
 const OUT = join(import.meta.dirname, '../.bench-export', String(process.pid));
 
 /** Each target's files: its default format first, then the other formats worth comparing. */
@@ -103,7 +104,7 @@ async function quantizeAndExport(): Promise<{ saved: Saved; pixels: Float32Array
     if (mine.length === 0) continue;
     const sim = actBits === null ? 'weights only' : `A${actBits}`;
     const t0 = performance.now();
-    const settings = { ...DEFAULT_SETTINGS, method, avgBits: 4, actBits, iters, storage: 'export' as const, exportFormat: TARGET_RULES[mine[0]].format };
+    const settings = { ...DEFAULT_SETTINGS, method, avgBits: 4, actBits, iters, storage: method === 'defakeq' ? ('export' as const) : ('true-width' as const), exportFormat: TARGET_RULES[mine[0]].format };
     const result = await quantizeModel(ctx, model, { calibration: calibration.map(({ pixels: p, count }) => ({ pixels: p, count })) }, settings, { reconstruct: reconstructor(ctx) });
     const simulated = await engineLogits(ctx, result.simulated, all, { reference: quantReferenceOps, gpu: quantGpuOps });
     out.simulated[sim] = simulated.rows;
