@@ -1,6 +1,7 @@
 /** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `report`, `explain`. */
 import { parseArgs } from 'node:util';
 import { parseSetting, SETTINGS, SettingValueError, settingScope, settingValuesText, formatSetting, type SettingSpec, type SettingValues } from '../src/quant/settings.ts';
+import { TARGET_RULES, TARGETS, type ExportTarget } from '../src/export/targets.ts';
 import { CliUsageError } from './errors.ts';
 import { isMapMethod, MAP_METHODS, type MapMethod } from '../src/explain/methods.ts';
 
@@ -19,7 +20,7 @@ export interface PreprocessFlags {
 export type QuantizeFlags = SettingValues & { calibImages: number };
 
 export interface ExportFlags {
-  target: 'wasm' | 'webgpu';
+  target: ExportTarget;
   format?: 'auto' | 'qdq' | 'nbits';
 }
 
@@ -99,15 +100,16 @@ commands:
       [--fake-index I]               the fake class (default: the one config.json beside the model names, else 1)
   quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | --html R.html, any of them)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index I]
-      [--target wasm|webgpu] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
-                                     (R.json also keeps what a later export needs)
+      [--target wasm|webgpu|any] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
+                                     (R.json also keeps what a later export needs); webgpu and
+                                     any keep activations in float (docs/deploy.md)
       [--html R.html]                the report as one self-contained HTML page (charts, tables, hashes)
       [settings below; docs/settings.md]
 ${settingsHelp()}
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
-      [--target wasm|webgpu] [--format auto|qdq|nbits] [--json]
+      [--target wasm|webgpu|any] [--format auto|qdq|nbits] [--json]
   report R.json --html R.html        the HTML report of a saved run (R.json, or an export's quant_report.json)
   explain MODEL.onnx --images DIR --out DIR   a relevance heatmap (PNG, at the image's size) per
                                      image in DIR and maps.json (docs/explanations.md)
@@ -202,6 +204,18 @@ function settingFlags(values: Record<string, string | boolean | undefined>, writ
   return Object.fromEntries(settings) as SettingValues;
 }
 
+/**
+ * webgpu and any keep activations in float (src/export/targets.ts): their runs quantize weights
+ * only, and an explicit activation width is refused before any work.
+ */
+function targetActivations(settings: SettingValues, target: ExportTarget, actBitsFlag: string | undefined): SettingValues {
+  if (TARGET_RULES[target].activations) return settings;
+  if (actBitsFlag !== undefined && actBitsFlag !== 'none') {
+    throw new CliUsageError(`--target ${target} keeps activations in float (docs/deploy.md), so --act-bits ${actBitsFlag} cannot be exported for it; drop --act-bits or use --target wasm`);
+  }
+  return { ...settings, actBits: null };
+}
+
 function readArgs(argv: string[]) {
   try {
     return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -234,10 +248,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     batch: values.batch !== undefined ? positiveInt(values.batch, '--batch') : 8,
     resize: !values['no-resize'],
   });
-  const exportFlags = (): ExportFlags => ({
-    target: oneOf(values.target, '--target', ['wasm', 'webgpu'] as const, 'wasm'),
-    format: values.format === undefined ? undefined : oneOf(values.format, '--format', ['auto', 'qdq', 'nbits'] as const, 'auto'),
-  });
+  const exportFlags = (): ExportFlags => {
+    const target = oneOf(values.target, '--target', TARGETS, 'wasm');
+    const format = values.format === undefined ? undefined : oneOf(values.format, '--format', ['auto', 'qdq', 'nbits'] as const, 'auto');
+    const formats = TARGET_RULES[target].formats;
+    if (format && !formats.includes(format)) throw new CliUsageError(`--target ${target} stores weights as ${formats.join(' or ')} only, got --format ${format}`);
+    return { target, format };
+  };
   // Without the flag, the class config.json beside the model names as fake, else 1 (see fakeIndexFor).
   const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : undefined;
   if (fakeIndex !== undefined && (!Number.isInteger(fakeIndex) || fakeIndex < 0)) throw new CliUsageError(`--fake-index must be a class index (0, 1, ...), got "${values['fake-index']}"`);
@@ -266,12 +283,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.calib) throw new CliUsageError('quantize needs --calib DIR (calibration images)');
       if (!values.report && !values.out && !values.html) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, --html R.html, or several of them');
+      const targetFlags = exportFlags();
       return {
         command: {
           kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, html: values.html, json, fakeIndex,
           ...preprocessFlags(),
-          ...exportFlags(),
-          ...settingFlags(given, values.out !== undefined),
+          ...targetFlags,
+          ...targetActivations(settingFlags(given, values.out !== undefined), targetFlags.target, given['act-bits'] as string | undefined),
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
         },
         debug,

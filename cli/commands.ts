@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { assembleExport, type ModelSidecars } from '../src/export/assemble.ts';
 import { bundleFiles } from '../src/export/bundle.ts';
 import { ExportError } from '../src/export/errors.ts';
+import { TARGET_RULES } from '../src/export/targets.ts';
 import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSource } from '../src/export/source.ts';
 import { batchSizes } from '../src/model/input.ts';
 import { DEFAULT_FAKE_INDEX, fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
@@ -131,6 +132,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       checkBudget(model.model, quantizeSettings(command));
       const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
       deps.note(`preprocessing from ${source}`);
+      if (!TARGET_RULES[command.target].activations) deps.note(`--target ${command.target}: activations stay in float (weights only are quantized; docs/deploy.md)`);
       const fakeIndex = fakeIndexFor(command.model, command.fakeIndex, deps.note);
       const calib = await loadSampleBatches(command.calib, options, command.batch, deps.decodeImage, command.calibImages);
       const evaluation = command.evalData ? await loadLabelledBatches(command.evalData, options, command.batch, deps.decodeImage, fakeIndex) : undefined;
