@@ -1,8 +1,9 @@
-/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `report`. */
+/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `report`, `explain`. */
 import { parseArgs } from 'node:util';
 import { parseSetting, SETTINGS, SettingValueError, settingScope, settingValuesText, formatSetting, type SettingSpec, type SettingValues } from '../src/quant/settings.ts';
 import { TARGET_RULES, TARGETS, type ExportTarget } from '../src/export/targets.ts';
 import { CliUsageError } from './errors.ts';
+import { isMapMethod, MAP_METHODS, type MapMethod } from '../src/explain/methods.ts';
 
 export type Rgb = [number, number, number];
 
@@ -29,6 +30,7 @@ export type Command =
   | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex?: number } & PreprocessFlags)
   | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; html?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
   | { kind: 'report'; report: string; html: string }
+  | ({ kind: 'explain'; model: string; images: string; quantized?: string; method: MapMethod; out: string; json: boolean; fakeIndex?: number; faithfulness: boolean } & PreprocessFlags)
   | { kind: 'gpu'; json: boolean }
   | { kind: 'inspect'; model: string; json: boolean }
   | {
@@ -109,6 +111,13 @@ ${settingsHelp()}
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
       [--target wasm|webgpu|any] [--format auto|qdq|nbits] [--json]
   report R.json --html R.html        the HTML report of a saved run (R.json, or an export's quant_report.json)
+  explain MODEL.onnx --images DIR --out DIR   a relevance heatmap (PNG, at the image's size) per
+                                     image in DIR and maps.json (docs/explanations.md)
+      [--method rollout|attention|gradient]   (default rollout)
+      [--quantized Q.onnx]           the quantized model too: its heatmaps, the difference, and
+                                     their agreement (rank correlation, top-k overlap) per block
+      [--faithfulness]               deletion and insertion curves of each map (2x17 runs per image)
+      [preprocessing flags as run] [--fake-index I]
 
 options for every command: --debug (stack traces), --help`;
 
@@ -132,6 +141,8 @@ const BASE_OPTIONS = {
   target: { type: 'string' },
   format: { type: 'string' },
   model: { type: 'string' },
+  quantized: { type: 'string' },
+  faithfulness: { type: 'boolean' },
   html: { type: 'string' },
 } as const;
 
@@ -147,6 +158,7 @@ const ALLOWED: Record<string, Flag[]> = {
   quantize: [...QUANTIZE, ...PREPROCESS],
   export: ['out', 'model', 'target', 'format'],
   report: ['html'],
+  explain: ['images', 'quantized', 'method', 'out', 'fake-index', 'faithfulness', ...PREPROCESS],
 };
 const COMMON: Flag[] = ['json', 'debug', 'help'];
 
@@ -221,12 +233,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const json = values.json ?? false;
   const [name, ...rest] = positionals;
   if (values.help || name === 'help') return { command: { kind: 'help' }, debug };
-  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export or report (see --help)');
+  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export, report or explain (see --help)');
   const allowed = [...COMMON, ...(ALLOWED[name] ?? [])];
   const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => given[flag] !== undefined && !allowed.includes(flag));
   if (stray && (name in ALLOWED || ['gpu', 'inspect'].includes(name))) {
     const users = Object.entries(ALLOWED).filter(([, flags]) => flags.includes(stray)).map(([c]) => c);
-    throw new CliUsageError(`--${stray} only applies to the ${users.join(' and ')} command${users.length > 1 ? 's' : ''}`);
+    const list = users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users[users.length - 1]}` : users[0];
+    throw new CliUsageError(`--${stray} only applies to the ${list} command${users.length > 1 ? 's' : ''}`);
   }
   const preprocessFlags = (): PreprocessFlags => ({
     size: values.size !== undefined ? parseSize(values.size) : undefined,
@@ -292,7 +305,18 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       if (!values.html) throw new CliUsageError('report needs --html R.html (the page to write)');
       return { command: { kind: 'report', report, html: values.html }, debug };
     }
+    case 'explain': {
+      const model = onePositional('model file (MODEL.onnx)');
+      if (!values.images) throw new CliUsageError('explain needs --images DIR');
+      if (!values.out) throw new CliUsageError('explain needs --out DIR (the folder for the heatmaps and maps.json)');
+      const method = (given.method as string | undefined) ?? 'rollout';
+      if (!isMapMethod(method)) throw new CliUsageError(`--method must be one of ${MAP_METHODS.map((m) => m.id).join(', ')} for explain, got "${method}"`);
+      return {
+        command: { kind: 'explain', model, images: values.images, quantized: values.quantized, method, out: values.out, json, fakeIndex, faithfulness: values.faithfulness === true, ...preprocessFlags() },
+        debug,
+      };
+    }
     default:
-      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize, export or report (see --help)`);
+      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize, export, report or explain (see --help)`);
   }
 }

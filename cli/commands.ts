@@ -18,6 +18,7 @@ import { USAGE, type Command } from './args.ts';
 import { quantizeSettings, type CliCore, type InputBatch } from './core.ts';
 import { loadImageBatches, loadLabelledBatches, loadSampleBatches } from './images.ts';
 import { CliFileError } from './errors.ts';
+import { runExplain } from './explain.ts';
 import { findPreprocessorConfig, loadModel, readUserFile } from './model-files.ts';
 import { resolvePreprocess } from './settings.ts';
 import { cliEnvironment, htmlReportFile } from './html-report.ts';
@@ -175,6 +176,15 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       if (command.json) deps.out(json(report));
       return 0;
     }
+    case 'explain':
+      return runExplain(command, deps, {
+        loadModel,
+        resolve: (cmd, model) => ({
+          ...resolvePreprocess(cmd, model.fileName, model.model, findPreprocessorConfig(cmd.model)),
+          fakeIndex: fakeIndexFor(cmd.model, cmd.fakeIndex, deps.note),
+        }),
+        writeJson: (path, value) => writeWhole(path, new TextEncoder().encode(compactJson(value) + '\n')),
+      });
     case 'report': {
       const saved = readJsonFile(command.report);
       try {
@@ -254,6 +264,11 @@ function fakeIndexFor(modelPath: string, flag: number | undefined, note?: (text:
 
 function sidecarsOf(modelPath: string, preprocess: ModelSidecars['preprocess'], fakeIndex: number): ModelSidecars {
   return { config: readJsonBeside(modelPath, 'config.json'), preprocessorConfig: readJsonBeside(modelPath, 'preprocessor_config.json'), preprocess, fakeIndex };
+}
+
+/** Indented JSON with arrays of numbers kept on one line. */
+function compactJson(value: unknown): string {
+  return JSON.stringify(value, null, 1).replace(/\[[\s\d.,eE+-]*\]/g, (a) => a.replace(/\s+/g, ''));
 }
 
 /** Writes beside the target, then renames: the file appears whole or not at all. */

@@ -51,7 +51,7 @@ describe('export flags', () => {
     expect(usage(['quantize', 'm.onnx', '--calib', 'c', '--out', 'q.onnx', '--target', 'webgpu', '--act-bits', '8']))
       .toBe('--target webgpu keeps activations in float (docs/deploy.md), so --act-bits 8 cannot be exported for it; drop --act-bits or use --target wasm');
     expect(usage(['export', 'r.json', '--out', 'd', '--target', 'any', '--format', 'nbits'])).toBe('--target any stores weights as qdq only, got --format nbits');
-    expect(usage(['run', 'm.onnx', '--images', 'd', '--out', 'x'])).toBe('--out only applies to the quantize and export commands');
+    expect(usage(['run', 'm.onnx', '--images', 'd', '--out', 'x'])).toBe('--out only applies to the quantize, export and explain commands');
   });
 });
 
