@@ -19,7 +19,7 @@ import { quantizeSettings, type CliCore, type InputBatch } from './core.ts';
 import { loadImageBatches, loadLabelledBatches, loadSampleBatches } from './images.ts';
 import { CliFileError } from './errors.ts';
 import { runExplain } from './explain.ts';
-import { findPreprocessorConfig, loadModel, readUserFile } from './model-files.ts';
+import { findPreprocessorConfig, hashUserFile, loadModel, readUserFile } from './model-files.ts';
 import { resolvePreprocess } from './settings.ts';
 import { cliEnvironment, htmlReportFile } from './html-report.ts';
 import type { AdapterSummary } from '../src/gpu/device.ts';
@@ -136,8 +136,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       const fakeIndex = fakeIndexFor(command.model, command.fakeIndex, deps.note);
       const calib = await loadSampleBatches(command.calib, options, command.batch, deps.decodeImage, command.calibImages);
       const evaluation = command.evalData ? await loadLabelledBatches(command.evalData, options, command.batch, deps.decodeImage, fakeIndex) : undefined;
-      const bytes = readUserFile(command.model, 'model file');
-      const file = { fileName: model.fileName, path: resolve(command.model), sha256: await sha256Hex(bytes), bytes: bytes.length };
+      const file = { fileName: model.fileName, path: resolve(command.model), ...hashUserFile(command.model, 'model file') };
       let outcome: Awaited<ReturnType<CliCore['quantize']>>;
       let adapter: AdapterSummary | null = null;
       try {
@@ -155,6 +154,8 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
         throw e.cause;
       }
       const { report, result } = outcome;
+      if (report.budget?.scaled.length) deps.note(scaledLine(report.budget));
+      deps.note(stagesLine(report));
       if (report.evaluation) deps.note(evaluationLine(report.evaluation));
       // The plan belongs to result.model: the input model, or its reparameterised equivalent.
       const exportSource = exportSourceOf(result.model, result, file);
@@ -204,8 +205,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       }
       const modelPath = command.model ?? source.model.path;
       if (!modelPath) throw new CliFileError(`report file ${command.report} does not say where its model is; pass --model MODEL.onnx`);
-      const bytes = readUserFile(modelPath, 'model file');
-      const hash = await sha256Hex(bytes);
+      const hash = hashUserFile(modelPath, 'model file').sha256;
       if (hash !== source.model.sha256) {
         throw new CliFileError(`model file ${modelPath} is not the model ${command.report} was quantized from (sha256 ${hash.slice(0, 12)}… vs ${source.model.sha256.slice(0, 12)}…)`);
       }
@@ -309,6 +309,29 @@ function formatSummary(layers: readonly { format: string }[]): string {
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   return counts.size <= 1 ? ([...counts.keys()][0] ?? 'float') : [...counts].map(([k, n]) => `${k} (${n} layers)`).join(' + ');
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${s} s`;
+  return s < 3600 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** Each stage's time, and its price in GFLOP when the model could be priced. */
+function stagesLine(report: QuantizeReport): string {
+  const costs = report.budget?.costs as Record<string, number> | null | undefined;
+  const parts = report.completed.map((stage) => {
+    const flops = costs?.[stage];
+    const price = !flops ? '' : flops >= 1e9 ? ` (${(flops / 1e9).toFixed(flops < 1e10 ? 1 : 0)} GFLOP)` : ` (${(flops / 1e6).toFixed(1)} MFLOP)`;
+    return `${stage} ${duration(report.timings[stage] ?? 0)}${price}`;
+  });
+  return `stages: ${parts.join(', ')}`;
+}
+
+/** What the stage budget changed, and how to run the settings as given. */
+function scaledLine(budget: NonNullable<QuantizeReport['budget']>): string {
+  const changes = budget.scaled.map((c) => `${c.setting} ${c.from} → ${c.to}`).join(', ');
+  return `settings scaled to the ${(budget.stageBudget! / 1e9).toFixed(0)} GFLOP stage budget: ${changes} (--budget none runs them as given)`;
 }
 
 /** The quantized model against FP on the labelled set, in one line. */

@@ -7,7 +7,7 @@ describe('quantize flags', () => {
   it('default to the exact solver on logit errors over 16 images, without reparameterisation', () => {
     expect(parseCommandLine(base).command).toMatchObject({ kind: 'quantize', solver: 'exact', error: 'logits', errorImages: 16, actReparam: false });
     expect(parseCommandLine([...base, '--error', 'measured', '--error-images', '4']).command).toMatchObject({ error: 'measured', errorImages: 4 });
-    expect(() => parseCommandLine([...base, '--error', 'hessian'])).toThrow('--error must be one of logits, measured, paper, noise, got "hessian"');
+    expect(() => parseCommandLine([...base, '--error', 'hessian'])).toThrow('--error must be one of logits, measured, diagonal, paper, noise, got "hessian"');
     expect(() => parseCommandLine([...base, '--error-images', '0'])).toThrow(/--error-images/);
   });
 

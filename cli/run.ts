@@ -33,7 +33,8 @@ export async function runCli(argv: string[], streams: CliStreams, deps: Partial<
       decodeImage: deps.decodeImage ?? decodeImageNode,
       openGpu: deps.openGpu ?? openNodeGpu,
       out: (text) => (stdout += text),
-      note: (text) => notes.push(`note: ${terminalSafe(text)}\n`),
+      // DEFAKEQ_PROGRESS=1 prints notes as they come (hours-long runs on large models); else with the result.
+      note: (text) => (process.env.DEFAKEQ_PROGRESS ? process.stderr.write(`note: ${terminalSafe(text)}\n`) : notes.push(`note: ${terminalSafe(text)}\n`)),
     });
     // Notes only with a result: a failure stays one line.
     await streams.stderr(notes.join(''));

@@ -9,7 +9,8 @@ import { opKey, UnsupportedOpError, type OpRegistry, type RefTensor } from '../o
 import { modelInputDims, prepareModel, type PreparedGraph } from '../onnx/prepare.ts';
 import { gpuOps, isViewOp } from './gpu-ops.ts';
 import type { GpuOp, GpuTensor } from './gpu-tensor.ts';
-import { lastUses } from './plan.ts';
+import { lastUses, valueFootprint } from './plan.ts';
+import { constantStore, createFilled, deviceArray } from './constants.ts';
 
 /** Ops beyond ONNX's (e.g. the quantization simulator's), with their reference and GPU definitions. */
 export interface OpExtensions {
@@ -43,14 +44,8 @@ function gpuDtype(dtype: string): 'f32' | 'i32' {
   return dtype === 'float32' || dtype === 'float16' || dtype === 'float64' || dtype === 'bfloat16' ? 'f32' : 'i32';
 }
 
-function toDeviceArray(t: RefTensor): Float32Array | Int32Array {
-  if (gpuDtype(t.dtype) === 'f32') return Float32Array.from(t.data);
-  const out = new Int32Array(t.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.max(-2147483648, Math.min(2147483647, t.data[i]));
-  return out;
-}
-
 const count = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * A model loaded for execution on WebGPU. Plans (shape inference and constant folding for one
@@ -58,8 +53,11 @@ const count = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
  */
 export class GpuModel {
   private readonly plans = new Map<number, PreparedGraph>();
+  /** Folded constants (not initializers), uploaded by this model: keyed by name and dims. */
   private readonly uploaded = new Map<string, GPUBuffer>();
-  /** Plans for different batch sizes share the float64 copies of the weights. */
+  /** Initializers this model holds in the context's shared store (released on dispose). */
+  private readonly shared = new Map<Tensor, GPUBuffer>();
+  /** Plans for different batch sizes share their reference values (small constants; weights stay lazy). */
   private readonly initializerCache = new WeakMap<Tensor, RefTensor>();
 
   /** When set, every kernel of a run is timed on the GPU (read the timings from the profiler). */
@@ -72,12 +70,37 @@ export class GpuModel {
   constructor(
     private readonly ctx: GpuContext,
     readonly model: Model,
-    extensions?: OpExtensions,
+    private readonly extensions?: OpExtensions,
   ) {
     this.referenceOps = extensions ? { ...onnxOps, ...extensions.reference } : onnxOps;
     this.kernels = extensions ? { ...gpuOps, ...extensions.gpu } : gpuOps;
     for (const node of model.graph.nodes) opFor(node, this.referenceOps); // fail early, naming the op and node
     this.runnable = lowerForEngine(model);
+  }
+
+  /**
+   * The most images a run may take for its values to stay within `bytes` of GPU memory (at least
+   * one, at most `batch`): callers that hold many images run them in pieces of this size, so the
+   * activations of a large model stay about one block's worth whatever the batch.
+   */
+  imagesPerRun(bytes: number, batch: number): number {
+    let one: number;
+    try {
+      one = valueFootprint(this.plan(1), isViewOp).pooled;
+    } catch {
+      return batch; // a model with a fixed batch runs as it must
+    }
+    return Math.max(1, Math.min(batch, Math.floor(bytes / Math.max(1, one))));
+  }
+
+  /** The device this model runs on. */
+  get context(): GpuContext {
+    return this.ctx;
+  }
+
+  /** Another model on the same device with the same op extensions (e.g. this one with observers added). */
+  derive(model: Model): GpuModel {
+    return new GpuModel(this.ctx, model, this.extensions);
   }
 
   plan(batch: number): PreparedGraph {
@@ -94,27 +117,39 @@ export class GpuModel {
     return plan;
   }
 
-  private constantBuffer(name: string, value: RefTensor): GPUBuffer {
-    const key = `${name}|${value.dims.join('x')}`;
-    let buffer = this.uploaded.get(key);
-    if (!buffer) {
+  /**
+   * Every constant the plan reads, on the GPU: initializers from the context's shared store (one
+   * buffer per tensor for every model that has it), folded values uploaded by this model. Uploads
+   * are paced (ConstantStore.pace) so a big model is never staged whole.
+   */
+  private async constantBuffers(plan: PreparedGraph): Promise<Map<string, GPUBuffer>> {
+    const store = constantStore(this.ctx);
+    const out = new Map<string, GPUBuffer>();
+    for (const [name, value] of plan.constants) {
       const initializer = this.runnable.graph.initializers.get(name);
-      const data = initializer?.data instanceof Float32Array ? initializer.data : toDeviceArray(value);
-      buffer = this.ctx.device.createBuffer({
-        size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-        label: name,
-      });
-      this.ctx.device.queue.writeBuffer(buffer, 0, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
-      this.uploaded.set(key, buffer);
+      if (initializer && sameDims(initializer.dims, value.dims)) {
+        let buffer = this.shared.get(initializer);
+        if (!buffer) this.shared.set(initializer, (buffer = await store.acquire(initializer, name)));
+        out.set(name, buffer);
+        continue;
+      }
+      const key = `${name}|${value.dims.join('x')}`;
+      let buffer = this.uploaded.get(key);
+      if (!buffer) {
+        const data = deviceArray({ name, dtype: value.dtype, data: value.data });
+        this.uploaded.set(key, (buffer = createFilled(this.ctx, data, name)));
+        await store.pace(data.byteLength);
+      }
+      out.set(name, buffer);
     }
-    return buffer;
+    return out;
   }
 
   /** Run one batch. Inputs are flat arrays in the model's layout (e.g. NCHW pixels). */
   async run(inputs: Record<string, Float32Array>, batch: number, options: RunOptions = {}): Promise<RunResult> {
     const { ctx } = this;
     const plan = this.plan(batch);
+    const constantBuffers = await this.constantBuffers(plan);
     const taps = options.taps ?? [];
     const outputNames = plan.outputs.map((o) => o.name);
     const last = lastUses(plan, outputNames);
@@ -135,7 +170,7 @@ export class GpuModel {
       if (live) return live;
       const constant = plan.constants.get(name);
       if (!constant) return undefined;
-      return { buffer: this.constantBuffer(name, constant), dims: constant.dims, dtype: gpuDtype(constant.dtype) };
+      return { buffer: constantBuffers.get(name)!, dims: constant.dims, dtype: gpuDtype(constant.dtype) };
     };
 
     ctx.device.pushErrorScope('validation');
@@ -219,10 +254,13 @@ export class GpuModel {
     return { dims: t.dims, data: t.dtype === 'f32' ? new Float32Array(bytes) : new Int32Array(bytes) };
   }
 
-  /** Free the uploaded constants. */
+  /** Free the uploaded constants (shared ones once no other model of the context holds them). */
   dispose(): void {
     for (const buffer of this.uploaded.values()) buffer.destroy();
     this.uploaded.clear();
+    const store = constantStore(this.ctx);
+    for (const t of this.shared.keys()) store.release(t);
+    this.shared.clear();
     this.plans.clear();
   }
 }

@@ -67,7 +67,7 @@ function sameRef(a: RefTensor, b: RefTensor): boolean {
 
 function prepared(model: Model, batch: number): PreparedGraph | null {
   try {
-    return prepareModel(model, modelInputDims(model, batch), onnxOps);
+    return prepareModel(model, modelInputDims(model, batch), onnxOps, { foldUpTo: MAX_FOLDED_ELEMENTS });
   } catch {
     // A model with a fixed batch of 1, or an op the reference does not know: nothing is folded.
     return null;

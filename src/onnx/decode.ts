@@ -5,15 +5,22 @@
 import { OnnxFormatError, elementCount, type AttrValue, type Dim, type Graph, type Model, type Node, type OpsetImport, type Tensor, type TensorValues, type ValueInfo } from './ir.ts';
 import { attributeValue, readStringEntry, readTensorFields, readTypeProto } from './decode-fields.ts';
 import { dtypeCodeName, dtypeFromCode } from './dtypes.ts';
-import { fromRaw, fromTyped, rawByteLength, typedLength } from './tensor-data.ts';
+import { fromOwnedRaw, fromRaw, fromTyped, rawByteLength, typedLength } from './tensor-data.ts';
 import { WireError, WireReader, WireType } from './wire.ts';
+import { isByteSource, type ByteSource } from './byte-source.ts';
+import { LazyTensor } from './lazy-tensor.ts';
 
 export interface DecodeOptions {
-  /** Returns the bytes of an external data file (e.g. "model.onnx_data"), or undefined when absent. */
-  externalData?: (location: string) => Uint8Array | undefined;
+  /**
+   * The bytes of an external data file (e.g. "model.onnx_data"), or undefined when absent. A
+   * ByteSource is read lazily: each tensor reads its own bytes when it is used (lazy-tensor.ts).
+   */
+  externalData?: (location: string) => Uint8Array | ByteSource | undefined;
   /** Used in error messages; defaults to "model.onnx". */
   fileName?: string;
 }
+
+const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 /** Subgraphs (If/Loop bodies) nest; deeper than this is garbage, not a model. */
 const MAX_GRAPH_DEPTH = 32;
@@ -39,7 +46,7 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
   }
 }
 
-function notOnnx(file: string, bytes: Uint8Array, reason: string): string {
+export function notOnnx(file: string, bytes: Uint8Array, reason: string): string {
   if (looksLikeText(bytes)) {
     const start = new TextDecoder().decode(bytes.subarray(0, 24)).replace(/\s+/g, ' ').trim();
     return `${file} is not an ONNX model: it is a text file (starts with "${start}")`;
@@ -282,7 +289,14 @@ class ModelDecoder {
       if (strings.length !== count) this.bad(`${label} has ${strings.length} strings but dims [${dims.join(', ')}] need ${count}`);
       data = strings;
     } else if (external) {
-      data = fromRaw(dtype, this.externalBytes(label, external_, rawByteLength(dtype, count)), count);
+      const need = rawByteLength(dtype, count);
+      const bytes = this.externalBytes(label, external_, need);
+      if (isByteSource(bytes.file)) {
+        const { file, offset } = bytes;
+        const raw = littleEndianHost && (dtype === 'float32' || dtype === 'int32') ? { source: file, offset } : null;
+        return new LazyTensor(name, dtype, dims, need, () => fromOwnedRaw(dtype, file.read(offset, need), count), raw);
+      }
+      data = fromRaw(dtype, bytes.file.subarray(bytes.offset, bytes.offset + need), count);
     } else if (raw) {
       const need = rawByteLength(dtype, count);
       if (raw.length !== need) this.bad(`${label} has ${raw.length} bytes of raw_data but ${dtype} dims [${dims.join(', ')}] need ${need}`);
@@ -296,7 +310,7 @@ class ModelDecoder {
     return { name, dtype, dims, data };
   }
 
-  private externalBytes(label: string, entries: Record<string, string>, need: number): Uint8Array {
+  private externalBytes(label: string, entries: Record<string, string>, need: number): { file: Uint8Array | ByteSource; offset: number } {
     const location = entries['location'];
     if (!location) return this.bad(`${label} is marked as external data but names no location`);
     const file = this.externalData?.(location);
@@ -305,10 +319,11 @@ class ModelDecoder {
     const length = entries['length'] !== undefined ? Number(entries['length']) : need;
     if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(length)) this.bad(`${label} has invalid external offset/length`);
     if (length !== need) this.bad(`${label} has external length ${length} but its dims need ${need} bytes`);
-    if (offset + length > file.length) {
-      this.bad(`${label} needs bytes ${offset}..${offset + length} of "${location}", which has only ${file.length} bytes`);
+    const size = isByteSource(file) ? file.size : file.length;
+    if (offset + length > size) {
+      this.bad(`${label} needs bytes ${offset}..${offset + length} of "${location}", which has only ${size} bytes`);
     }
-    return file.subarray(offset, offset + length);
+    return { file, offset };
   }
 
   private valueInfo(r: WireReader, role: string): ValueInfo;

@@ -5,8 +5,10 @@
  */
 import { checkValueDims, MAX_FOLDED_ELEMENTS, MAX_FOLDED_GROWTH, MAX_VALUE_ELEMENTS } from './budgets.ts';
 import { elementCount, GraphError, type Dim, type Graph, type Model, type Node, type Tensor, type ValueInfo } from './ir.ts';
+import { deferConstantNodes } from './defer-constants.ts';
 import { printableName } from './names.ts';
-import { tensorToRef } from './ops/ref-tensor.ts';
+import { outerReferences } from './subgraphs.ts';
+import { lazyRef, tensorToRef } from './ops/ref-tensor.ts';
 import { opKey, UnsupportedOpError, type OpContext, type OpRegistry, type RefTensor, type ValueShape } from './ops/types.ts';
 
 export interface PreparedGraph {
@@ -28,6 +30,9 @@ export interface PreparedGraph {
 export class InputShapeError extends Error {
   override name = 'InputShapeError';
 }
+
+/** Constants up to this many elements (shapes, axes, indices) are converted to float64 eagerly; weights lazily. */
+const SMALL_CONSTANT = 4096;
 
 /** Ops whose results differ per run, so they are never folded. */
 const NON_DETERMINISTIC = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Multinomial', 'Bernoulli']);
@@ -59,6 +64,12 @@ export interface PrepareOptions {
    * weight; do not mutate its data in place while the cache lives.
    */
   initializerCache?: WeakMap<Tensor, RefTensor>;
+  /**
+   * Fold only nodes whose constant inputs each hold at most this many values; nodes reading a
+   * larger one stay runtime nodes. For callers after shape plumbing alone (export/compact.ts), so
+   * an exported model's weights are not dequantized to float64 just to be looked at.
+   */
+  foldUpTo?: number;
   /** Size budgets (budgets.ts by default; smaller ones let tests reach them cheaply). */
   budgets?: Partial<Budgets>;
 }
@@ -71,7 +82,7 @@ export interface Budgets {
 
 export function prepareModel(model: Model, inputDims: Record<string, number[]>, ops: OpRegistry, options: PrepareOptions = {}): PreparedGraph {
   const budgets = { folded: MAX_FOLDED_ELEMENTS, growth: MAX_FOLDED_GROWTH, value: MAX_VALUE_ELEMENTS, ...options.budgets };
-  return new Preparer(model, ops, options.initializerCache, budgets).run(inputDims);
+  return new Preparer(model, ops, options.initializerCache, budgets, options.foldUpTo ?? Infinity).run(inputDims);
 }
 
 function formatDims(dims: readonly Dim[]): string {
@@ -97,6 +108,7 @@ class Preparer {
     private readonly ops: OpRegistry,
     private readonly cache: WeakMap<Tensor, RefTensor> | undefined,
     private readonly budgets: Budgets,
+    private readonly foldUpTo: number,
   ) {
     this.graph = model.graph;
   }
@@ -198,7 +210,7 @@ class Preparer {
     if (!v) {
       const t = this.graph.initializers.get(name);
       if (!t) return undefined;
-      v = this.cache?.get(t) ?? tensorToRef(t);
+      v = this.cache?.get(t) ?? (elementCount(t.dims) > SMALL_CONSTANT ? lazyRef(t) : tensorToRef(t));
       this.cache?.set(t, v);
       this.values.set(name, v);
     }
@@ -235,6 +247,8 @@ class Preparer {
 
     const foldable =
       !NON_DETERMINISTIC.has(node.opType) &&
+      op.runtimeOnly !== true &&
+      node.inputs.every((name) => !name || (this.shapes.has(name) && elementCount(this.shapes.get(name)!.dims) <= this.foldUpTo)) &&
       node.inputs.every((name) => !name || this.isConstant(name)) &&
       outerReferences(node).every((name) => this.isConstant(name));
     try {
@@ -269,7 +283,7 @@ class Preparer {
 
   /** Folding may create at most budgets.growth elements beyond what its inputs held, in all. */
   private chargeFolding(created: number, inputs: (RefTensor | undefined)[], where: string, node: Node): void {
-    const held = inputs.reduce((n, t) => n + (t ? t.data.length : 0), 0);
+    const held = inputs.reduce((n, t) => n + (t ? elementCount(t.dims) : 0), 0);
     this.foldedGrowth += Math.max(0, created - held);
     if (this.foldedGrowth > this.budgets.growth) {
       throw new GraphError(`${where}: constant folding would create more than ${this.budgets.growth} elements beyond the model's own weights`, node.name);
@@ -283,7 +297,7 @@ class Preparer {
   private isSmallConstant(name: string): boolean {
     if (this.values.has(name)) return true;
     const t = this.graph.initializers.get(name);
-    return !!t && elementCount(t.dims) <= 4096;
+    return !!t && elementCount(t.dims) <= SMALL_CONSTANT;
   }
 
   private setConstant(name: string | undefined, value: RefTensor): void {
@@ -322,7 +336,7 @@ class Preparer {
       keep[i] = true;
       for (const name of [...n.inputs, ...outerReferences(n)]) if (name) needed.add(name);
     }
-    return runtime.filter((_, i) => keep[i]);
+    return deferConstantNodes(runtime.filter((_, i) => keep[i]), (name) => this.isConstant(name));
   }
 }
 
@@ -372,17 +386,3 @@ function symbolValues(declared: ValueInfo[], bound: ValueInfo[]): Map<string, nu
   return out;
 }
 
-/** Names a node's subgraphs read from the enclosing scope (If/Loop/Scan bodies). */
-function outerReferences(node: Node): string[] {
-  const out = new Set<string>();
-  for (const a of Object.values(node.attrs)) if (a.type === 'graph') collectOuter(a.value, out);
-  return [...out];
-}
-
-function collectOuter(g: Graph, out: Set<string>): void {
-  const defined = new Set<string>([...g.initializers.keys(), ...g.inputs.map((i) => i.name)]);
-  for (const n of g.nodes) {
-    for (const name of [...n.inputs, ...outerReferences(n)]) if (name && !defined.has(name)) out.add(name);
-    for (const o of n.outputs) defined.add(o);
-  }
-}

@@ -128,6 +128,15 @@ export function fromRaw(dtype: DType, raw: Uint8Array, count: number): TensorVal
 }
 
 /**
+ * fromRaw for bytes the caller owns and will not keep (a fresh read): float32 values are viewed in
+ * place when aligned, so a large tensor is not copied a second time.
+ */
+export function fromOwnedRaw(dtype: DType, raw: Uint8Array, count: number): TensorValues {
+  if (littleEndianHost && dtype === 'float32' && raw.byteOffset % 4 === 0 && raw.byteLength >= count * 4) return new Float32Array(raw.buffer, raw.byteOffset, count);
+  return fromRaw(dtype, raw, count);
+}
+
+/**
  * Values from the typed repeated fields (float_data, int32_data, int64_data, double_data,
  * uint64_data), already read as numbers. In int32_data, halves are bit patterns and 4-bit
  * types are packed two per entry (one byte each).

@@ -309,6 +309,12 @@ export class WireWriter {
     return this;
   }
 
+  /** Bytes that are already encoded fields (copied from another message as they are). */
+  raw(bytes: Uint8Array): this {
+    this.appendChunk(bytes);
+    return this;
+  }
+
   string(field: number, s: string): this {
     return this.bytes(field, utf8Encoder.encode(s));
   }

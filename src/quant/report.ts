@@ -8,6 +8,7 @@ import type { Allocation } from './allocation/problem.ts';
 import type { Scores } from './evaluation/evaluate.ts';
 import type { QuantizeSettings } from './settings.ts';
 import type { SimulationPlan, WeightRange } from './simulation/simulate.ts';
+import type { BudgetReport } from './pipeline/stage-costs.ts';
 
 /**
  * The stages in the order they run: the only place that orders them. The runner runs the stage
@@ -83,6 +84,8 @@ export interface QuantizeReport {
   reparameterized: string[];
   /** With floatParams 'fp16': the float tensors rounded to float16, and those kept in float32 (beyond its range). */
   halfFloats?: { tensors: number; values: number; kept: string[] };
+  /** Each stage's price before the run, the budget, and the settings scaled to fit it (`settings` holds the scaled values). */
+  budget?: BudgetReport;
 }
 
 export interface QuantizeResult {

@@ -78,6 +78,12 @@ export interface QuantizeSettings {
   storage?: 'true-width' | 'export';
   /** The weight format an 'export' budget prices (default 'auto', the exporter's). */
   exportFormat?: WeightFormat;
+  /**
+   * GFLOP any one stage may cost (null: no limit; absent: the default). A stage priced above it runs
+   * with scaled settings (fewer error images or iterations, ...), listed in the report
+   * (pipeline/stage-costs.ts, docs/large-models.md).
+   */
+  computeBudget?: number | null;
 }
 
 /** Settings no entry of SETTINGS sets directly: the export target's format (CLI --target/--format). */
@@ -195,8 +201,8 @@ export const SETTINGS = [
   },
   {
     key: 'error', flag: 'error', label: 'Error model', type: 'choice', methods: DEFAKEQ, default: 'logits',
-    help: 'What a layer is thought to lose at b bits: measured at the logits or at its own output on calibration data, 2^-b, or 4^-b.',
-    choices: [['logits', 'measured change of the logits'], ['measured', 'measured layer output error'], ['paper', 'paper: 2^-b'], ['noise', 'quantizer noise: 4^-b']],
+    help: 'What a layer is thought to lose at b bits: measured at the logits or at its own output on calibration data, its output error from channel energies (diagonal), 2^-b, or 4^-b.',
+    choices: [['logits', 'measured change of the logits'], ['measured', 'measured layer output error'], ['diagonal', 'layer output error from channel energies'], ['paper', 'paper: 2^-b'], ['noise', 'quantizer noise: 4^-b']],
   },
   {
     key: 'errorImages', flag: 'error-images', label: 'Error images', type: 'number', methods: DEFAKEQ, integer: true, min: 1, step: 1, default: 16,
@@ -225,6 +231,11 @@ export const SETTINGS = [
     key: 'roundingCheck', flag: 'rounding-check', label: 'Rounding check', type: 'switch', cli: 'on-off', methods: DEFAKEQ, default: false,
     help: 'Keep nearest rounding for a block whose learned rounding moves the logits more (off: on the face detector it reverted blocks the model needed).',
     labels: ['off', 'on: check each block against nearest'],
+  },
+  {
+    key: 'computeBudget', flag: 'budget', label: 'Stage budget (GFLOP)', type: 'number', methods: ALL, integer: false, min: 0.001, step: 50, default: 250,
+    none: { text: 'none', label: 'no limit' },
+    help: 'The most any one stage may cost; above it a run measures fewer error images, runs fewer rounding iterations, ... (listed in its report).',
   },
   {
     key: 'seed', flag: 'seed', label: 'Seed', type: 'number', methods: ALL, integer: true, min: 0, step: 1, default: 0,

@@ -1,4 +1,5 @@
 import { useGpu } from '../store/gpu.ts';
+import { MemoryUse } from './MemoryUse.tsx';
 
 const SHOWN_LIMITS: [string, string][] = [
   ['maxStorageBufferBindingSize', 'Largest storage binding'],
@@ -76,6 +77,7 @@ export function AdapterPanel() {
           </div>
         ))}
       </dl>
+      <MemoryUse />
     </section>
   );
 }

@@ -88,9 +88,39 @@ function Summary() {
   );
 }
 
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** A run estimated to be long, before it starts: what it will cost and a choice. */
+function LongRunWarning() {
+  const pending = useQuantize((s) => s.pending);
+  const confirm = useQuantize((s) => s.confirm);
+  if (!pending || pending.seconds === null) return null;
+  return (
+    <div className="notice" role="alertdialog" aria-labelledby="long-run-title" data-testid="long-run-warning">
+      <p id="long-run-title">
+        <strong>This run will take about {duration(pending.seconds)} or more</strong> on this adapter (it does {(pending.rate / 1e9).toFixed(2)} GFLOP/s):{' '}
+        {pending.stages.map((s) => `${s.stage} ${duration(s.seconds)}`).join(', ')}.
+        {pending.scaled.length > 0 && ` To fit the stage budget it already runs with ${pending.scaled.map((c) => `${c.setting} ${c.to}`).join(', ')}.`}
+      </p>
+      <div className="run-bar">
+        <button type="button" className="button primary" onClick={() => void confirm(true)}>
+          Start anyway
+        </button>
+        <button type="button" className="button secondary" onClick={() => void confirm(false)}>
+          Not now
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function QuantizePanel() {
   const opened = useModel((s) => s.opened);
-  const { running, cancelling, result, run, cancel, settingsProblem, checkSettings } = useQuantize();
+  const { running, cancelling, result, run, cancel, pending, settingsProblem, checkSettings } = useQuantize();
   const data = useData();
   // The open model changed: its settings are checked again before a run.
   useEffect(() => void checkSettings(), [opened, checkSettings]);
@@ -106,7 +136,7 @@ export function QuantizePanel() {
       </h2>
       <SettingsForm />
       <div className="run-bar">
-        <button type="button" className="button primary" disabled={running || !ready || !!settingsProblem} onClick={() => void run()} aria-describedby={settingsProblem ? 'settings-problem' : 'run-what'}>
+        <button type="button" className="button primary" disabled={running || !ready || !!settingsProblem || pending !== null} onClick={() => void run()} aria-describedby={settingsProblem ? 'settings-problem' : 'run-what'}>
           {running ? 'Quantizing…' : ready ? `Quantize with ${images} images` : 'Quantize'}
         </button>
         <button type="button" className="button secondary" disabled={!running || cancelling} onClick={cancel}>
@@ -117,6 +147,7 @@ export function QuantizePanel() {
           <AdapterLine />
         </span>
       </div>
+      <LongRunWarning />
       {settingsProblem && (
         <p className="error" role="alert" id="settings-problem" data-testid="settings-problem">
           <strong>Cannot quantize with these settings:</strong> {settingsProblem.replace(/\.?$/, '.')}

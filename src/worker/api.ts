@@ -82,9 +82,36 @@ export type QuantizeStatus =
     }
   | { ok: false; message: string };
 
+/** What the worker holds now, in bytes; figures the browser does not give are absent. */
+export interface MemoryStatus {
+  /** Model weights on the GPU (shared by every model of the run). */
+  gpuWeights: number;
+  /** Activations and scratch on the GPU: in use, and kept for reuse. */
+  gpuActivations: number;
+  gpuPooled: number;
+  /** The worker's JavaScript heap (Chrome's performance.memory). */
+  heapUsed?: number;
+  heapLimit?: number;
+  /** navigator.deviceMemory, in bytes. */
+  deviceMemory?: number;
+}
+
+/** A run priced before it starts: each stage's cost and estimated time on this adapter. */
+export interface RunEstimate {
+  /** Seconds for the whole run at the measured rate (a lower bound), null when the model cannot be priced. */
+  seconds: number | null;
+  stages: { stage: string; flops: number; seconds: number }[];
+  /** The rate the estimate assumes, FLOP/s. */
+  rate: number;
+  /** Settings the stage budget will scale down, as the report will list them. */
+  scaled: { setting: string; from: number | string; to: number | string }[];
+}
+
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
 export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSourceApi, ExplainApi {
   gpuStatus(): Promise<GpuStatus>;
+  /** The worker's memory use now (GPU buffers it holds, its heap). */
+  memoryStatus(): Promise<MemoryStatus>;
   /**
    * Decode, check and analyse a model; `extra` may hold its .onnx_data and preprocessor_config.json.
    * The model stays in the worker; a failure keeps the previous one.
@@ -105,6 +132,8 @@ export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSource
    */
   quantize(calibration: NamedFile[], evaluation: NamedFile[], settings: QuantizeSettings, onProgress: (e: ProgressEvent) => void): Promise<QuantizeStatus>;
   cancelQuantize(): void;
+  /** What a quantize run with these settings and image counts would cost, before starting it. */
+  estimateRun(settings: QuantizeSettings, calibrationImages: number, evaluationImages: number): Promise<RunEstimate>;
   /** Settings checked against the open model before a run (the budget's feasibility): the reason when they cannot work. */
   checkSettings(settings: QuantizeSettings): Promise<{ ok: true } | { ok: false; message: string; setting: string; least?: number }>;
   /** Rebuild the open model's last run from its saved codes (after a reload), so results and export work again. */

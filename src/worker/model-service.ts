@@ -1,11 +1,15 @@
 import { labelledSet, listImages } from '../data/dataset.ts';
 import { preprocessorFromConfig, VIT_DEFAULTS, type PreprocessOptions } from '../data/preprocess.ts';
 import { modelImageSize } from '../model/input.ts';
-import { assertSupported, openModel, type OpenedModel } from '../model/open.ts';
+import { assertSupported, openModelSource, type OpenedModel } from '../model/open.ts';
+import { checkFits, memoryAllowance, memoryNeeds } from '../model/limits.ts';
+import { blobSource } from './blob-source.ts';
+import { liveSession } from './gpu-context.ts';
+import { BATCH } from './quantize-service.ts';
 import type { FileBytes, ImageSetStatus, ModelStatus, PreprocessSummary, StudioApi } from './api.ts';
 import { readBytes, sourcesOf } from './inputs.ts';
 import { fakeClassOf, labelsFromConfig } from '../model/labels.ts';
-import { errorMessage as message, workerState } from './state.ts';
+import { errorMessage as message, unloadModel, workerState } from './state.ts';
 
 const parseJson = (f: FileBytes) => {
   try {
@@ -25,6 +29,11 @@ function preprocessFor(opened: OpenedModel, extra: FileBytes[]): { options: Prep
   return { options: { size, mean: VIT_DEFAULTS.mean, std: VIT_DEFAULTS.std, rescale: VIT_DEFAULTS.rescale }, source: 'defaults (mean 0.5, std 0.5, size from the model)' };
 }
 
+/** The device memory the browser reports, in GiB (Chrome; undefined elsewhere). */
+function deviceMemory(): number | undefined {
+  return (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+}
+
 function summary(options: PreprocessOptions | null, source: string): PreprocessSummary | null {
   return options && { size: options.size, mean: options.mean, std: options.std, source };
 }
@@ -33,20 +42,30 @@ function summary(options: PreprocessOptions | null, source: string): PreprocessS
 export const modelService: Pick<StudioApi, 'openModel' | 'setPreprocess' | 'setFakeClass' | 'checkImages'> = {
   async openModel(file, extraFiles): Promise<ModelStatus> {
     try {
-      const bytes = await readBytes(file);
-      const extra = await Promise.all(extraFiles.map(async (f) => ({ name: f.name, bytes: await readBytes(f) })));
-      const external = (location: string) => extra.find((f) => f.name === location || f.name.endsWith(`/${location}`))?.bytes;
-      const opened = openModel(bytes, file.name, external);
+      // Configs are read whole; the model and its external data a piece at a time, as they are used.
+      const isConfig = (f: { name: string }) => f.name.endsWith('.json');
+      const extra = await Promise.all(extraFiles.filter(isConfig).map(async (f) => ({ name: f.name, bytes: await readBytes(f) })));
+      const named = (location: string) => extraFiles.find((f) => f.name === location || f.name.endsWith(`/${location}`));
+      const external = (location: string) => {
+        const f = named(location);
+        return f && blobSource(f.file, location);
+      };
+      const opened = openModelSource(blobSource(file.file, file.name), external);
       assertSupported(opened.model);
+      // Before any weight is read: does it fit the adapter and the memory the tab may use?
+      const limits = await liveSession().then(({ ctx }) => ctx.summary.limits, () => ({}));
+      const tooBig = checkFits(file.name, memoryNeeds(opened.model, BATCH), { ...limits, memory: memoryAllowance(deviceMemory()) });
+      if (tooBig) throw new Error(tooBig);
       const { options, source } = preprocessFor(opened, extra);
       const configFile = extra.find((f) => f.name === 'config.json' || f.name.endsWith('/config.json'));
       const parsed = configFile ? parseJson(configFile) : null;
       const config = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
       const labels = labelsFromConfig(config);
       const fakeIndex = fakeClassOf(labels).index;
+      unloadModel();
       workerState.current = { opened, preprocess: options, source, fakeIndex, config };
       workerState.lastResult = null;
-      return { ok: true, fileName: file.name, bytes: bytes.byteLength, report: opened.report, preprocess: summary(options, source), labels, fakeIndex };
+      return { ok: true, fileName: file.name, bytes: file.file.size, report: opened.report, preprocess: summary(options, source), labels, fakeIndex };
     } catch (error) {
       return { ok: false, fileName: file.name, message: message(error) };
     }

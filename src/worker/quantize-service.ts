@@ -6,11 +6,16 @@ import { exportSourceOf, parseSource, serializeSource, type SerializedSource } f
 import { QuantizeFailure, quantizeModel } from '../quant/pipeline/quantize.ts';
 import type { QuantizeResult } from '../quant/report.ts';
 import { reconstructor } from '../quant/reconstruction/reconstructor.ts';
-import type { QuantizeStatus, StudioApi } from './api.ts';
+import type { QuantizeStatus, RunEstimate, StudioApi } from './api.ts';
+import { measuredRate } from '../engine/throughput.ts';
+import { budgeted } from '../quant/pipeline/stage-costs.ts';
 import { liveSession } from './gpu-context.ts';
 import { imageBatches, labelledBatches } from './image-batches.ts';
 import { sourcesOf } from './inputs.ts';
 import { errorMessage as message, workerState } from './state.ts';
+
+/** Runs priced below this take under a minute even on a software adapter (0.15 GFLOP/s): not estimated. */
+const SURELY_SHORT_FLOPS = 1e10;
 
 /** Images per GPU run: small enough for a CPU adapter to stay responsive. */
 export const BATCH = 8;
@@ -29,7 +34,7 @@ function savedCodes(result: QuantizeResult, fileName: string): SerializedSource 
   }
 }
 
-export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'restoreResult' | 'checkSettings'> = {
+export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'restoreResult' | 'checkSettings' | 'estimateRun'> = {
   async checkSettings(settings) {
     try {
       if (!workerState.current) return { ok: true as const };
@@ -39,6 +44,20 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'r
       if (error instanceof SettingsError) return { ok: false as const, message: error.message, setting: error.setting, least: error.least };
       return { ok: false as const, message: message(error), setting: 'model' };
     }
+  },
+
+  async estimateRun(settings, calibrationImages, evaluationImages): Promise<RunEstimate> {
+    if (!workerState.current) throw new Error('Open a model first.');
+    const { model, structure } = workerState.current.opened;
+    const layers = structure.layers.filter((l) => model.graph.initializers.has(l.weight));
+    const size = fixedBatch(model) ?? BATCH;
+    const { report } = budgeted(model, layers, settings, { calibration: calibrationImages, evaluation: evaluationImages, sqnr: Math.min(size, calibrationImages) });
+    const costs = Object.entries(report.costs ?? {}).filter(([, flops]) => flops > 0);
+    // A run this cheap is short on any adapter: no need to measure one.
+    if (costs.reduce((t, [, flops]) => t + flops, 0) < SURELY_SHORT_FLOPS) return { seconds: null, stages: [], rate: 0, scaled: report.scaled };
+    const rate = await measuredRate((await liveSession()).ctx);
+    const stages = costs.map(([stage, flops]) => ({ stage, flops, seconds: flops / rate }));
+    return { seconds: stages.reduce((t, s) => t + s.seconds, 0), stages, rate, scaled: report.scaled };
   },
 
   async quantize(calibration, evaluation, settings, onProgress): Promise<QuantizeStatus> {

@@ -1,5 +1,6 @@
 import type { PreprocessOptions } from '../data/preprocess.ts';
-import { GpuSession } from '../gpu/device.ts';
+import { GpuModel } from '../engine/session.ts';
+import { GpuSession, type GpuContext } from '../gpu/device.ts';
 import type { OpenedModel } from '../model/open.ts';
 import type { ExportReport } from '../export/report.ts';
 import type { QuantizeResult } from '../quant/report.ts';
@@ -24,7 +25,28 @@ export const workerState: {
   lastResult: QuantizeResult | null;
   /** The last file exportModel wrote: which run it came from, its bytes and report (with its sha256 and verification). */
   lastExport: { result: QuantizeResult; onnx: Uint8Array; report: ExportReport } | null;
-} = { current: null, lastResult: null, lastExport: null };
+  /**
+   * The open model on the GPU, kept between runs so a large model's weights are uploaded once (they
+   * stay shared by every model a run builds on them); released when another model is opened.
+   */
+  loaded: { model: OpenedModel; gpu: GpuModel } | null;
+} = { current: null, lastResult: null, lastExport: null, loaded: null };
+
+/** The open model on this device, uploaded on its first run. */
+export function loadedModel(ctx: GpuContext, opened: OpenedModel): GpuModel {
+  const loaded = workerState.loaded;
+  if (loaded && loaded.model === opened && loaded.gpu.context === ctx) return loaded.gpu;
+  loaded?.gpu.dispose();
+  const gpu = new GpuModel(ctx, opened.model);
+  workerState.loaded = { model: opened, gpu };
+  return gpu;
+}
+
+/** Forgets the open model's GPU copy (a new model is being opened). */
+export function unloadModel(): void {
+  workerState.loaded?.gpu.dispose();
+  workerState.loaded = null;
+}
 
 let session: Promise<GpuSession> | null = null;
 

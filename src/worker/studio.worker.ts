@@ -2,9 +2,9 @@ import * as Comlink from 'comlink';
 import { listImages } from '../data/dataset.ts';
 import { decodeImageBrowser } from '../data/decode-browser.ts';
 import { preprocess } from '../data/preprocess.ts';
-import { GpuModel } from '../engine/session.ts';
 import { batchSizes } from '../model/input.ts';
-import type { GpuStatus, RunStatus, StudioApi } from './api.ts';
+import type { GpuStatus, MemoryStatus, RunStatus, StudioApi } from './api.ts';
+import { constantStore } from '../engine/constants.ts';
 import { analysisService } from './analysis-service.ts';
 import { exportService } from './export-service.ts';
 import { explainService } from './explain-service.ts';
@@ -14,7 +14,7 @@ import { liveSession } from './gpu-context.ts';
 import { sourcesOf } from './inputs.ts';
 import { modelService } from './model-service.ts';
 import { BATCH, quantizeService } from './quantize-service.ts';
-import { errorMessage as message, openSession, workerState } from './state.ts';
+import { errorMessage as message, loadedModel, openSession, unloadModel, workerState } from './state.ts';
 
 const api: StudioApi = {
   ...exportService,
@@ -34,6 +34,22 @@ const api: StudioApi = {
     }
   },
 
+  async memoryStatus(): Promise<MemoryStatus> {
+    const out: MemoryStatus = { gpuWeights: 0, gpuActivations: 0, gpuPooled: 0 };
+    const session = await openSession().catch(() => null);
+    if (session && !session.isLost) {
+      const ctx = session.context;
+      out.gpuWeights = constantStore(ctx).bytes;
+      out.gpuActivations = ctx.buffers.liveBytes;
+      out.gpuPooled = ctx.buffers.bytesInPool;
+    }
+    const heap = (performance as Performance & { memory?: { usedJSHeapSize: number; jsHeapSizeLimit: number } }).memory;
+    if (heap) Object.assign(out, { heapUsed: heap.usedJSHeapSize, heapLimit: heap.jsHeapSizeLimit });
+    const device = (navigator as Navigator & { deviceMemory?: number }).deviceMemory;
+    if (device) out.deviceMemory = device * 2 ** 30;
+    return out;
+  },
+
   async runImages(images): Promise<RunStatus> {
     try {
       if (!workerState.current) throw new Error('Open a model first.');
@@ -44,7 +60,7 @@ const api: StudioApi = {
       const decoded = [];
       for (const s of sources) decoded.push(await decodeImageBrowser(await s.read(), s.name));
       const { ctx } = await liveSession();
-      const model = new GpuModel(ctx, opened.model);
+      const model = loadedModel(ctx, opened);
       const input = opened.model.graph.inputs[0].name;
       const output = opened.model.graph.outputs[0].name;
       const t0 = performance.now();
@@ -61,8 +77,9 @@ const api: StudioApi = {
           }
           start += size;
         }
-      } finally {
-        model.dispose();
+      } catch (error) {
+        unloadModel();
+        throw error;
       }
       return { ok: true, predictions, ms: performance.now() - t0 };
     } catch (error) {

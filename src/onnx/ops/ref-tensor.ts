@@ -12,6 +12,27 @@ export function tensorToRef(t: Tensor): RefTensor {
   return { dtype: t.dtype, dims: [...t.dims], data: Float64Array.from(t.data as ArrayLike<number>) };
 }
 
+/**
+ * An IR tensor as a reference value whose float64 copy is made only when `data` is read, and
+ * dropped again once nothing holds it. Plans hold every weight a model reads: the GPU engine
+ * uploads weights from the tensors themselves and never needs these copies.
+ */
+export function lazyRef(t: Tensor): RefTensor {
+  let cached: WeakRef<Float64Array> | null = null;
+  const ref = { dtype: t.dtype, dims: [...t.dims] } as RefTensor;
+  Object.defineProperty(ref, 'data', {
+    enumerable: true,
+    get() {
+      const held = cached?.deref();
+      if (held) return held;
+      const data = tensorToRef(t).data;
+      cached = new WeakRef(data);
+      return data;
+    },
+  });
+  return ref;
+}
+
 /** A reference value as an IR tensor, in the container ir.ts prescribes for its dtype. */
 export function refToTensor(r: RefTensor, name: string): Tensor {
   return { name, dtype: r.dtype, dims: [...r.dims], data: containerFor(r.dtype, r.data) };

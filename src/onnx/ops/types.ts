@@ -27,6 +27,12 @@ export interface OpContext {
 
 export interface OpDefinition {
   /**
+   * Never folded at plan time, even with constant inputs, and run just before the first node that
+   * reads it: for nodes that rebuild a large value each run so that plans do not hold it (e.g. a
+   * quantized weight dequantized from its codes).
+   */
+  runtimeOnly?: boolean;
+  /**
    * Output dtypes and dims. `constants[i]` is input i's value when it is known at plan time
    * (initializers and folded subgraphs), e.g. the target shape of a Reshape.
    */

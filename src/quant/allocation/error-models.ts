@@ -10,14 +10,17 @@ import type { WeightLayout } from './importance.ts';
  *               candidate width.
  * - 'logits':   E_l(b) = the mean squared change of the model's (centred) logits when layer l alone
  *               is at b bits, on calibration images (logit-errors.ts). One unit for every layer.
+ * - 'diagonal': E_l(b) = sum_k A_k^2 sum_n (W - Q_b(W))_nk^2, 'measured' without the input's
+ *               cross-channel terms, from calibration's channel energies (diagonal-errors.ts);
+ *               what a model too big for the 'logits' table gets (quant/stage-costs.ts).
  *
  * The objective is sum_l w_l E_l(b_l) with w_l = S_l for the analytic models (eq. 5). A measured
  * error (either kind) already includes |W| and the input energy, so by default it is not
  * multiplied by S_l again (w_l = 1); `weightByScore: true` restores eq. 5's form.
  */
-export type ErrorModelName = 'paper' | 'noise' | 'measured' | 'logits';
+export type ErrorModelName = 'paper' | 'noise' | 'measured' | 'logits' | 'diagonal';
 /** The error models read from a table of measured values. */
-export type TabulatedErrorName = 'measured' | 'logits';
+export type TabulatedErrorName = 'measured' | 'logits' | 'diagonal';
 
 export interface ErrorModel {
   readonly name: ErrorModelName;
@@ -111,8 +114,11 @@ export function errorModel(name: ErrorModelName, table?: MeasuredErrorTable): Er
     case 'logits':
       if (!table) throw new Error("error model 'logits' needs a table of logit errors (see logitErrorTable)");
       return measuredErrorModel(table, { name: 'logits' });
+    case 'diagonal':
+      if (!table) throw new Error("error model 'diagonal' needs a table of diagonal output errors (see diagonalErrorTable)");
+      return measuredErrorModel(table, { name: 'diagonal' });
     default:
-      throw new RangeError(`unknown error model '${String(name)}' (expected paper, noise, measured or logits)`);
+      throw new RangeError(`unknown error model '${String(name)}' (expected paper, noise, measured, logits or diagonal)`);
   }
 }
 

@@ -46,6 +46,12 @@ export class ChannelEnergy {
     }
   }
 
+  /** Adds per-channel sums of squares computed elsewhere (on the GPU). */
+  addSums(sums: ArrayLike<number>): void {
+    if (sums.length !== this.channels) throw new RangeError(`ChannelEnergy.addSums: expected ${this.channels} sums, got ${sums.length}`);
+    for (let j = 0; j < this.channels; j++) this.sumSquares[j] += sums[j];
+  }
+
   /** A_j for every channel, normalised by the number of calibration images seen (M). */
   values(imageCount: number): Float64Array {
     if (!(imageCount > 0)) throw new RangeError(`ChannelEnergy.values: image count must be positive, got ${imageCount}`);

@@ -45,6 +45,29 @@ export class RangeObserver {
     }
   }
 
+  /**
+   * A batch summarised elsewhere (on the GPU): its exact min and max, and a uniform sample of its
+   * values whose size is the batch's share of the capacity (quant/calibrate.ts sizes it so).
+   */
+  addSummary(min: number, max: number, sample: ArrayLike<number>): void {
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+    for (let i = 0; i < sample.length; i++) {
+      const v = sample[i];
+      if (this.seen < this.sample.length) this.sample[this.seen] = v;
+      else {
+        const j = Math.floor(this.random() * (this.seen + 1));
+        if (j < this.sample.length) this.sample[j] = v;
+      }
+      this.seen++;
+    }
+  }
+
+  /** The reservoir's size: calibration shares it among its batches. */
+  get capacity(): number {
+    return this.sample.length;
+  }
+
   private samples(): Float32Array {
     return this.sample.subarray(0, Math.min(this.seen, this.sample.length));
   }

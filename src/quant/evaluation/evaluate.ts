@@ -1,6 +1,8 @@
 import { accuracy, fakeScore, pairedAucDifference, predictedClass, rocAuc, type AucDifference } from '../../data/metrics.ts';
 import type { GpuModel } from '../../engine/session.ts';
 import type { QuantLayer } from '../../model/layers.ts';
+import { inPieces, RUN_VALUE_BYTES } from '../calibration/pieces.ts';
+import { pairedModel } from './paired-model.ts';
 
 export interface LabelledBatch {
   pixels: Float32Array;
@@ -22,10 +24,12 @@ export async function score(model: GpuModel, batches: readonly LabelledBatch[], 
   const logits: number[][] = [];
   const labels: boolean[] = [];
   for (const batch of batches) {
-    if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
-    const out = (await model.run({ [input]: batch.pixels }, batch.count)).outputs[output];
-    const classes = out.data.length / batch.count;
-    for (let i = 0; i < batch.count; i++) logits.push(Array.from(out.data.subarray(i * classes, (i + 1) * classes)));
+    for (const piece of inPieces(batch, model.imagesPerRun(RUN_VALUE_BYTES, batch.count))) {
+      if (signal?.aborted) throw new DOMException('evaluation cancelled', 'AbortError');
+      const out = (await model.run({ [input]: piece.pixels }, piece.count)).outputs[output];
+      const classes = out.data.length / piece.count;
+      for (let i = 0; i < piece.count; i++) logits.push(Array.from(out.data.subarray(i * classes, (i + 1) * classes)));
+    }
     labels.push(...batch.isFake);
   }
   return {
@@ -55,23 +59,27 @@ export function agreement(a: readonly number[][], b: readonly number[][]): numbe
   return a.length ? same / a.length : 0;
 }
 
-/** Signal-to-quantization-noise ratio in dB of each layer's output, FP vs quantized, on the same images. */
+/**
+ * Signal-to-quantization-noise ratio in dB of each layer's output, FP vs quantized, on the same
+ * images. Both models run in one paired graph (paired-model.ts) that reduces each pair of outputs
+ * on the GPU: nothing but two sums per layer comes back.
+ */
 export async function layerSqnr(fp: GpuModel, quantized: GpuModel, layers: readonly QuantLayer[], batch: { pixels: Float32Array; count: number }): Promise<Map<string, number>> {
   const input = fp.model.graph.inputs[0].name;
-  const taps = layers.map((l) => l.output);
-  const a = (await fp.run({ [input]: batch.pixels }, batch.count, { taps })).taps;
-  const b = (await quantized.run({ [input]: batch.pixels }, batch.count, { taps })).taps;
-  const out = new Map<string, number>();
-  for (const layer of layers) {
-    const x = a.get(layer.output)!.data;
-    const y = b.get(layer.output)!.data;
-    let signal = 0;
-    let noise = 0;
-    for (let i = 0; i < x.length; i++) {
-      signal += x[i] * x[i];
-      noise += (x[i] - y[i]) ** 2;
+  const paired = fp.derive(pairedModel(fp.model, quantized.model, layers.map((l) => [l.output, l.output])));
+  const signal = new Float64Array(layers.length);
+  const noise = new Float64Array(layers.length);
+  try {
+    for (const piece of inPieces(batch, paired.imagesPerRun(RUN_VALUE_BYTES, batch.count))) {
+      const { outputs } = await paired.run({ [input]: piece.pixels }, piece.count);
+      layers.forEach((_, i) => {
+        const [s, n] = outputs[paired.model.graph.outputs[i].name].data;
+        signal[i] += s;
+        noise[i] += n;
+      });
     }
-    out.set(layer.name, noise === 0 ? Infinity : 10 * Math.log10(signal / noise));
+  } finally {
+    paired.dispose();
   }
-  return out;
+  return new Map(layers.map((layer, i) => [layer.name, noise[i] === 0 ? Infinity : 10 * Math.log10(signal[i] / noise[i])]));
 }

@@ -15,6 +15,7 @@ import { STAGES } from '../report.ts';
 import { DEFAULT_SETTINGS, type QuantizeSettings } from '../settings.ts';
 import { analyzeModel, blockOf } from '../../model/summary.ts';
 import { paramsForRange } from '../simulation/quantizer.ts';
+import { simulatedWeight } from '../simulation/simulate.ts';
 
 const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
 const model = decodeModel(new Uint8Array(await (await fetch('/tools/fixtures/vit_tiny_op17.onnx')).arrayBuffer()));
@@ -237,7 +238,7 @@ describe('the quantization pipeline on a fixture', () => {
     expect(unchecked.report.layers.every((l) => l.reconstructed && l.roundingCheck === undefined)).toBe(true);
     // The reverted block carries nearest rounding into the model: it matches RTN there, not the negated weight.
     const rtn = await quantizeModel(ctx, model, { calibration }, settings({ candidates: [3], avgBits: 10, actBits: null }));
-    const w = (r: typeof rtn) => r.simulated.graph.initializers.get(harmful.weight)!.data as Float32Array;
+    const w = (r: typeof rtn) => simulatedWeight(r.simulated, harmful);
     expect(Array.from(w(checked))).toEqual(Array.from(w(rtn)));
     expect(Array.from(w(plain))).not.toEqual(Array.from(w(rtn)));
   });

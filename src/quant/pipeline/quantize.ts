@@ -3,7 +3,9 @@ import type { GpuContext } from '../../gpu/device.ts';
 import type { Model } from '../../onnx/ir.ts';
 import type { QuantizeResult } from '../report.ts';
 import type { QuantizeSettings } from '../settings.ts';
+import { quantizableLayers } from '../layers.ts';
 import { resultOf } from './result.ts';
+import { budgeted } from './stage-costs.ts';
 import { runStages } from './runner.ts';
 import { PIPELINE } from './stages/index.ts';
 import { createRunState } from './state.ts';
@@ -27,7 +29,11 @@ export class QuantizeFailure extends Error {
  * simulated model is always usable (layers not reconstructed keep nearest rounding).
  */
 export async function quantizeModel(ctx: GpuContext, model: Model, inputs: QuantizeInputs, settings: QuantizeSettings, hooks: QuantizeHooks = {}): Promise<QuantizeResult> {
-  const state = createRunState(ctx, model, inputs, settings);
+  // Priced first: a stage over the budget runs with scaled settings, which the run then uses throughout.
+  const priced = budgeted(model, quantizableLayers(model), settings, {
+    calibration: inputs.calibration.reduce((s, b) => s + b.count, 0), evaluation: (inputs.evaluation ?? []).reduce((s, b) => s + b.count, 0), sqnr: inputs.calibration[0]?.count ?? 0,
+  });
+  const state = createRunState(ctx, model, inputs, priced.settings, priced.report);
   let outcome;
   try {
     outcome = await runStages(PIPELINE, state, { ctx, reconstruct: hooks.reconstruct }, hooks);

@@ -42,6 +42,7 @@ export function resultOf(state: RunState, outcome: RunOutcome): QuantizeResult {
       evaluation: state.evaluation,
       reparameterized: state.reparameterized,
       ...(state.halfFloats ? { halfFloats: halfSummary(state.halfFloats) } : {}),
+      budget: state.budget,
     },
   };
 }

@@ -20,6 +20,7 @@ import type { QuantizeSettings } from '../settings.ts';
 import type { SimulationPlan } from '../simulation/simulate.ts';
 import { fixedRange } from '../allocation/weight-ranges.ts';
 import type { QuantizeCache, QuantizeInputs } from './types.ts';
+import type { BudgetReport } from './stage-costs.ts';
 
 /** The fake-quantization ops the pipeline's models run with, on the CPU reference and the GPU. */
 export const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
@@ -53,9 +54,11 @@ export interface RunState {
   floatReference: Float64Array | null;
   /** Cache keys: what cached work depends on besides the model and the images. */
   readonly keys: { variant: string; logitVariant: string };
+  /** The stages' prices and the settings the stage budget scaled (`settings` already holds them). */
+  readonly budget: BudgetReport;
 }
 
-export function createRunState(ctx: GpuContext, model: Model, inputs: QuantizeInputs, settings: QuantizeSettings): RunState {
+export function createRunState(ctx: GpuContext, model: Model, inputs: QuantizeInputs, settings: QuantizeSettings, budget: BudgetReport): RunState {
   const structure = analyzeModel(model);
   const layers = structure.layers.filter((l) => model.graph.initializers.has(l.weight));
   if (layers.length === 0) throw new Error('the model has no layer with a constant weight to quantize');
@@ -70,6 +73,7 @@ export function createRunState(ctx: GpuContext, model: Model, inputs: QuantizeIn
     plan: { layers: new Map() }, bits: [], calibration: null, allocation: null, evaluation: null, halfFloats: null, reparameterized: [], floatReference: null,
     // The logit table runs the float model on fixed images: the seed matters only through a reparameterisation's sampled ranges.
     keys: { variant, logitVariant: reparam ? variant : half ? 'fp16' : 'fp32' },
+    budget,
   };
 }
 

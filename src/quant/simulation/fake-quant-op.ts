@@ -7,6 +7,9 @@ import { attrFloat, attrInt } from '../../onnx/ops/attrs.ts';
 import type { OpDefinition, OpRegistry } from '../../onnx/ops/types.ts';
 import { need } from '../../onnx/ops/util.ts';
 import { fakeQuantize, type QuantParams } from './quantizer.ts';
+import { dequantizeWeightGpu, dequantizeWeightReference } from './dequantize-weight-op.ts';
+import { activationStatsGpu, activationStatsReference } from '../calibration/activation-stats-op.ts';
+import { squaredErrorGpu, squaredErrorReference } from '../evaluation/squared-error-op.ts';
 
 /**
  * Per-tensor activation fake quantization as a graph node, so that the simulated quantized model
@@ -57,5 +60,6 @@ const gpu: GpuOp = (ctx, batch, node, inputs, outputs) => {
 };
 
 const key = `${FAKE_QUANT_DOMAIN}:${FAKE_QUANT_OP}`;
-export const quantReferenceOps: OpRegistry = { [key]: reference };
-export const quantGpuOps: Record<string, GpuOp> = { [key]: gpu };
+/** The simulator's ops (activation fake quantization, weights rebuilt from codes) for the CPU reference and the GPU. */
+export const quantReferenceOps: OpRegistry = { [key]: reference, ...dequantizeWeightReference, ...activationStatsReference, ...squaredErrorReference };
+export const quantGpuOps: Record<string, GpuOp> = { [key]: gpu, ...dequantizeWeightGpu, ...activationStatsGpu, ...squaredErrorGpu };

@@ -11,6 +11,7 @@ import { jointLogitErrors, logitErrorTable } from '../../allocation/logit-errors
 import type { QuantizeSettings } from '../../settings.ts';
 import { simulatedModel, type WeightRange } from '../../simulation/simulate.ts';
 import { uniformBits } from '../../allocation/uniform.ts';
+import { diagonalErrorTable } from '../../allocation/diagonal-errors.ts';
 import { lowerErrors, rangeAt, type RangedErrorTable } from '../../allocation/weight-ranges.ts';
 import { defineStage, type StageIo } from '../stage.ts';
 import { errorImages, floatLogits, OPS, setPlanWidths, weightOf, type RunState } from '../state.ts';
@@ -18,10 +19,13 @@ import { errorImages, floatLogits, OPS, setPlanWidths, weightOf, type RunState }
 /** The weight ranges the logit table measures: both for 'auto', else the one asked for. */
 const measuredRanges = (settings: QuantizeSettings): WeightRange[] => (settings.weightRange === 'auto' ? ['minmax', 'mse'] : [settings.weightRange]);
 
-/** The (layer, width, range) variants the logit table measures, one progress step each. */
+/** Whether the error model's table is measured per weight range (the 'logits' and 'diagonal' tables). */
+const perRange = (settings: QuantizeSettings) => settings.method === 'defakeq' && (settings.error === 'logits' || settings.error === 'diagonal');
+
+/** The (layer, width, range) variants the table measures, one progress step each. */
 function logitVariants(state: RunState): number {
   const { settings, layers } = state;
-  return settings.method === 'defakeq' && settings.error === 'logits' ? layers.length * settings.candidates.length * measuredRanges(settings).length : 0;
+  return perRange(settings) ? layers.length * settings.candidates.length * measuredRanges(settings).length : 0;
 }
 
 export const allocate = defineStage({
@@ -34,7 +38,8 @@ export const allocate = defineStage({
     if (settings.method === 'defakeq') {
       const tabulated = settings.error === 'measured' || settings.error === 'logits';
       const logits = settings.error === 'logits' ? await logitTable(state, io, total) : undefined;
-      const table = logits ?? (tabulated ? measuredTable(state) : undefined);
+      const ranged = logits ?? (settings.error === 'diagonal' ? diagonalTable(state, io, total) : undefined);
+      const table = ranged ?? (tabulated ? measuredTable(state) : undefined);
       state.allocation = allocateBits({
         layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams),
         cost: settings.storage === 'export' ? layerCostOf(model, layers, settings) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
@@ -42,7 +47,7 @@ export const allocate = defineStage({
       }, settings.solver);
       if (logits) state.allocation = await checkedAgainstUniform(state, io, state.allocation, logits);
       state.bits = state.allocation.bits;
-      if (logits) state.bits.forEach((b, i) => (results[i].range = rangeAt(logits, i, b)));
+      if (ranged) state.bits.forEach((b, i) => (results[i].range = rangeAt(ranged, i, b)));
     } else {
       const b = uniformBits(layers, settings.candidates, settings.avgBits, layerCostOf(model, layers, settings));
       state.bits = layers.map(() => b);
@@ -52,6 +57,17 @@ export const allocate = defineStage({
     io.step(total, total);
   },
 });
+
+/** The 'diagonal' table (no model runs), per weight range as the logit table is. */
+function diagonalTable(state: RunState, io: StageIo, total: number): RangedErrorTable {
+  const { settings, layers, model } = state;
+  const ranges = measuredRanges(settings);
+  const per = layers.length * settings.candidates.length;
+  return lowerErrors(ranges.map((range, r) => ({
+    range,
+    table: diagonalErrorTable(layers, (l) => model.graph.initializers.get(l.weight)!, state.calibration!.energy, settings.candidates, range, (done) => io.step(r * per + done * settings.candidates.length, total)),
+  })));
+}
 
 function measuredTable(state: RunState): MeasuredErrorTable {
   const { settings, layers, cache } = state;

@@ -16,10 +16,13 @@ export const calibrate = defineStage({
       state.halfFloats = rounded;
       replaceFloatModel(state, io.ctx, rounded.model);
     }
-    let calibration = cache.calibration?.get(state.keys.variant);
+    // Only the 'measured' error model reads layer inputs back; other runs keep statistics alone.
+    const keepRows = settings.method === 'defakeq' && settings.error === 'measured' ? 512 : 0;
+    const key = keepRows ? `${state.keys.variant}:rows` : state.keys.variant;
+    let calibration = cache.calibration?.get(key);
     if (!calibration) {
-      calibration = await calibrateModel(state.fp, state.layers, inputs.calibration, { seed: settings.seed, signal: io.signal, onBatch: (d, t) => io.step(d, t) });
-      (cache.calibration ??= new Map()).set(state.keys.variant, calibration);
+      calibration = await calibrateModel(state.fp, state.layers, inputs.calibration, { seed: settings.seed, signal: io.signal, onBatch: (d, t) => io.step(d, t), keepRows });
+      (cache.calibration ??= new Map()).set(key, calibration);
     }
     state.calibration = calibration;
     if (settings.actBits !== null) {

@@ -3,6 +3,7 @@ import { GpuModel } from '../../../engine/session.ts';
 import { DEFAULT_FAKE_INDEX } from '../../../model/labels.ts';
 import { agreement, layerSqnr, pairedAucChange, score, type LabelledBatch, type Scores } from '../../evaluation/evaluate.ts';
 import { simulatedModel } from '../../simulation/simulate.ts';
+import { takeImages } from '../../calibration/sample-images.ts';
 import { defineStage, type StageIo } from '../stage.ts';
 import { OPS, type RunState } from '../state.ts';
 
@@ -17,7 +18,10 @@ export const evaluate = defineStage({
     const total = steps(state);
     const q = new GpuModel(io.ctx, simulatedModel(state.model, state.layers, state.plan), OPS);
     try {
-      const sqnr = await layerSqnr(state.fp, q, state.layers, inputs.calibration[0]);
+      // Within the stage budget, the SQNR may run on fewer images than the first batch holds.
+      const first = inputs.calibration[0];
+      const sqnrImages = state.budget.sqnrImages;
+      const sqnr = await layerSqnr(state.fp, q, state.layers, sqnrImages < first.count ? takeImages([first], sqnrImages) : first);
       results.forEach((r) => (r.sqnr = sqnr.get(r.name) ?? null));
       io.step(1, total);
       if (inputs.evaluation?.length) {

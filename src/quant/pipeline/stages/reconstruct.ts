@@ -21,7 +21,8 @@ type Rows = { rows: number; data: Float32Array };
 
 export const reconstruct = defineStage({
   name: 'reconstruct',
-  needed: (state) => state.settings.method !== 'rtn',
+  // With no iterations (a stage budget too small for learned rounding), every layer keeps nearest rounding.
+  needed: (state) => state.settings.method !== 'rtn' && state.settings.iters > 0,
   steps: (state) => state.layers.length,
   async run(state, io) {
     const { settings, layers, model } = state;
