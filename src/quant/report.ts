@@ -52,6 +52,12 @@ export interface LayerResult {
    * rounding was learned. The learned rounding is kept either way (a rounding check aside).
    */
   reconstructionLoss?: LayerLoss;
+  /**
+   * Block reconstruction (recon 'block'): the error (1/rows)·Σ(y − target)² of the layer's whole
+   * block output over its images, with nearest and with the learned rounding (the same for every
+   * layer of the block).
+   */
+  blockLoss?: LayerLoss;
 }
 
 export interface QuantizeReport {

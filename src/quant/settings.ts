@@ -49,6 +49,12 @@ export interface QuantizeSettings {
    */
   reconTargets?: 'same' | 'float';
   /**
+   * DeFakeQ's learned rounding: per layer (AdaRound, eq. 7) or per block (BRECQ-style: every layer
+   * of a recognised transformer block together, against the float block's output). Layers outside
+   * blocks (patch embedding, Swin's patch merging, the head) stay layer-wise. Absent: 'layer'.
+   */
+  recon?: 'block' | 'layer';
+  /**
    * DeFakeQ only: after each block's learned rounding, keep nearest rounding for the block when the
    * learned one moves the model's logits more on the error images (upstream as quantized so far,
    * downstream in float). Off unless true: with eq. 7's targets it judges a block with the rest of
@@ -221,6 +227,11 @@ export const SETTINGS = [
     key: 'reconTargets', flag: 'recon-targets', label: 'Reconstruction targets', type: 'choice', methods: LEARNED, default: 'same',
     help: 'What each layer\'s rounding aims at: the float weight on the same inputs (eq. 7), or the float model\'s outputs, so a layer also makes up for the error upstream.',
     choices: [['same', 'float weight, same inputs'], ['float', 'float model outputs']],
+  },
+  {
+    key: 'recon', flag: 'recon', label: 'Reconstruction', type: 'choice', methods: DEFAKEQ, default: 'layer', absent: 'layer',
+    help: 'Learn the rounding layer by layer, or of every layer of a transformer block together against the float block\'s output (patch embedding and head stay layer-wise).',
+    choices: [['layer', 'layer by layer (AdaRound)'], ['block', 'block by block (BRECQ-style)']],
   },
   {
     key: 'roundingCheck', flag: 'rounding-check', label: 'Rounding check', type: 'switch', cli: 'on-off', methods: DEFAKEQ, default: false,
