@@ -5,7 +5,7 @@ import { elementCount, type Model } from '../onnx/ir.ts';
 import { floatModelFor } from '../quant/simulation/half-floats.ts';
 import { halfFloatInitializers } from './half-floats.ts';
 import type { ExportSource } from './source.ts';
-import { writeQuantizedModel, type ExportOptions, type RestoredChannels, type WrittenModel } from './writer.ts';
+import { writeQuantizedModel, type ExportOptions, type WrittenModel } from './writer.ts';
 
 export interface ExportedFile {
   bytes: Uint8Array;
@@ -20,10 +20,11 @@ export interface ExportedFile {
  * run's float16-rounded ones (rounding the original model again gives them: `model` may be either)
  * and are stored as float16.
  */
-export function exportOnnx(model: Model, source: Pick<ExportSource, 'layers' | 'activations' | 'method' | 'settings'>, options: ExportOptions, restored?: ReadonlyMap<string, RestoredChannels>): ExportedFile {
+export function exportOnnx(model: Model, source: Pick<ExportSource, 'layers' | 'activations' | 'method' | 'settings' | 'restored'>, options: ExportOptions): ExportedFile {
   const half = source.settings.floatParams === 'fp16';
   const written = writeQuantizedModel({
-    model: floatModelFor(model, source.settings.floatParams), layers: source.layers, activations: source.activations, restored,
+    model: floatModelFor(model, source.settings.floatParams), layers: source.layers, activations: source.activations,
+    restored: source.restored?.size ? { channels: source.restored, half: half } : undefined,
     metadata: { method: source.method, settings: source.settings },
   }, options);
   const halved = half ? halfFloatInitializers(written.model) : { model: written.model, halved: [] };

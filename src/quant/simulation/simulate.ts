@@ -3,6 +3,7 @@ import type { QuantLayer } from '../../model/layers.ts';
 import { channelOf, fakeQuantWeights, weightQuantOf } from './fake-quant.ts';
 import { fakeQuantNode } from './fake-quant-op.ts';
 import { fakeQuantize, paramsForRange, type QuantParams } from './quantizer.ts';
+import { addRestoredBranch, restoredColumns, zeroRestoredColumns, type RestoredPlan } from './restored.ts';
 
 /**
  * The simulated quantized model: every quantized layer's weight replaced by its fake-quantized
@@ -74,6 +75,8 @@ export interface SimulationPlan {
   layers: Map<string, LayerQuantization>;
   /** Per-tensor parameters for the inputs of quantized layers, keyed by tensor name; absent = FP activations. */
   activations?: Map<string, QuantParams>;
+  /** Input channels kept in float (VEFT, restored.ts), by activation tensor; none when absent. */
+  restored?: RestoredPlan;
 }
 
 export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan: SimulationPlan): Model {
@@ -81,14 +84,17 @@ export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan
   const replaced = new Map<string, string>(); // layer input → fake-quantized name
   const inserted: Node[] = [];
   const rewired = new Map<Node, Node>();
+  const branches: { layer: QuantLayer; channels: readonly number[] }[] = [];
   for (const layer of layers) {
     const q = plan.layers.get(layer.name);
     if (!q) continue;
     const weight = model.graph.initializers.get(layer.weight);
     if (!weight) throw new Error(`layer ${layer.name}: its weight ${layer.weight} is not an initializer`);
-    const data = q.weight ?? fakeQuantWeight(layer, weight, weightParams(layer, weight, q.bits, q.range));
+    const restored = plan.restored?.channels.get(layer.input) ?? [];
+    const data = zeroRestoredColumns(layer, q.weight ?? fakeQuantWeight(layer, weight, weightParams(layer, weight, q.bits, q.range)), restored);
     if (data.length !== weight.data.length) throw new Error(`layer ${layer.name}: quantized weight has ${data.length} values, not ${weight.data.length}`);
     initializers.set(layer.weight, { ...weight, dtype: 'float32', data });
+    if (restored.length > 0) branches.push({ layer, channels: restored });
 
     const act = plan.activations?.get(layer.input);
     if (!act) continue;
@@ -103,5 +109,15 @@ export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan
   }
   // Fake-quant nodes go right after their producers: simplest is first, since the executor sorts topologically.
   const nodes = [...inserted, ...model.graph.nodes.map((n) => rewired.get(n) ?? n)];
-  return { ...model, graph: { ...model.graph, nodes, initializers } };
+  const simulated = { ...model, graph: { ...model.graph, nodes, initializers } };
+  return branches.reduce((m, b) => withRestoredBranch(m, b.layer, model.graph.initializers.get(b.layer.weight)!, b.channels, plan.restored!.half), simulated);
+}
+
+/** Adds a layer's restored branch (restored.ts) to the simulated model. */
+function withRestoredBranch(model: Model, layer: QuantLayer, weight: Tensor, channels: readonly number[], half: boolean): Model {
+  const { graph } = model;
+  const branch = addRestoredBranch(graph.nodes, graph.outputs.map((o) => o.name), layer, restoredColumns(layer, weight, channels, half), channels);
+  const initializers = new Map(graph.initializers);
+  for (const t of branch.tensors) initializers.set(t.name, t);
+  return { ...model, graph: { ...graph, nodes: branch.nodes, initializers } };
 }
