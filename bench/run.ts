@@ -16,7 +16,7 @@ await server.listen();
 const address = server.httpServer?.address();
 const port = typeof address === 'object' && address ? address.port : 0;
 const browser = await chromium.launch(chromiumLaunchOptions);
-let exitCode = 1;
+let exitCode: number;
 try {
   const page = await browser.newPage();
   const finished = new Promise<number>((resolve) => {

@@ -6,7 +6,7 @@ import { execSync } from 'node:child_process';
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const problems = [];
 if (!existsSync(chromium)) problems.push(`Chromium not found at ${chromium}`);
-let hasVulkan = false;
+let hasVulkan;
 try {
   hasVulkan = execSync('ldconfig -p', { encoding: 'utf8' }).includes('libvulkan.so.1 ');
 } catch {

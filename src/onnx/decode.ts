@@ -3,6 +3,7 @@
  * Every problem becomes one OnnxFormatError line that names the file.
  */
 import { OnnxFormatError, elementCount, type AttrValue, type Dim, type Graph, type Model, type Node, type OpsetImport, type Tensor, type TensorValues, type ValueInfo } from './ir.ts';
+import { attributeValue, readStringEntry, readTensorFields, readTypeProto } from './decode-fields.ts';
 import { dtypeCodeName, dtypeFromCode } from './dtypes.ts';
 import { fromRaw, fromTyped, rawByteLength, typedLength } from './tensor-data.ts';
 import { WireError, WireReader, WireType } from './wire.ts';
@@ -98,7 +99,7 @@ class ModelDecoder {
           break;
         case 14: {
           r.expect(wireType, BYTES, 'metadata_props');
-          const [k, v] = this.stringEntry(r.readMessage());
+          const [k, v] = readStringEntry(r.readMessage());
           model.metadata[k] = v;
           break;
         }
@@ -120,18 +121,6 @@ class ModelDecoder {
       else r.skip(wireType);
     }
     return o;
-  }
-
-  private stringEntry(r: WireReader): [string, string] {
-    let key = '';
-    let value = '';
-    while (!r.done) {
-      const { field, wireType } = r.readTag();
-      if (field === 1 && wireType === BYTES) key = r.readString();
-      else if (field === 2 && wireType === BYTES) value = r.readString();
-      else r.skip(wireType);
-    }
-    return [key, value];
   }
 
   private graph(r: WireReader): Graph {
@@ -170,7 +159,7 @@ class ModelDecoder {
           break;
         }
         case 15:
-          this.bad(`graph "${g.name}" uses sparse initializers, which are not supported`);
+          return this.bad(`graph "${g.name}" uses sparse initializers, which are not supported`);
         default:
           r.skip(wireType);
       }
@@ -276,95 +265,11 @@ class ModelDecoder {
           r.skip(wireType);
       }
     }
-    // Old files may omit `type`; infer it from the field that is present.
-    if (type === 0) {
-      type = f !== undefined ? 1 : i !== undefined ? 2 : s !== undefined ? 3 : t ? 4 : g ? 5 : floats.length ? 6 : ints.length ? 7 : strings.length ? 8 : 0;
-    }
-    switch (type) {
-      case 1:
-        return [name, { type: 'float', value: f ?? 0 }];
-      case 2:
-        return [name, { type: 'int', value: i ?? 0 }];
-      case 3:
-        return [name, { type: 'string', value: s ?? '' }];
-      case 4:
-        if (!t) return this.bad(`attribute "${name}" says TENSOR but holds no tensor`);
-        return [name, { type: 'tensor', value: t }];
-      case 5:
-        if (!g) return this.bad(`attribute "${name}" says GRAPH but holds no graph`);
-        return [name, { type: 'graph', value: g }];
-      case 6:
-        return [name, { type: 'floats', value: floats }];
-      case 7:
-        return [name, { type: 'ints', value: ints }];
-      case 8:
-        return [name, { type: 'strings', value: strings }];
-      default:
-        return [name, undefined];
-    }
+    return attributeValue(name, type, { f, i, s, t, g, floats, ints, strings }, (message) => this.bad(message));
   }
 
   private tensor(r: WireReader): Tensor {
-    const dims: number[] = [];
-    let code = 0;
-    let name = '';
-    let raw: Uint8Array | undefined;
-    let external = false;
-    const external_: Record<string, string> = {};
-    const floats: number[] = [];
-    const ints: number[] = []; // int32_data, int64_data, uint64_data (only one is used per dtype)
-    const doubles: number[] = [];
-    const strings: string[] = [];
-    const start = r.pos;
-    while (!r.done) {
-      const { field, wireType } = r.readTag();
-      switch (field) {
-        case 1:
-          r.readRepeatedInt64(wireType, dims);
-          break;
-        case 2:
-          r.expect(wireType, VARINT, 'tensor.data_type');
-          code = r.readInt64();
-          break;
-        case 4:
-          r.readRepeatedFloat(wireType, floats);
-          break;
-        case 5:
-        case 7:
-          r.readRepeatedInt64(wireType, ints);
-          break;
-        case 11:
-          r.readRepeatedInt64(wireType, ints, true);
-          break;
-        case 6:
-          r.expect(wireType, BYTES, 'tensor.string_data');
-          strings.push(r.readString());
-          break;
-        case 8:
-          r.expect(wireType, BYTES, 'tensor.name');
-          name = r.readString();
-          break;
-        case 9:
-          r.expect(wireType, BYTES, 'tensor.raw_data');
-          raw = r.readBytes();
-          break;
-        case 10:
-          r.readRepeatedDouble(wireType, doubles);
-          break;
-        case 13: {
-          r.expect(wireType, BYTES, 'tensor.external_data');
-          const [k, v] = this.stringEntry(r.readMessage());
-          external_[k] = v;
-          break;
-        }
-        case 14:
-          r.expect(wireType, VARINT, 'tensor.data_location');
-          external = r.readVarint() === 1;
-          break;
-        default:
-          r.skip(wireType);
-      }
-    }
+    const { dims, code, name, raw, external, externalEntries: external_, floats, ints, doubles, strings, start } = readTensorFields(r);
     const label = `tensor "${name}"`;
     const dtype = dtypeFromCode(code);
     if (!dtype) return this.bad(`${label} has unsupported type ${dtypeCodeName(code)}`);
@@ -414,7 +319,7 @@ class ModelDecoder {
     while (!r.done) {
       const { field, wireType } = r.readTag();
       if (field === 1 && wireType === BYTES) name = r.readString();
-      else if (field === 2 && wireType === BYTES) type = this.typeProto(r.readMessage());
+      else if (field === 2 && wireType === BYTES) type = readTypeProto(r.readMessage());
       else r.skip(wireType);
     }
     if (!type) {
@@ -428,46 +333,6 @@ class ModelDecoder {
       return this.bad(`graph ${role} "${name}" has unsupported type ${dtypeCodeName(type.code)}`);
     }
     return { name, dtype, shape: type.shape };
-  }
-
-  /** Only tensor types; other kinds return undefined. */
-  private typeProto(r: WireReader): { code: number; shape: Dim[] | null } | undefined {
-    let result: { code: number; shape: Dim[] | null } | undefined;
-    while (!r.done) {
-      const { field, wireType } = r.readTag();
-      if (field === 1 && wireType === BYTES) {
-        const t = r.readMessage();
-        result = { code: 0, shape: null };
-        while (!t.done) {
-          const tag = t.readTag();
-          if (tag.field === 1 && tag.wireType === VARINT) result.code = t.readInt64();
-          else if (tag.field === 2 && tag.wireType === BYTES) result.shape = this.shape(t.readMessage());
-          else t.skip(tag.wireType);
-        }
-      } else r.skip(wireType);
-    }
-    return result;
-  }
-
-  private shape(r: WireReader): Dim[] {
-    const dims: Dim[] = [];
-    while (!r.done) {
-      const { field, wireType } = r.readTag();
-      if (field !== 1 || wireType !== BYTES) {
-        r.skip(wireType);
-        continue;
-      }
-      const d = r.readMessage();
-      let dim: Dim = null;
-      while (!d.done) {
-        const tag = d.readTag();
-        if (tag.field === 1 && tag.wireType === VARINT) dim = d.readInt64();
-        else if (tag.field === 2 && tag.wireType === BYTES) dim = d.readString();
-        else d.skip(tag.wireType);
-      }
-      dims.push(dim);
-    }
-    return dims;
   }
 }
 

@@ -58,9 +58,8 @@ export interface QuantizeSettings {
    * DeFakeQ only: after each block's learned rounding, keep nearest rounding for the block when the
    * learned one moves the model's logits more on the error images (upstream as quantized so far,
    * downstream in float). Off unless true: with eq. 7's targets it judges a block with the rest of
-   * the model in float on a few images, and on the face detector it reverted blocks whose learned
-   * rounding the quantized model needed (W3A8: logits moved 2.34e-2 with it, 1.88e-2 without).
-   * Plain AdaRound never checks.
+   * the model in float on a few images, and can revert blocks whose learned rounding the quantized
+   * model needed (measured in docs/method.md). Plain AdaRound never checks.
    */
   roundingCheck?: boolean;
   seed: number;
@@ -272,7 +271,7 @@ function defaults(): QuantizeSettings {
 
 /**
  * What a user gets without choosing: the exact allocator on logit errors, the best variant
- * measured on the face detector (bench/fidelity.ts). The paper's own settings are
+ * measured (docs/method.md, docs/results.md). The paper's own settings are
  * `PAPER_SETTINGS` (relaxed solver of eq. 6 with E(b) = 2^-b).
  */
 export const DEFAULT_SETTINGS: QuantizeSettings = defaults();

@@ -30,5 +30,5 @@ export function valueText(value: unknown): string {
   if (value === null) return 'none';
   if (Array.isArray(value)) return value.map(valueText).join(', ');
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  return String(value as string | number | boolean | bigint);
 }

@@ -20,7 +20,7 @@ export async function attachCamera(video: HTMLVideoElement): Promise<Attached> {
     stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
   } catch (error) {
     const name = error instanceof DOMException ? error.name : '';
-    throw new Error(CAMERA_ERRORS[name] ?? `The camera could not start (${name || String(error)}). Choose a video file instead.`);
+    throw new Error(CAMERA_ERRORS[name] ?? `The camera could not start (${name || String(error)}). Choose a video file instead.`, { cause: error });
   }
   video.srcObject = stream;
   video.muted = true;
@@ -45,7 +45,7 @@ export async function attachFile(video: HTMLVideoElement, file: File): Promise<A
   } catch (error) {
     URL.revokeObjectURL(url);
     video.removeAttribute('src');
-    throw new Error(`${file.name} could not be played by this browser: ${error instanceof Error ? error.message : String(error)}.`);
+    throw new Error(`${file.name} could not be played by this browser: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
   } finally {
     video.onloadeddata = null;
     video.onerror = null;

@@ -66,7 +66,8 @@ async function figures(state: Loaded, model: Model, input: Float32Array): Promis
 }
 
 async function release(state: Loaded | null): Promise<void> {
-  await Promise.all([state?.fp.session.release(), state?.quantized.session.release()].map((p) => p?.catch(() => undefined)));
+  const sessions = state ? [state.fp.session, state.quantized.session] : [];
+  await Promise.all(sessions.map((session) => session.release().catch(() => undefined)));
 }
 
 /** The live worker: two onnxruntime-web sessions on one runtime, fed one frame at a time. */
@@ -82,7 +83,7 @@ export const liveService: LiveApi = {
           opened.push(session);
           return session;
         } catch (e) {
-          throw new Error(`the ${which} model did not load in onnxruntime-web ${request.ep}: ${errorMessage(e).split('\n')[0]}`);
+          throw new Error(`the ${which} model did not load in onnxruntime-web ${request.ep}: ${errorMessage(e).split('\n')[0]}`, { cause: e });
         }
       };
       const fp = await open(request.fp, 'FP32');

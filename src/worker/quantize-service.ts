@@ -71,7 +71,7 @@ export const quantizeService: Pick<StudioApi, 'quantize' | 'cancelQuantize' | 'r
           await session.recover().catch(() => undefined);
           text = `${text} A new GPU device is ready: run again for a complete result.`;
         }
-        if (!partial) throw new Error(text);
+        if (!partial) throw new Error(text, { cause: error });
         workerState.lastResult = partial;
         const report = { ...partial.report, failed: { stage: partial.report.failed!.stage, message: text } };
         return { ok: true, report, saved: savedCodes(partial, opened.fileName) };

@@ -75,10 +75,11 @@ export async function runGpuOp(
     try {
       gpuOp(ctx, batch, node, ins, outs, { opset, constants: inputs.map((t, i) => (constant.has(i) ? t : undefined)) });
       batch.submit();
-    } finally {
-      const error = await ctx.device.popErrorScope();
-      if (error) throw new Error(`WebGPU validation: ${error.message}`);
+    } catch (error) {
+      await throwValidationError(ctx, error);
+      throw error;
     }
+    await throwValidationError(ctx);
     const gpu: RefTensor[] = [];
     for (const [i, o] of outs.entries()) {
       const bytes = await readBuffer(ctx, o.buffer, ref[i].data.length * 4);
@@ -92,6 +93,12 @@ export async function runGpuOp(
 }
 
 /** The worst |got - want| relative to max(1, |want|) per element; infinite when shapes differ or NaN appears. */
+/** Pops the validation error scope and throws what it caught: it explains a failed launch better than the launch's own error. */
+async function throwValidationError(ctx: GpuContext, launchError?: unknown): Promise<void> {
+  const error = await ctx.device.popErrorScope();
+  if (error) throw new Error(`WebGPU validation: ${error.message}`, { cause: launchError });
+}
+
 export function worstError(got: RefTensor, want: RefTensor): number {
   if (got.dims.join() !== want.dims.join() || got.data.length !== want.data.length) return Infinity;
   let worst = 0;

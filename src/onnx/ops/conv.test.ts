@@ -21,7 +21,9 @@ function naiveConv(x: number[][][], w: number[][][][], stride: number, pad: numb
   })));
 }
 
-const nest = (flat: number[], dims: number[]): any => (dims.length === 1 ? flat : range(dims[0]).map((i) => nest(flat.slice(i * (flat.length / dims[0]), (i + 1) * (flat.length / dims[0])), dims.slice(1))));
+/** `flat` as nested arrays of shape `dims` (T: the nested array type the caller expects). */
+const nest = <T,>(flat: number[], dims: number[]): T =>
+  (dims.length === 1 ? flat : range(dims[0]).map((i) => nest(flat.slice(i * (flat.length / dims[0]), (i + 1) * (flat.length / dims[0])), dims.slice(1)))) as T;
 
 describe('Conv', () => {
   it('a 2x2 kernel, stride 1, no padding, with bias', () => {
@@ -37,14 +39,14 @@ describe('Conv', () => {
     const ws = range(3 * 2 * 3 * 3).map((v) => (v * 5) % 7 - 3);
     const [out] = run('Conv', [t([1, 2, 5, 5], xs), t([3, 2, 3, 3], ws)], { attrs: { pads: ints([1, 1, 1, 1]), strides: ints([2, 2]) } });
     expect(out.dims).toEqual([1, 3, 3, 3]);
-    expect([...out.data]).toEqual(naiveConv(nest(xs, [2, 5, 5]), nest(ws, [3, 2, 3, 3]), 2, 1).flat(2));
+    expect([...out.data]).toEqual(naiveConv(nest<number[][][]>(xs, [2, 5, 5]), nest<number[][][][]>(ws, [3, 2, 3, 3]), 2, 1).flat(2));
   });
 
   it('groups (depthwise) against the direct definition', () => {
     const xs = range(4 * 3 * 3).map((v) => (v % 5) - 2);
     const ws = range(4 * 1 * 2 * 2).map((v) => (v % 3) - 1);
     const [out] = run('Conv', [t([1, 4, 3, 3], xs), t([4, 1, 2, 2], ws)], { attrs: { group: int(4) } });
-    expect([...out.data]).toEqual(naiveConv(nest(xs, [4, 3, 3]), nest(ws, [4, 1, 2, 2]), 1, 0, 4).flat(2));
+    expect([...out.data]).toEqual(naiveConv(nest<number[][][]>(xs, [4, 3, 3]), nest<number[][][][]>(ws, [4, 1, 2, 2]), 1, 0, 4).flat(2));
   });
 
   it('patch embedding: kernel = stride, batch of 2', () => {

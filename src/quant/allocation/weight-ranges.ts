@@ -5,9 +5,8 @@ import type { WeightRange } from '../simulation/simulate.ts';
  * The weight-range setting. 'auto' (the default): a DeFakeQ run on logit errors measures every
  * (layer, width) variant with both min/max and MSE ranges and gives each layer, at its width,
  * the range that moved the logits less; every other run uses min/max. MSE clipping helps some
- * layers and hurts others (a clipped outlier stays clipped under learned rounding): on the face
- * detector at W3A8, uniform AdaRound with MSE ranges everywhere moved the logits 2.78e-2 against
- * 2.01e-2 with min/max, while DeFakeQ, whose table saw which layers suffer, reached 1.14e-2.
+ * layers and hurts others (a clipped outlier stays clipped under learned rounding); the
+ * measurements are in docs/method.md.
  */
 export type WeightRangeSetting = WeightRange | 'auto';
 

@@ -121,9 +121,9 @@ export function recordMatmulQuantA(
 }
 
 /**
- * Which way a simulated quantized layer should run. bench/quant-matmul.bench.ts (SwiftShader, W4A8,
- * ViT shapes) measured the pre-quantized path at 0.97-0.98 of the same kernel with quantizers off
- * and the fused one at 0.75-0.81, so W~ is made once per layer and only Qa stays in the product.
+ * Which way a simulated quantized layer should run. The pre-quantized path is the faster one
+ * (bench/quant-matmul.bench.ts; figures in docs/method.md), so W~ is made once per layer and only
+ * Qa stays in the product.
  * The pre-quantized path runs recordFakeQuantMatmul with weights = null on the W~ buffer.
  */
 export type FakeQuantPath = 'fused' | 'prequantized';
