@@ -13,7 +13,7 @@ const cell = (text: string) => text.replaceAll('|', '\\|');
 
 function values(spec: SettingSpec): string {
   if (spec.type === 'choice') return spec.choices.map(([v, label]) => `\`${v}\`: ${label}`).join('<br>');
-  if (spec.type === 'switch') return spec.cli === 'presence' ? 'flag present: on' : '`on`, `off`';
+  if (spec.type === 'switch') return spec.cli === 'presence' ? 'flag present: on' : spec.cli === 'negatable' ? `\`--${spec.flag}\` or \`--no-${spec.flag}\`` : '`on`, `off`';
   return `\`${settingValuesText(spec)}\``;
 }
 

@@ -14,7 +14,7 @@ import type { SimulationPlan, WeightRange } from './simulation/simulate.ts';
  * modules in this order (quant/pipeline/stages/index.ts) and the UI lists it. A new stage (e.g.
  * 'veft' after 'reconstruct') is one more name here and one more module there.
  */
-export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
+export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'veft', 'evaluate'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface ProgressEvent {
@@ -58,6 +58,34 @@ export interface LayerResult {
    * layer of the block).
    */
   blockLoss?: LayerLoss;
+  /** VEFT: input channels of the layer kept in float in the exported file (absent: none). */
+  restoredChannels?: number;
+}
+
+/** One recorded step of a block's VEFT tuning: each weighted loss term (reconstruction, contrastive). */
+export interface VeftLossPoint {
+  block: string;
+  iteration: number;
+  terms: Record<string, number>;
+}
+
+/** What VEFT did (paper section 4.2, docs/veft.md). */
+export interface VeftReport {
+  /** rho: the fraction of each block activation's channels kept in float. */
+  fraction: number;
+  /** Input channels kept in float in the exported file, summed over the layers reading them. */
+  restoredChannels: number;
+  /** The restored channels by activation tensor. */
+  tensors: { tensor: string; channels: number[] }[];
+  /** The tuning's recorded losses, block after block. */
+  lossCurve: VeftLossPoint[];
+  /**
+   * Per tuned block: the block output error (1/rows)·Σ(y − float)² with the restored channels,
+   * before tuning (the reconstructed rounding) and after.
+   */
+  blocks: { block: string; before: number; after: number; kept: 'tuned' | 'reconstructed' }[];
+  /** L_hor, the allocation's objective: constant while the rounding is tuned (no gradient). */
+  horizontal: number | null;
 }
 
 export interface QuantizeReport {
@@ -87,6 +115,8 @@ export interface QuantizeReport {
   } | null;
   /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
   reparameterized: string[];
+  /** VEFT's restored channels and tuning (DeFakeQ with veft on, once its stage ran). */
+  veft?: VeftReport;
   /** With floatParams 'fp16': the float tensors rounded to float16, and those kept in float32 (beyond its range). */
   halfFloats?: { tensors: number; values: number; kept: string[] };
 }

@@ -62,6 +62,18 @@ export interface QuantizeSettings {
    * model needed (measured in docs/method.md). Plain AdaRound never checks.
    */
   roundingCheck?: boolean;
+  /**
+   * DeFakeQ only: VEFT (paper section 4.2, docs/veft.md) after reconstruction: a fraction of each
+   * block's input channels kept in float, the blocks' rounding tuned with the contrastive term.
+   * Absent: off (runs saved before it existed).
+   */
+  veft?: boolean;
+  /** rho: the fraction of each block activation's channels kept in float (absent: 0.02). */
+  veftFraction?: number;
+  /** tau: the temperature of VEFT's contrastive term, eq. 9 (absent: 0.1). */
+  veftTau?: number;
+  /** VEFT tuning steps per block (absent: 100). */
+  veftEpochs?: number;
   seed: number;
   /**
    * Centre and rescale post-LayerNorm channels into one range before calibrating (simulation/reparam.ts),
@@ -113,10 +125,10 @@ export interface ChoiceSpec<K extends SettingKey = SettingKey> extends SpecBase<
   absent?: string;
 }
 
-/** On or off: a bare CLI flag (`presence`) or `--flag on|off`. */
+/** On or off: a bare CLI flag (`presence`), `--flag` / `--no-flag` (`negatable`), or `--flag on|off`. */
 export interface SwitchSpec<K extends SettingKey = SettingKey> extends SpecBase<K> {
   type: 'switch';
-  cli: 'presence' | 'on-off';
+  cli: 'presence' | 'negatable' | 'on-off';
   /** The form's labels for off and on. */
   labels: readonly [string, string];
   default: boolean;
@@ -148,6 +160,7 @@ export type SettingSpec = ChoiceSpec | SwitchSpec | NumberSpec | WidthsSpec;
 const ALL = METHODS;
 const DEFAKEQ: readonly Method[] = ['defakeq'];
 const LEARNED: readonly Method[] = ['defakeq', 'adaround'];
+const veftOn = { test: (s: QuantizeSettings) => s.veft === true, text: 'VEFT on' };
 const quantizedActivations = { test: (s: QuantizeSettings) => s.actBits !== null, text: 'quantized activations' };
 
 export const SETTINGS = [
@@ -236,6 +249,23 @@ export const SETTINGS = [
     key: 'roundingCheck', flag: 'rounding-check', label: 'Rounding check', type: 'switch', cli: 'on-off', methods: DEFAKEQ, default: false,
     help: 'Keep nearest rounding for a block whose learned rounding moves the logits more (off: on the face detector it reverted blocks the model needed).',
     labels: ['off', 'on: check each block against nearest'],
+  },
+  {
+    key: 'veft', flag: 'veft', label: 'VEFT', type: 'switch', cli: 'negatable', methods: DEFAKEQ, default: true,
+    help: 'Keep a few channels of each block\'s activations in float (counted in the budget) and tune the blocks\' rounding with the contrastive term (paper 4.2).',
+    labels: ['off', 'on: restore channels and tune'],
+  },
+  {
+    key: 'veftFraction', flag: 'veft-fraction', label: 'VEFT fraction', type: 'number', methods: DEFAKEQ, integer: false, min: 0, max: 0.5, step: 0.01, default: 0.02,
+    when: veftOn, help: 'rho: the fraction of each block activation\'s channels kept in float.',
+  },
+  {
+    key: 'veftTau', flag: 'veft-tau', label: 'VEFT temperature', type: 'number', methods: DEFAKEQ, integer: false, min: 0.01, max: 10, step: 0.05, default: 0.1,
+    when: veftOn, help: 'tau: the temperature of the contrastive term (eq. 9).',
+  },
+  {
+    key: 'veftEpochs', flag: 'veft-epochs', label: 'VEFT steps', type: 'number', methods: DEFAKEQ, integer: true, min: 0, step: 10, default: 100,
+    when: veftOn, help: 'Tuning steps per block with the joint loss L_rec + 0.5 L_hor + 0.5 L_ver; 0 restores channels without tuning.',
   },
   {
     key: 'seed', flag: 'seed', label: 'Seed', type: 'number', methods: ALL, integer: true, min: 0, step: 1, default: 0,
@@ -342,7 +372,7 @@ export function settingValuesText(spec: SettingSpec): string {
     case 'choice':
       return spec.choices.map(([v]) => v).join('|');
     case 'switch':
-      return spec.cli === 'presence' ? '' : 'on|off';
+      return spec.cli === 'on-off' ? 'on|off' : '';
     case 'number': {
       const range = spec.max !== undefined ? `${spec.min}..${spec.max}` : `${spec.integer ? 'N' : 'x'} >= ${spec.min}`;
       return spec.none ? `${range}|${spec.none.text}` : range;

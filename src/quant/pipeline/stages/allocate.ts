@@ -12,6 +12,7 @@ import type { QuantizeSettings } from '../../settings.ts';
 import { simulatedModel, type WeightRange } from '../../simulation/simulate.ts';
 import { uniformBits } from '../../allocation/uniform.ts';
 import { lowerErrors, rangeAt, type RangedErrorTable } from '../../allocation/weight-ranges.ts';
+import { restoredCounts, veftActive } from '../../veft/channels.ts';
 import { defineStage, type StageIo } from '../stage.ts';
 import { errorImages, floatLogits, OPS, setPlanWidths, weightOf, type RunState } from '../state.ts';
 
@@ -37,7 +38,7 @@ export const allocate = defineStage({
       const table = logits ?? (tabulated ? measuredTable(state) : undefined);
       state.allocation = allocateBits({
         layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams),
-        cost: settings.storage === 'export' ? layerCostOf(model, layers, settings) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
+        cost: settings.storage === 'export' || veftActive(settings) ? layerCostOf(model, layers, settings, restoredCounts(settings, state.structure, layers)) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
         candidates: settings.candidates, error: errorModel(settings.error, table),
       }, settings.solver);
       if (logits) state.allocation = await checkedAgainstUniform(state, io, state.allocation, logits);
@@ -94,7 +95,7 @@ async function logitTable(state: RunState, io: StageIo, total: number): Promise<
  */
 async function checkedAgainstUniform(state: RunState, io: StageIo, mixed: Allocation, table: RangedErrorTable): Promise<Allocation> {
   const { settings, layers, model, plan } = state;
-  const cost = layerCostOf(model, layers, settings);
+  const cost = layerCostOf(model, layers, settings, restoredCounts(settings, state.structure, layers));
   let width: number;
   try {
     width = uniformBits(layers, settings.candidates, settings.avgBits, cost);
