@@ -74,6 +74,11 @@ export interface QuantizeSettings {
   veftTau?: number;
   /** VEFT tuning steps per block (absent: 100). */
   veftEpochs?: number;
+  /**
+   * Channels restored while tuning: the fixed set plus random others per image (the paper's,
+   * absent: 'random'), or the fixed set only (its table 8 ablation).
+   */
+  veftSelection?: 'random' | 'fixed';
   seed: number;
   /**
    * Centre and rescale post-LayerNorm channels into one range before calibrating (simulation/reparam.ts),
@@ -266,6 +271,11 @@ export const SETTINGS = [
   {
     key: 'veftEpochs', flag: 'veft-epochs', label: 'VEFT steps', type: 'number', methods: DEFAKEQ, integer: true, min: 0, step: 10, default: 100,
     when: veftOn, help: 'Tuning steps per block with the joint loss L_rec + 0.5 L_hor + 0.5 L_ver; 0 restores channels without tuning.',
+  },
+  {
+    key: 'veftSelection', flag: 'veft-selection', label: 'VEFT selection', type: 'choice', methods: DEFAKEQ, default: 'random', absent: 'random', when: veftOn,
+    help: 'Channels restored while tuning: the fixed set plus random others (the paper), or the fixed set only.',
+    choices: [['random', 'fixed set + random channels per step'], ['fixed', 'fixed set only']],
   },
   {
     key: 'seed', flag: 'seed', label: 'Seed', type: 'number', methods: ALL, integer: true, min: 0, step: 1, default: 0,

@@ -69,7 +69,7 @@ export async function tuneBlock(
   const fixedHere = new Map(tensors.map((t) => [t, job.fixed.get(t)!]));
   const masked = maskedModel(simulatedModel(model, quantized, { ...plan, restored: undefined }), model, inBlock, fixedHere, rank, settings.floatParams === 'fp16');
   const extra = (m: MaskInput) => job.counts[layers.findIndex((l) => l.input === m.tensor)];
-  const random = rng(settings.seed + first + 7);
+  const random = settings.veftSelection === 'fixed' ? null : rng(settings.seed + first + 7);
   const T = settings.veftEpochs ?? DEFAULT_VEFT.epochs;
   const masks = (iteration: number): Record<string, Float32Array<ArrayBuffer>> => Object.fromEntries(masked.masks.flatMap((m) => {
     const d = maskData(m, images, job.fixed.get(m.tensor)!, extra(m), iteration < T ? random : null);
