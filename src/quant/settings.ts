@@ -62,11 +62,7 @@ export interface QuantizeSettings {
    * model needed (measured in docs/method.md). Plain AdaRound never checks.
    */
   roundingCheck?: boolean;
-  /**
-   * DeFakeQ only: VEFT (paper section 4.2, docs/veft.md) after reconstruction: a fraction of each
-   * block's input channels kept in float, the blocks' rounding tuned with the contrastive term.
-   * Absent: off (runs saved before it existed).
-   */
+  /** DeFakeQ: VEFT (paper 4.2, docs/veft.md): restored channels and the contrastive tuning. Absent: off. */
   veft?: boolean;
   /** rho: the fraction of each block activation's channels kept in float (absent: 0.02). */
   veftFraction?: number;
@@ -74,10 +70,7 @@ export interface QuantizeSettings {
   veftTau?: number;
   /** VEFT tuning steps per block (absent: 100). */
   veftEpochs?: number;
-  /**
-   * Channels restored while tuning: the fixed set plus random others per image (the paper's,
-   * absent: 'random'), or the fixed set only (its table 8 ablation).
-   */
+  /** Restored while tuning: the fixed set plus random others (absent: 'random'), or the fixed set only. */
   veftSelection?: 'random' | 'fixed';
   seed: number;
   /**
