@@ -157,6 +157,8 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
     const W = layer.weight;
     const biasBytes = layer.bias ? tensorBytes(model.graph.initializers.get(layer.bias)) : 0;
     const restoredCount = restored.get(layer.input)?.length ?? 0;
+    // The restored branch's float32 columns and int64 indices (export.ts takes off what float16 saves).
+    const restoredBytes = restoredCount * (4 * layer.outFeatures + 8);
     const chosen = layerLayout(shapeOf(layer), c.bits, format, options.blockSize);
     if (chosen.format === 'nbits') {
       const bits = chosen.containerBits;
@@ -191,7 +193,7 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
         if (transpose) removed.add(transpose);
       }
       initializers.delete(W);
-      written.push({ name: layer.name, bits: c.bits, storedBits: bits, format: `MatMulNBits ${bits}-bit, block ${block}`, bytes: emitted(W) + biasBytes, restoredChannels: restoredCount });
+      written.push({ name: layer.name, bits: c.bits, storedBits: bits, format: `MatMulNBits ${bits}-bit, block ${block}`, bytes: emitted(W) + biasBytes + restoredBytes, restoredChannels: restoredCount });
     } else {
       const dtype = qdqContainer(c.bits);
       const stored = new Uint8Array(c.N * c.K);
@@ -205,7 +207,7 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
       }));
       rename.set(W, out);
       initializers.delete(W);
-      written.push({ name: layer.name, bits: c.bits, storedBits: dtype === 'uint4' ? 4 : 8, format: `DequantizeLinear ${dtype} per channel`, bytes: emitted(W) + biasBytes, restoredChannels: restoredCount });
+      written.push({ name: layer.name, bits: c.bits, storedBits: dtype === 'uint4' ? 4 : 8, format: `DequantizeLinear ${dtype} per channel`, bytes: emitted(W) + biasBytes + restoredBytes, restoredChannels: restoredCount });
     }
   }
 

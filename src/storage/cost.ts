@@ -37,12 +37,19 @@ export type LayerCost = (layer: number, bits: number) => number;
 /** Bits of index (int64, as the export's Gather reads it) per restored input channel. */
 const RESTORED_INDEX_BITS = 64;
 
+/** The initializer holding a layer's restored float columns (VEFT), in the simulation and the export. */
+export const restoredWeightName = (weight: string) => `${weight}_restored_weight`;
+
 /**
  * Stored bits of `count` restored input channels of a layer (VEFT): each keeps its weight column
- * (outFeatures values) in float, float16 with floatParams 'fp16', and its index.
+ * (outFeatures values) in float (float16 with floatParams 'fp16' when the tensor is worth a Cast,
+ * as the export decides) and its index.
  */
 export function restoredChannelBits(layer: QuantLayer, count: number, floatParams?: FloatParams): number {
-  return count * (layer.outFeatures * (floatParams === 'fp16' ? 16 : 32) + RESTORED_INDEX_BITS);
+  if (count === 0) return 0;
+  const values = count * layer.outFeatures;
+  const half = floatParams === 'fp16' && worthHalving(restoredWeightName(layer.weight), values);
+  return values * (half ? 16 : 32) + count * RESTORED_INDEX_BITS;
 }
 
 /** `restored[l]`: input channels of layer l kept in float (VEFT), counted on top of its codes. */

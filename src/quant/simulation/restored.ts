@@ -9,6 +9,7 @@
  */
 import type { QuantLayer } from '../../model/layers.ts';
 import type { Node, Tensor } from '../../onnx/ir.ts';
+import { restoredWeightName } from '../../storage/cost.ts';
 import { roundToHalf } from './half-floats.ts';
 
 /** Restored channels by activation tensor (a quantized layer's input), ascending. */
@@ -48,7 +49,7 @@ export function restoredColumns(layer: QuantLayer, weight: Tensor, channels: rea
 /** Names of a layer's restored-channel tensors and nodes, shared by the simulation and the export. */
 export function restoredNames(layer: QuantLayer): { indices: string; weight: string; gathered: string; product: string } {
   const id = `${layer.weight}_restored`;
-  return { indices: `${id}_indices`, weight: `${id}_weight`, gathered: `${id}_gathered`, product: `${id}_product` };
+  return { indices: `${id}_indices`, weight: restoredWeightName(layer.weight), gathered: `${id}_gathered`, product: `${id}_product` };
 }
 
 /**
