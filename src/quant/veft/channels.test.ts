@@ -37,8 +37,12 @@ describe('VEFT fixed channels', () => {
     expect(narrowed.scale).toBeLessThan(full.scale / 10);
   });
 
-  it('are priced as float columns and int64 indices on top of the codes', () => {
-    expect(restoredChannelBits(q, 2, 'fp16')).toBe(2 * (12 * 16 + 64));
-    expect(restoredChannelBits(q, 3)).toBe(3 * (12 * 32 + 64));
+  it('are priced as float columns and int64 indices on top of the codes, float16 where the export halves them', () => {
+    const wide = { ...layer('blocks.0.fc1', 'ln2', K, 100), weight: 'w' };
+    expect(restoredChannelBits(wide, 2, 'fp16')).toBe(2 * (100 * 16 + 64));
+    expect(restoredChannelBits(wide, 3)).toBe(3 * (100 * 32 + 64));
+    // Too small to pay for a Cast: stays float32.
+    expect(restoredChannelBits({ ...q, weight: 'w' }, 2, 'fp16')).toBe(2 * (12 * 32 + 64));
+    expect(restoredChannelBits(wide, 0, 'fp16')).toBe(0);
   });
 });
