@@ -18,8 +18,8 @@ const model = decodeModel(new Uint8Array(await (await fetch('/tools/fixtures/vit
 const ref = (await (await fetch('/tools/fixtures/vit_tiny_op17.ref.json')).json()) as { inputs: Record<string, number[]> };
 const calibration = [{ pixels: Float32Array.from(ref.inputs['3']), count: 3 }, { pixels: Float32Array.from(ref.inputs['1']), count: 1 }];
 const settings: QuantizeSettings = {
-  ...DEFAULT_SETTINGS, method: 'defakeq', candidates: [4], avgBits: 10, actBits: 6, error: 'paper', weightRange: 'minmax', iters: 10, reconImages: 4,
-  veft: true, veftFraction: 0.1, veftEpochs: 12,
+  ...DEFAULT_SETTINGS, method: 'defakeq', candidates: [4], avgBits: 10, actBits: 6, error: 'paper', weightRange: 'minmax', iters: 5, reconImages: 4,
+  veft: true, veftFraction: 0.1, veftEpochs: 8,
 };
 const logits = (m: Model) => {
   const input = m.graph.inputs[0].name;
@@ -48,7 +48,7 @@ describe('VEFT (stage veft): restored input channels, tuned and exported as simu
     expect(terms.length).toBeGreaterThan(2);
     expect(terms.every((t) => Number.isFinite(t.reconstruction) && Number.isFinite(t.contrastive))).toBe(true);
     expect(events.at(-1)!.step).toBe(events[0].total);
-    expect(events[0].total).toBe(2 * 12);
+    expect(events[0].total).toBe(2 * 8);
 
     const source = exportSourceOf(result.model, result, { fileName: 'm.onnx', sha256: '', bytes: 1 });
     expect([...source.restored!.values()].every((c) => c.length > 0)).toBe(true);
@@ -59,5 +59,19 @@ describe('VEFT (stage veft): restored input channels, tuned and exported as simu
     const layers = analyzeModel(result.model).layers.filter((l) => result.plan.layers.has(l.name));
     const without = simulatedModel(result.model, layers, { ...result.plan, restored: undefined });
     expect(maxDiff(logits(without), simulated)).toBeGreaterThan(1e-4);
+  });
+
+  it('cancelled while tuning, keeps the fixed set restored and an exportable model', async () => {
+    const ctx = await gpuForTests();
+    const controller = new AbortController();
+    const result = await quantizeModel(ctx, model, { calibration }, { ...settings, veftEpochs: 400 }, {
+      reconstruct: adaroundReconstructor(ctx), signal: controller.signal, onProgress: (e) => e.stage === 'veft' && e.step > 0 && controller.abort(),
+    });
+    expect(result.report.cancelled).toBe(true);
+    expect(result.report.completed).not.toContain('veft');
+    expect(result.report.veft!.restoredChannels).toBeGreaterThan(0);
+    const source = exportSourceOf(result.model, { ...result, report: { ...result.report, cancelled: false } }, { fileName: 'm.onnx', sha256: '', bytes: 1 });
+    const file = decodeModel(exportOnnx(result.model, source, { target: 'wasm' }).bytes);
+    expect(maxDiff(logits(file), logits(result.simulated))).toBeLessThan(1e-5);
   });
 });
