@@ -53,6 +53,8 @@ export interface RunState {
   floatReference: Float64Array | null;
   /** What the 'veft' stage did, once it ran. */
   veft: VeftReport | null;
+  /** Per layer, the input channels VEFT keeps in float, as the allocation priced them (zeros without). */
+  restoredCounts: number[];
   /** Cache keys: what cached work depends on besides the model and the images. */
   readonly keys: { variant: string; logitVariant: string };
 }
@@ -69,7 +71,7 @@ export function createRunState(ctx: GpuContext, model: Model, inputs: QuantizeIn
     results: layers.map((l) => ({
       name: l.name, op: l.kind, bits: 32, params: l.params, score: 0, sqnr: null, reconstructed: false, range: fixedRange(settings.weightRange), roundedUp: null, roundedDown: null,
     })),
-    plan: { layers: new Map() }, bits: [], calibration: null, allocation: null, evaluation: null, halfFloats: null, reparameterized: [], floatReference: null, veft: null,
+    plan: { layers: new Map() }, bits: [], calibration: null, allocation: null, evaluation: null, halfFloats: null, reparameterized: [], floatReference: null, veft: null, restoredCounts: layers.map(() => 0),
     // The logit table runs the float model on fixed images: the seed matters only through a reparameterisation's sampled ranges.
     keys: { variant, logitVariant: reparam ? variant : half ? 'fp16' : 'fp32' },
   };

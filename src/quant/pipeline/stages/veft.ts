@@ -12,7 +12,7 @@ import type { VeftReport } from '../../report.ts';
 import { QuantizedInputs } from '../../simulation/quantized-inputs.ts';
 import { zeroRestoredColumns } from '../../simulation/restored.ts';
 import { fakeQuantWeight, weightParams } from '../../simulation/simulate.ts';
-import { chooseRestored, DEFAULT_VEFT, rangesWithout, restoredCounts, veftActive } from '../../veft/channels.ts';
+import { chooseRestored, DEFAULT_VEFT, rangesWithout, veftActive } from '../../veft/channels.ts';
 import { defineStage } from '../stage.ts';
 import { OPS, type RunState } from '../state.ts';
 import { tuneBlock } from './veft-block.ts';
@@ -21,7 +21,7 @@ const epochs = (state: RunState) => state.settings.veftEpochs ?? DEFAULT_VEFT.ep
 
 /** The recognised blocks whose layers VEFT restores and tunes, in graph order, with their layers' indices. */
 export function veftBlocks(state: RunState): { block: string; members: number[] }[] {
-  const counts = restoredCounts(state.settings, state.structure, state.layers);
+  const counts = state.restoredCounts;
   const blocks = new Map<string, number[]>();
   state.layers.forEach((l, i) => counts[i] > 0 && blocks.set(blockOf(l.name), [...(blocks.get(blockOf(l.name)) ?? []), i]));
   return [...blocks].map(([block, members]) => ({ block, members }));
@@ -31,12 +31,12 @@ const totalSteps = (state: RunState) => Math.max(1, veftBlocks(state).length * e
 
 export const veft = defineStage({
   name: 'veft',
-  needed: (state) => veftActive(state.settings) && state.bits.some((b) => b < 32),
+  needed: (state) => veftActive(state.settings) && state.restoredCounts.some((c) => c > 0) && state.bits.some((b) => b < 32),
   steps: totalSteps,
   async run(state, io) {
     const { settings, layers, model, plan } = state;
     const before = { ...plan, layers: new Map(plan.layers), activations: plan.activations && new Map(plan.activations) };
-    const counts = restoredCounts(settings, state.structure, layers);
+    const counts = state.restoredCounts;
     const fixed = restore(state, counts);
     const report: VeftReport = {
       fraction: settings.veftFraction ?? DEFAULT_VEFT.fraction,
