@@ -22,6 +22,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Files that are not there are 404s, as on a static server (transformers.js probes for optional ones).
+        appType: 'mpa',
         test: {
           name: 'gpu',
           include: ['src/**/*.gpu.test.ts'],

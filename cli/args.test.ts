@@ -32,14 +32,14 @@ describe('parseCommandLine', () => {
 
   it('explains each mistake in one line', () => {
     expect(usage([])).toMatch(/no command given/);
-    expect(usage(['frobnicate'])).toBe('unknown command "frobnicate"; expected gpu, inspect, run, eval, quantize, export or report (see --help)');
+    expect(usage(['frobnicate'])).toBe('unknown command "frobnicate"; expected gpu, inspect, run, eval, quantize, export, report or explain (see --help)');
     expect(usage(['gpu', '--verbose'])).toBe("Unknown option '--verbose' (see --help)");
     expect(usage(['inspect'])).toBe('inspect needs a model file (MODEL.onnx)');
     expect(usage(['run', 'm.onnx'])).toBe('run needs --images DIR');
     expect(usage(['run', 'm.onnx', '--images', 'd', '--size', 'big'])).toMatch(/--size must be S or HxW/);
     expect(usage(['run', 'm.onnx', '--images', 'd', '--batch', '0'])).toBe('--batch must be a positive integer, got "0"');
     expect(usage(['run', 'm.onnx', '--images', 'd', '--std', '1,,2'])).toMatch(/--std must be one number or three/);
-    expect(usage(['inspect', 'm.onnx', '--images', 'd'])).toBe('--images only applies to the run command');
+    expect(usage(['inspect', 'm.onnx', '--images', 'd'])).toBe('--images only applies to the run and explain commands');
     for (const message of [usage(['gpu', '--nope']), usage(['inspect', 'a', 'b'])]) expect(message).not.toContain('\n');
   });
 });

@@ -1,7 +1,9 @@
-/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `report`. */
+/** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `report`, `explain`. */
 import { parseArgs } from 'node:util';
 import { parseSetting, SETTINGS, SettingValueError, settingScope, settingValuesText, formatSetting, type SettingSpec, type SettingValues } from '../src/quant/settings.ts';
+import { TARGET_RULES, TARGETS, type ExportTarget } from '../src/export/targets.ts';
 import { CliUsageError } from './errors.ts';
+import { isMapMethod, MAP_METHODS, type MapMethod } from '../src/explain/methods.ts';
 
 export type Rgb = [number, number, number];
 
@@ -18,7 +20,7 @@ export interface PreprocessFlags {
 export type QuantizeFlags = SettingValues & { calibImages: number };
 
 export interface ExportFlags {
-  target: 'wasm' | 'webgpu';
+  target: ExportTarget;
   format?: 'auto' | 'qdq' | 'nbits';
 }
 
@@ -28,6 +30,7 @@ export type Command =
   | ({ kind: 'eval'; model: string; data: string; json: boolean; fakeIndex?: number } & PreprocessFlags)
   | ({ kind: 'quantize'; model: string; calib: string; evalData?: string; report?: string; out?: string; html?: string; json: boolean; fakeIndex?: number } & PreprocessFlags & QuantizeFlags & ExportFlags)
   | { kind: 'report'; report: string; html: string }
+  | ({ kind: 'explain'; model: string; images: string; quantized?: string; method: MapMethod; out: string; json: boolean; fakeIndex?: number; faithfulness: boolean } & PreprocessFlags)
   | { kind: 'gpu'; json: boolean }
   | { kind: 'inspect'; model: string; json: boolean }
   | {
@@ -98,16 +101,24 @@ commands:
       [--fake-index I]               the fake class (default: the one config.json beside the model names, else 1)
   quantize MODEL.onnx --calib DIR (--report R.json | --out Q.onnx | --html R.html, any of them)
       [preprocessing flags as run]   [--calib-images 256] [--eval DIR] [--fake-index I]
-      [--target wasm|webgpu] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
-                                     (R.json also keeps what a later export needs)
+      [--target wasm|webgpu|any] [--format auto|qdq|nbits]   the low-bit ONNX written by --out
+                                     (R.json also keeps what a later export needs); webgpu and
+                                     any keep activations in float (docs/deploy.md)
       [--html R.html]                the report as one self-contained HTML page (charts, tables, hashes)
       [settings below; docs/settings.md]
 ${settingsHelp()}
   export R.json --out DIR            the bundle from a saved run: model.onnx, quant_report.json,
                                      config.json, preprocessor_config.json, onnx/model*.onnx
       [--model MODEL.onnx]           the model quantized (default: the path R.json recorded)
-      [--target wasm|webgpu] [--format auto|qdq|nbits] [--json]
+      [--target wasm|webgpu|any] [--format auto|qdq|nbits] [--json]
   report R.json --html R.html        the HTML report of a saved run (R.json, or an export's quant_report.json)
+  explain MODEL.onnx --images DIR --out DIR   a relevance heatmap (PNG, at the image's size) per
+                                     image in DIR and maps.json (docs/explanations.md)
+      [--method rollout|attention|gradient]   (default rollout)
+      [--quantized Q.onnx]           the quantized model too: its heatmaps, the difference, and
+                                     their agreement (rank correlation, top-k overlap) per block
+      [--faithfulness]               deletion and insertion curves of each map (2x17 runs per image)
+      [preprocessing flags as run] [--fake-index I]
 
 options for every command: --debug (stack traces), --help`;
 
@@ -131,6 +142,8 @@ const BASE_OPTIONS = {
   target: { type: 'string' },
   format: { type: 'string' },
   model: { type: 'string' },
+  quantized: { type: 'string' },
+  faithfulness: { type: 'boolean' },
   html: { type: 'string' },
 } as const;
 
@@ -146,6 +159,7 @@ const ALLOWED: Record<string, Flag[]> = {
   quantize: [...QUANTIZE, ...PREPROCESS],
   export: ['out', 'model', 'target', 'format'],
   report: ['html'],
+  explain: ['images', 'quantized', 'method', 'out', 'fake-index', 'faithfulness', ...PREPROCESS],
 };
 const COMMON: Flag[] = ['json', 'debug', 'help'];
 
@@ -191,6 +205,18 @@ function settingFlags(values: Record<string, string | boolean | undefined>, writ
   return Object.fromEntries(settings) as SettingValues;
 }
 
+/**
+ * webgpu and any keep activations in float (src/export/targets.ts): their runs quantize weights
+ * only, and an explicit activation width is refused before any work.
+ */
+function targetActivations(settings: SettingValues, target: ExportTarget, actBitsFlag: string | undefined): SettingValues {
+  if (TARGET_RULES[target].activations) return settings;
+  if (actBitsFlag !== undefined && actBitsFlag !== 'none') {
+    throw new CliUsageError(`--target ${target} keeps activations in float (docs/deploy.md), so --act-bits ${actBitsFlag} cannot be exported for it; drop --act-bits or use --target wasm`);
+  }
+  return { ...settings, actBits: null };
+}
+
 function readArgs(argv: string[]) {
   try {
     const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
@@ -215,12 +241,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const json = values.json ?? false;
   const [name, ...rest] = positionals;
   if (values.help || name === 'help') return { command: { kind: 'help' }, debug };
-  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export or report (see --help)');
+  if (!name) throw new CliUsageError('no command given; expected gpu, inspect, run, eval, quantize, export, report or explain (see --help)');
   const allowed = [...COMMON, ...(ALLOWED[name] ?? [])];
   const stray = (Object.keys(OPTIONS) as Flag[]).find((flag) => given[flag] !== undefined && !allowed.includes(flag));
   if (stray && (name in ALLOWED || ['gpu', 'inspect'].includes(name))) {
     const users = Object.entries(ALLOWED).filter(([, flags]) => flags.includes(stray)).map(([c]) => c);
-    throw new CliUsageError(`--${stray} only applies to the ${users.join(' and ')} command${users.length > 1 ? 's' : ''}`);
+    const list = users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users[users.length - 1]}` : users[0];
+    throw new CliUsageError(`--${stray} only applies to the ${list} command${users.length > 1 ? 's' : ''}`);
   }
   const preprocessFlags = (): PreprocessFlags => ({
     size: values.size !== undefined ? parseSize(values.size) : undefined,
@@ -229,10 +256,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     batch: values.batch !== undefined ? positiveInt(values.batch, '--batch') : 8,
     resize: !values['no-resize'],
   });
-  const exportFlags = (): ExportFlags => ({
-    target: oneOf(values.target, '--target', ['wasm', 'webgpu'] as const, 'wasm'),
-    format: values.format === undefined ? undefined : oneOf(values.format, '--format', ['auto', 'qdq', 'nbits'] as const, 'auto'),
-  });
+  const exportFlags = (): ExportFlags => {
+    const target = oneOf(values.target, '--target', TARGETS, 'wasm');
+    const format = values.format === undefined ? undefined : oneOf(values.format, '--format', ['auto', 'qdq', 'nbits'] as const, 'auto');
+    const formats = TARGET_RULES[target].formats;
+    if (format && !formats.includes(format)) throw new CliUsageError(`--target ${target} stores weights as ${formats.join(' or ')} only, got --format ${format}`);
+    return { target, format };
+  };
   // Without the flag, the class config.json beside the model names as fake, else 1 (see fakeIndexFor).
   const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index']) : undefined;
   if (fakeIndex !== undefined && (!Number.isInteger(fakeIndex) || fakeIndex < 0)) throw new CliUsageError(`--fake-index must be a class index (0, 1, ...), got "${values['fake-index']}"`);
@@ -261,12 +291,13 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       const model = onePositional('model file (MODEL.onnx)');
       if (!values.calib) throw new CliUsageError('quantize needs --calib DIR (calibration images)');
       if (!values.report && !values.out && !values.html) throw new CliUsageError('quantize needs --report R.json, --out Q.onnx, --html R.html, or several of them');
+      const targetFlags = exportFlags();
       return {
         command: {
           kind: 'quantize', model, calib: values.calib, evalData: values.eval, report: values.report, out: values.out, html: values.html, json, fakeIndex,
           ...preprocessFlags(),
-          ...exportFlags(),
-          ...settingFlags(given, values.out !== undefined),
+          ...targetFlags,
+          ...targetActivations(settingFlags(given, values.out !== undefined), targetFlags.target, given['act-bits'] as string | undefined),
           calibImages: values['calib-images'] !== undefined ? positiveInt(values['calib-images'], '--calib-images') : 256,
         },
         debug,
@@ -282,7 +313,18 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       if (!values.html) throw new CliUsageError('report needs --html R.html (the page to write)');
       return { command: { kind: 'report', report, html: values.html }, debug };
     }
+    case 'explain': {
+      const model = onePositional('model file (MODEL.onnx)');
+      if (!values.images) throw new CliUsageError('explain needs --images DIR');
+      if (!values.out) throw new CliUsageError('explain needs --out DIR (the folder for the heatmaps and maps.json)');
+      const method = (given.method as string | undefined) ?? 'rollout';
+      if (!isMapMethod(method)) throw new CliUsageError(`--method must be one of ${MAP_METHODS.map((m) => m.id).join(', ')} for explain, got "${method}"`);
+      return {
+        command: { kind: 'explain', model, images: values.images, quantized: values.quantized, method, out: values.out, json, fakeIndex, faithfulness: values.faithfulness === true, ...preprocessFlags() },
+        debug,
+      };
+    }
     default:
-      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize, export or report (see --help)`);
+      throw new CliUsageError(`unknown command "${name}"; expected gpu, inspect, run, eval, quantize, export, report or explain (see --help)`);
   }
 }

@@ -38,7 +38,7 @@ function expectOneErrorLine(r: Result, code: number, message: string | RegExp): 
 
 describe('cli', () => {
   it('rejects an unknown command with exit code 2', async () => {
-    expectOneErrorLine(await cli('quantise'), 2, 'unknown command "quantise"; expected gpu, inspect, run, eval, quantize, export or report (see --help)');
+    expectOneErrorLine(await cli('quantise'), 2, 'unknown command "quantise"; expected gpu, inspect, run, eval, quantize, export, report or explain (see --help)');
   });
 
   it('reports a missing model file', async () => {

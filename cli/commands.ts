@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { assembleExport, type ModelSidecars } from '../src/export/assemble.ts';
 import { bundleFiles } from '../src/export/bundle.ts';
 import { ExportError } from '../src/export/errors.ts';
+import { TARGET_RULES } from '../src/export/targets.ts';
 import { parseSource, serializeSource, sha256Hex, exportSourceOf, type ExportSource } from '../src/export/source.ts';
 import { batchSizes } from '../src/model/input.ts';
 import { DEFAULT_FAKE_INDEX, fakeClassOf, labelsFromConfig } from '../src/model/labels.ts';
@@ -17,6 +18,7 @@ import { USAGE, type Command } from './args.ts';
 import { quantizeSettings, type CliCore, type InputBatch } from './core.ts';
 import { loadImageBatches, loadLabelledBatches, loadSampleBatches } from './images.ts';
 import { CliFileError } from './errors.ts';
+import { runExplain } from './explain.ts';
 import { findPreprocessorConfig, loadModel, readUserFile } from './model-files.ts';
 import { resolvePreprocess } from './settings.ts';
 import { cliEnvironment, htmlReportFile } from './html-report.ts';
@@ -130,6 +132,7 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       checkBudget(model.model, quantizeSettings(command));
       const { options, source } = resolvePreprocess(command, model.fileName, model.model, findPreprocessorConfig(command.model));
       deps.note(`preprocessing from ${source}`);
+      if (!TARGET_RULES[command.target].activations) deps.note(`--target ${command.target}: activations stay in float (weights only are quantized; docs/deploy.md)`);
       const fakeIndex = fakeIndexFor(command.model, command.fakeIndex, deps.note);
       const calib = await loadSampleBatches(command.calib, options, command.batch, deps.decodeImage, command.calibImages);
       const evaluation = command.evalData ? await loadLabelledBatches(command.evalData, options, command.batch, deps.decodeImage, fakeIndex) : undefined;
@@ -173,6 +176,15 @@ export async function execute(command: Command, deps: CliDeps): Promise<number> 
       if (command.json) deps.out(json(report));
       return 0;
     }
+    case 'explain':
+      return runExplain(command, deps, {
+        loadModel,
+        resolve: (cmd, model) => ({
+          ...resolvePreprocess(cmd, model.fileName, model.model, findPreprocessorConfig(cmd.model)),
+          fakeIndex: fakeIndexFor(cmd.model, cmd.fakeIndex, deps.note),
+        }),
+        writeJson: (path, value) => writeWhole(path, new TextEncoder().encode(compactJson(value) + '\n')),
+      });
     case 'report': {
       const saved = readJsonFile(command.report);
       try {
@@ -252,6 +264,11 @@ function fakeIndexFor(modelPath: string, flag: number | undefined, note?: (text:
 
 function sidecarsOf(modelPath: string, preprocess: ModelSidecars['preprocess'], fakeIndex: number): ModelSidecars {
   return { config: readJsonBeside(modelPath, 'config.json'), preprocessorConfig: readJsonBeside(modelPath, 'preprocessor_config.json'), preprocess, fakeIndex };
+}
+
+/** Indented JSON with arrays of numbers kept on one line. */
+function compactJson(value: unknown): string {
+  return JSON.stringify(value, null, 1).replace(/\[[\s\d.,eE+-]*\]/g, (a) => a.replace(/\s+/g, ''));
 }
 
 /** Writes beside the target, then renames: the file appears whole or not at all. */

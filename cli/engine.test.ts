@@ -163,7 +163,7 @@ describe('cli eval and quantize', () => {
     const nested = await cli('eval', join(dir, 'onnx/model.onnx'), '--data', 'tools/fixtures/labelled', '--json');
     expect(JSON.parse(nested.stdout)).toEqual(named.scores);
     expect(nested.stderr).toBe(named.stderr);
-  });
+  }, 180_000); // five CLI runs: room for a loaded 2-core machine
 
   it('quantize writes a report with the bits, bytes and layers', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-quant-'));

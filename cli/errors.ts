@@ -5,6 +5,8 @@ import { ImageDecodeError } from '../src/data/decode.ts';
 import { MetricsError } from '../src/data/metrics.ts';
 import { ImageSizeError, PreprocessorConfigError } from '../src/data/preprocess.ts';
 import { ExportError } from '../src/export/errors.ts';
+import { ExplainLayoutError } from '../src/explain/layout.ts';
+import { MethodUnavailableError } from '../src/explain/methods.ts';
 import { GraphError, OnnxFormatError } from '../src/onnx/ir.ts';
 import { UnsupportedOpError } from '../src/onnx/ops/types.ts';
 import { escapeControls } from '../src/onnx/names.ts';
@@ -29,6 +31,7 @@ export class NotWiredError extends Error {
 const KNOWN: (abstract new (...args: never[]) => Error)[] = [
   CliFileError, NotWiredError, OnnxFormatError, GraphError, UnsupportedOpError, InputShapeError, ImageDecodeError, ImageSizeError,
   PreprocessorConfigError, SettingsError, DatasetError, MetricsError, GpuDeviceLostError, WebGpuUnavailableError, ExportError,
+  ExplainLayoutError, MethodUnavailableError,
 ];
 
 export interface Failure {

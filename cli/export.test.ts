@@ -43,8 +43,15 @@ describe('export flags', () => {
     };
     expect(usage(['export', 'r.json'])).toBe('export needs --out DIR (the bundle folder to create)');
     expect(usage(['export', '--out', 'd'])).toBe('export needs a saved quantization report (R.json)');
-    expect(usage(['quantize', 'm.onnx', '--calib', 'c', '--out', 'q.onnx', '--target', 'gpu'])).toBe('--target must be one of wasm, webgpu, got "gpu"');
-    expect(usage(['run', 'm.onnx', '--images', 'd', '--out', 'x'])).toBe('--out only applies to the quantize and export commands');
+    expect(usage(['quantize', 'm.onnx', '--calib', 'c', '--out', 'q.onnx', '--target', 'gpu'])).toBe('--target must be one of wasm, webgpu, any, got "gpu"');
+    // webgpu and any keep activations in float: weights only by default, an explicit width refused before any work.
+    expect(parseCommandLine(['quantize', 'm.onnx', '--calib', 'c', '--out', 'q.onnx', '--target', 'webgpu']).command).toMatchObject({ target: 'webgpu', actBits: null });
+    expect(parseCommandLine(['quantize', 'm.onnx', '--calib', 'c', '--out', 'q.onnx', '--target', 'any', '--act-bits', 'none']).command).toMatchObject({ target: 'any', actBits: null });
+    expect(parseCommandLine(['quantize', 'm.onnx', '--calib', 'c', '--out', 'q.onnx']).command).toMatchObject({ target: 'wasm', actBits: 8 });
+    expect(usage(['quantize', 'm.onnx', '--calib', 'c', '--out', 'q.onnx', '--target', 'webgpu', '--act-bits', '8']))
+      .toBe('--target webgpu keeps activations in float (docs/deploy.md), so --act-bits 8 cannot be exported for it; drop --act-bits or use --target wasm');
+    expect(usage(['export', 'r.json', '--out', 'd', '--target', 'any', '--format', 'nbits'])).toBe('--target any stores weights as qdq only, got --format nbits');
+    expect(usage(['run', 'm.onnx', '--images', 'd', '--out', 'x'])).toBe('--out only applies to the quantize, export and explain commands');
   });
 });
 
@@ -102,6 +109,9 @@ describe('cli quantize --out, export, and the exported file everywhere', () => {
     const foreign = await cli('export', join(dir, 'other.json'), '--out', join(dir, 'b2'));
     expect(foreign.stderr).toMatch(/^error: report file .*other\.json holds no export data/);
     expect(foreign.stderr.trimEnd().split('\n')).toHaveLength(1);
+    const webgpu = await cli('export', report, '--out', join(dir, 'b4'), '--target', 'webgpu');
+    expect(webgpu.code).toBe(1);
+    expect(webgpu.stderr.trimEnd().split('\n')).toEqual(['error: the webgpu target keeps activations in float (onnxruntime\'s WebGPU EP has no QuantizeLinear kernel and would run activation quantization on the CPU), but this run quantized them to 8 bits: quantize again with activation bits none, or export for wasm']);
     const changed = await cli('export', report, '--out', join(dir, 'b3'), '--model', 'tools/fixtures/vit_tiny_op13.onnx');
     expect(changed.stderr).toMatch(/^error: model file .* is not the model .* was quantized from/);
     expect((await readdir(dir)).sort()).toEqual(['bundle', 'other.json', 'q.onnx', 'r.json']);

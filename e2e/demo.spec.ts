@@ -42,6 +42,20 @@ test('the one-click demo runs the whole pipeline on the shipped detector, all fr
   await expect(page.getByTestId('project-state')).toHaveText(/Demo project/);
   await page.screenshot({ path: 'e2e/screenshots/demo.png', fullPage: true });
 
+  // Where the detector looks, FP against quantized: rollout of the whole model, and its faithfulness.
+  const results = page.locator('section.results');
+  await results.getByRole('tab', { name: 'Attention maps' }).click();
+  await expect(results.getByRole('img', { name: 'FP map of the whole model', exact: true })).toBeVisible({ timeout: 60_000 });
+  // A fake whose artefact is local: mismatched eyes.
+  await results.getByLabel('Image', { exact: true }).selectOption('eval/fake/01_eyes.png');
+  await expect(results.getByRole('img', { name: 'eval/fake/01_eyes.png as the model saw it', exact: true })).toBeVisible({ timeout: 60_000 });
+  await results.getByRole('button', { name: /Measure faithfulness/ }).click();
+  await expect(results.getByTestId('faithfulness-table').locator('tbody tr')).toHaveCount(2, { timeout: 120_000 });
+  for (const row of await results.getByTestId('faithfulness-table').locator('tbody tr').all()) {
+    for (const cell of await row.locator('td').allTextContents()) expect(Number(cell)).toBeGreaterThanOrEqual(0);
+  }
+  await results.screenshot({ path: 'e2e/screenshots/demo-rollout.png' });
+
   // The whole DeFakeQ report (allocation included) is kept across a reload.
   const aucText = await page.getByTestId('auc').textContent();
   await page.reload();

@@ -34,6 +34,13 @@ test('a quantized model exports, runs in onnxruntime-web wasm and WebGPU in the 
     await expect(rows.nth(i).locator('td').nth(3)).toHaveText('100.0%');
     expect(Number(await rows.nth(i).locator('td').nth(2).textContent())).toBeLessThan(1e-2);
   }
+  // Each runtime also ran the FP model's file: its time per image and the ratio; on WebGPU the
+  // activation QuantizeLinear nodes of this (wasm-target, A8) file fell back to the CPU.
+  for (const i of [0, 1]) {
+    expect(Number(await rows.nth(i).locator('td').nth(6).textContent())).toBeGreaterThan(0);
+    await expect(rows.nth(i).getByTestId('speed-ratio')).toHaveText(/^\d+\.\d\d×$/);
+  }
+  await expect(rows.nth(1).getByTestId('off-ep')).toHaveText(/^[1-9]\d* on CPU \(.*QuantizeLinear.*\) \(\d+\)$/);
   await page.screenshot({ path: 'e2e/screenshots/export.png', fullPage: true });
 
   const onnxDownload = page.waitForEvent('download');
@@ -50,6 +57,18 @@ test('a quantized model exports, runs in onnxruntime-web wasm and WebGPU in the 
   expect(Object.keys(entries).sort()).toEqual(['config.json', 'model.onnx', 'onnx/model.onnx', 'onnx/model_quantized.onnx', 'preprocessor_config.json', 'quant_report.json']);
   const quantReport = JSON.parse(new TextDecoder().decode(entries['quant_report.json']));
   expect(quantReport.verification).toHaveLength(2);
+
+  expect(quantReport.verification[1].fpMsPerImage).toBeGreaterThan(0);
+
+  // This run quantized activations: the webgpu and any targets say they refuse it, before any export.
+  const exportRegion = page.getByRole('region', { name: 'Export' });
+  for (const target of ['webgpu', 'any']) {
+    await exportRegion.getByLabel('Runtime').selectOption(target);
+    await expect(page.getByTestId('target-note')).toContainText(`the ${target} target keeps activations in float`);
+    await expect(page.getByRole('button', { name: 'Export and verify on 6 images' })).toBeDisabled();
+  }
+  await exportRegion.getByLabel('Runtime').selectOption('wasm');
+  await expect(page.getByRole('button', { name: 'Export and verify on 6 images' })).toBeEnabled();
 
   expect(foreign).toEqual([]);
 });

@@ -62,13 +62,26 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   await expect(results.getByRole('tab', { name: 'Attention maps' })).toHaveAttribute('aria-selected', 'true');
   await expect(results.getByRole('tab', { name: 'Layer weights' })).toHaveAttribute('tabindex', '-1');
 
-  // CLS attention, FP vs quantized, for one of the project's images (the labelled ones first).
-  await expect(results.getByRole('img', { name: /FP attention map of blocks\.0/ })).toBeVisible({ timeout: 60_000 });
-  await results.getByLabel('Block', { exact: true }).selectOption({ label: 'blocks.1' });
-  await expect(results.getByRole('img', { name: /Quantized attention map of blocks\.1/ })).toBeVisible();
-  const similarity = Number(await results.getByTestId('attention-similarity').textContent());
-  expect(similarity).toBeGreaterThan(0);
-  expect(similarity).toBeLessThanOrEqual(1);
+  // Maps, FP vs quantized, for one of the project's images (the labelled ones first): rollout of the whole model first.
+  await expect(results.getByRole('img', { name: 'FP map of the whole model', exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(results.getByTestId('map-agreement-chart').locator('canvas')).toBeVisible();
+  const rho = Number(await results.getByTestId('map-spearman').textContent());
+  expect(rho).toBeGreaterThanOrEqual(-1);
+  expect(rho).toBeLessThanOrEqual(1);
+  await expect(results.getByTestId('map-topk')).toHaveText(/^\d of 3$/);
+  await results.screenshot({ path: 'e2e/screenshots/results-rollout.png' });
+  // Gradient × attention: the backward pass runs in the worker for both models.
+  await results.getByLabel('Map', { exact: true }).selectOption('gradient');
+  await expect(results.getByTestId('map-lead')).toContainText('Gradient × attention through the whole model', { timeout: 60_000 });
+  await expect(results.getByRole('img', { name: 'Quantized map of the whole model', exact: true })).toBeVisible();
+  await expect(results.getByTestId('map-topk')).toHaveText(/^\d of 3$/);
+  await results.screenshot({ path: 'e2e/screenshots/results-gradient.png' });
+  // Raw attention of one block and head, as before.
+  await results.getByLabel('Map', { exact: true }).selectOption('attention');
+  await expect(results.getByRole('img', { name: 'FP map of the last block, blocks.1', exact: true })).toBeVisible({ timeout: 60_000 });
+  await results.getByLabel('Block', { exact: true }).selectOption({ label: 'blocks.0' });
+  await results.getByLabel('Head', { exact: true }).selectOption({ label: 'head 1' });
+  await expect(results.getByRole('img', { name: 'Quantized map of blocks.0, head 1', exact: true })).toBeVisible();
   await results.screenshot({ path: 'e2e/screenshots/results-attention.png' });
 
   // The sweep: three methods at two budgets, a few iterations each.
@@ -107,7 +120,9 @@ test('the results views show bits, a layer, attention maps and the size/accuracy
   expect(foreign).toEqual([]);
 });
 
-test('a Swin model says clearly that it has no CLS attention map', async ({ page }) => {
+test('a Swin model shows its window maps on the image grid, FP vs quantized, per block and for the whole model', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.setViewportSize({ width: 1200, height: 1000 });
   await page.goto('/');
   await page.getByLabel(/Drop an ONNX classifier/).setInputFiles([file('swin_tiny_op17.onnx'), file('preprocessor_config.json')]);
   await expect(page.getByTestId('model-summary')).toBeVisible({ timeout: 60_000 });
@@ -119,5 +134,24 @@ test('a Swin model says clearly that it has no CLS attention map', async ({ page
   await expect(page.getByTestId('quantize-report')).toBeVisible({ timeout: 170_000 });
   const results = page.locator('section.results');
   await results.getByRole('tab', { name: 'Attention maps' }).click();
-  await expect(results.getByTestId('attention-error')).toContainText('This model has no CLS token: Swin attends within shifted windows', { timeout: 60_000 });
+  // Rollout across both stages on the 8×8 patch grid, read at the mean pooling.
+  await expect(results.getByRole('img', { name: 'FP map of the whole model', exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(results.getByTestId('map-lead')).toContainText('of the 8×8 grid');
+  await expect(results.getByLabel('Block', { exact: true }).locator('option')).toHaveText(['whole model', 'layers.0.blocks.0', 'layers.0.blocks.1', 'layers.1.blocks.0', 'layers.1.blocks.1']);
+  await results.screenshot({ path: 'e2e/screenshots/results-swin-rollout.png' });
+  // The shifted-window block's raw attention, its windows placed back on the grid.
+  await results.getByLabel('Map', { exact: true }).selectOption('attention');
+  await results.getByLabel('Block', { exact: true }).selectOption({ label: 'layers.0.blocks.1' });
+  await expect(results.getByRole('img', { name: 'Quantized map of layers.0.blocks.1', exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(results.getByTestId('map-lead')).toContainText('shifted windows rolled back');
+  const rho = Number(await results.getByTestId('map-spearman').textContent());
+  expect(rho).toBeGreaterThan(0.5);
+  await results.screenshot({ path: 'e2e/screenshots/results-swin-attention.png' });
+  // Gradient × attention through both stages, back on the 8×8 grid.
+  await results.getByLabel('Map', { exact: true }).selectOption('gradient');
+  await results.getByLabel('Block', { exact: true }).selectOption({ label: 'whole model' });
+  await expect(results.getByTestId('map-lead')).toContainText('Gradient × attention through the whole model', { timeout: 60_000 });
+  await expect(results.getByTestId('map-lead')).toContainText('of the 8×8 grid');
+  await expect(results.getByRole('img', { name: 'FP map of the whole model', exact: true })).toBeVisible();
+  await results.screenshot({ path: 'e2e/screenshots/results-swin-gradient.png' });
 });

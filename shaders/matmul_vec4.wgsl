@@ -1,6 +1,6 @@
 // C[b] = A[b] (M x K) * B[b] (K x N, or N x K when TRANS_B) + bias (N), in f32.
 // Tiled and register-blocked: each invocation computes a 4 x 4 block of C, reading
-// A, B and C as vec4. Requires K % 4 == 0 and N % 4 == 0 (matmul_scalar.wgsl covers the rest).
+// A, B and C as vec4. Requires K % 4 == 0 and N % 4 == 0 (matmul_ragged.wgsl covers the rest).
 // Ragged M, N and K tiles are zero-padded in workgroup memory.
 
 override WG_X: u32 = 8;      // invocations along N; the tile is 4 * WG_X columns

@@ -41,6 +41,24 @@ function shortestEdgeSize(width: number, height: number, edge: number): [number,
   return [Math.trunc((edge * width) / height), edge];
 }
 
+/** Where an image of this size lands: resized to width × height, then the model's input cut at (left, top). */
+export interface FitGeometry {
+  width: number;
+  height: number;
+  left: number;
+  top: number;
+}
+
+/** The resize and crop fitImage applies to a width × height image (no resizing: the image as it is). */
+export function fitGeometry(width: number, height: number, opts: PreprocessOptions): FitGeometry {
+  const [h, w] = opts.size;
+  if (opts.resize === false) return { width, height, left: 0, top: 0 };
+  const target = opts.resizeTo ?? { height: h, width: w };
+  const [rw, rh] = 'shortestEdge' in target ? shortestEdgeSize(width, height, target.shortestEdge) : [target.width, target.height];
+  // As centerCrop: offsets rounded down.
+  return { width: rw, height: rh, left: Math.floor((rw - w) / 2), top: Math.floor((rh - h) / 2) };
+}
+
 /** One image resized/cropped to exactly `size` (RGB uint8); throws ImageSizeError when it cannot be. */
 export function fitImage(image: DecodedImage, opts: PreprocessOptions): DecodedImage {
   const [h, w] = opts.size;
@@ -51,10 +69,7 @@ export function fitImage(image: DecodedImage, opts: PreprocessOptions): DecodedI
     }
     return image;
   }
-  const target = opts.resizeTo ?? { height: h, width: w };
-  const [rw, rh] = 'shortestEdge' in target
-    ? shortestEdgeSize(image.width, image.height, target.shortestEdge)
-    : [target.width, target.height];
+  const { width: rw, height: rh } = fitGeometry(image.width, image.height, opts);
   const resized = resizeBilinear(image, rw, rh);
   if (rw < w || rh < h) {
     throw new ImageSizeError(`${name} resized to ${rw}x${rh} is smaller than the model's ${w}x${h} input`);

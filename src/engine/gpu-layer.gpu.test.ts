@@ -44,6 +44,33 @@ describe('the GPU layer', () => {
     ctx.buffers.release(out);
   });
 
+  it("a context's profiler times every batch, resolving itself when full, with counted flops per tag", async () => {
+    const ctx = await gpuForTests();
+    const profiler = TimestampProfiler.create(ctx, 4)!;
+    const a = ctx.buffers.upload(randomFloats(8 * 13, 2));
+    const out = ctx.buffers.acquire(8 * 8 * 4);
+    ctx.profiler = profiler;
+    try {
+      for (const tag of ['calibrate', 'calibrate', 'evaluate']) {
+        profiler.tag = tag;
+        const batch = new CommandBatch(ctx); // no profiler of its own: the context's
+        for (let i = 0; i < 3; i++) recordMatmul(ctx, batch, a, a, out, { M: 8, K: 13, N: 8, transB: true }); // K odd: the ragged kernel
+        batch.submit(); // 3 passes: the second and third batch find the profiler short of room
+      }
+    } finally {
+      ctx.profiler = null;
+    }
+    const totals = await profiler.totals();
+    const of = (tag: string) => totals.find((t) => t.tag === tag && t.label === 'matmul-ragged')!;
+    expect(of('calibrate').passes).toBe(6);
+    expect(of('evaluate').passes).toBe(3);
+    expect(of('calibrate').flops).toBe(6 * 2 * 8 * 8 * 13);
+    expect(of('evaluate').ms).toBeGreaterThanOrEqual(0);
+    profiler.destroy();
+    ctx.buffers.release(a);
+    ctx.buffers.release(out);
+  });
+
   it('orders copies between dispatches, including one after the last', async () => {
     const ctx = await gpuForTests();
     const a = ctx.buffers.upload(Float32Array.from([1, 2, 3, 4]));

@@ -5,10 +5,13 @@ import { onnxOps } from '../onnx/ops/index.ts';
 import { refToTensor } from '../onnx/ops/ref-tensor.ts';
 import type { RefTensor } from '../onnx/ops/types.ts';
 import { modelInputDims, prepareModel, type PreparedGraph } from '../onnx/prepare.ts';
+import { batchFreeExpands } from './batch-broadcast.ts';
 
 /**
  * Shrinks a written model's graph without changing what it computes, for any batch size:
  *
+ * - A class token's batch-dependent Expand becomes an Add of zeros made from the input
+ *   (batch-broadcast.ts), so no shape plumbing is left for a GPU runtime to run on the CPU.
  * - Shape plumbing (Shape/Gather/Unsqueeze/Concat/Constant chains) whose value is the same at
  *   batch 1 and batch 2 becomes one initializer; a Reshape target that differs only in the batch
  *   entry becomes a constant with 0 ("copy the input's dim") or -1 there. Only integer values and
@@ -34,16 +37,27 @@ const MAX_FOLDED_ELEMENTS = 4096;
 
 export interface CompactionSummary {
   foldedValues: number;
+  /** Batch-dependent Expands rewritten without shape plumbing (batch-broadcast.ts). */
+  batchExpands: number;
   reshapeTargets: number;
   removedNodes: number;
   renamedValues: number;
 }
 
 export function compactModel(model: Model): { model: Model; summary: CompactionSummary } {
-  const summary: CompactionSummary = { foldedValues: 0, reshapeTargets: 0, removedNodes: 0, renamedValues: 0 };
+  const summary: CompactionSummary = { foldedValues: 0, batchExpands: 0, reshapeTargets: 0, removedNodes: 0, renamedValues: 0 };
   if (model.graph.nodes.some((n) => Object.values(n.attrs).some((a) => a.type === 'graph'))) return { model, summary };
   const folded = new Set<string>();
-  const pruned = prune(foldPlumbing(model, summary, folded), summary);
+  const one = prepared(model, 1);
+  const two = prepared(model, 2);
+  let foldedModel = model;
+  if (one && two) {
+    // The rewrite adds nodes only after the values the prepared graphs know, so folding still reads them right.
+    const expands = batchFreeExpands(model, one, two);
+    summary.batchExpands = expands.rewritten;
+    foldedModel = foldPlumbing(expands.model, one, two, summary, folded);
+  }
+  const pruned = prune(foldedModel, summary);
   return { model: rename(pruned, summary, folded), summary };
 }
 
@@ -61,10 +75,7 @@ function prepared(model: Model, batch: number): PreparedGraph | null {
 }
 
 /** Folds into initializers; their names (intermediate values until now) go into `folded`. */
-function foldPlumbing(model: Model, summary: CompactionSummary, folded: Set<string>): Model {
-  const one = prepared(model, 1);
-  const two = prepared(model, 2);
-  if (!one || !two) return model;
+function foldPlumbing(model: Model, one: PreparedGraph, two: PreparedGraph, summary: CompactionSummary, folded: Set<string>): Model {
   const { graph } = model;
   const producer = new Map<string, Node>();
   for (const n of graph.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
@@ -119,7 +130,7 @@ function reshapeTarget(a: RefTensor, b: RefTensor, readers: { node: Node; index:
   for (const [prep, want] of [[one, a], [two, b]] as const) {
     for (const r of readers) {
       const input = prep.shapes.get(r.node.inputs[0])?.dims;
-      if (!input || !sameDims(resolveReshape(input, data), Array.from(want.data))) return null;
+      if (!input || !sameDims(resolveReshape(input, data), resolveReshape(input, want.data))) return null;
     }
   }
   return { dtype: a.dtype, dims: [...a.dims], data };

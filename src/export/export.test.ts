@@ -74,7 +74,7 @@ describe('export round trip: write, decode, run = the simulation', () => {
     const model = load('vit_tiny_op17.onnx');
     const x = image(1);
     const q = syntheticQuantization(model, x.data, x.dims, [3, 6], 8);
-    const reread = decodeModel(exportOnnx(model, source(q), { target: 'webgpu' }).bytes);
+    const reread = decodeModel(exportOnnx(model, source(q), { target: 'wasm' }).bytes);
     const layers = JSON.parse(reread.metadata['defakeq.layers']) as { name: string; bits: number; storedBits: number }[];
     expect(layers.map((l) => [l.bits, l.storedBits]).slice(0, 2)).toEqual([[3, 4], [6, 8]]);
     expect(reread.metadata['defakeq.method']).toBe('adaround');

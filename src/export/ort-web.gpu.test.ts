@@ -10,7 +10,7 @@ import { engineAgainstSimulation } from './engine-check.ts';
 import { exportOnnx } from './export.ts';
 import { ortWeb, WEB_RUNTIMES } from './ort-web.ts';
 import { simulatedFixture } from './testing.ts';
-import { verifyExport } from './verify.ts';
+import { speedRatio, verifyExport } from './verify.ts';
 
 const model = decodeModel(new Uint8Array(await (await fetch('/tools/fixtures/vit_tiny_op17.onnx')).arrayBuffer()));
 const BATCH = 3;
@@ -23,7 +23,7 @@ describe("exports in onnxruntime-web", () => {
   for (const format of ['qdq', 'nbits', 'auto'] as const) {
     for (const { ep, runtime } of WEB_RUNTIMES) {
       it(`${format} weights on ${runtime}: logits within 1e-4 of the simulation, every prediction agreeing`, async () => {
-        const { bytes } = exportOnnx(model, { layers: q.codes, activations: q.activations, method: 'rtn', settings: FP32 }, { target: ep, format });
+        const { bytes } = exportOnnx(model, { layers: q.codes, activations: q.activations, method: 'rtn', settings: FP32 }, { target: 'wasm', format });
         const v = await verifyExport(await ortWeb(ep), runtime, ep, bytes, {
           batches: [{ pixels, count: BATCH }], dims: [3, 32, 32], simulated: rows, isFake: [true, false, true],
         });
@@ -35,15 +35,32 @@ describe("exports in onnxruntime-web", () => {
         expect(v.auc).toBe(v.simulatedAuc);
         expect(v.msPerImage!).toBeGreaterThan(0);
         if (ep === 'webgpu' && format === 'qdq') {
-          // Placement is read from onnxruntime's verbose log (given for the page's first WebGPU
-          // session; later ones in the same page have come back silent): matmuls run on the GPU.
+          // Placement is read from onnxruntime's verbose log: matmuls run on the GPU, QuantizeLinear on the CPU.
           expect(v.placement.some((p) => p.startsWith('WebGpuExecutionProvider'))).toBe(true);
-          expect(v.fellBack.length).toBeGreaterThan(0); // shape plumbing (and QuantizeLinear) stay on the CPU
+          expect(v.fellBack.map((n) => n.split(' ')[0])).toContain('QuantizeLinear');
           expect(v.fellBack.filter((n) => /^(MatMul|MatMulNBits|Conv|Gemm|DequantizeLinear|Softmax|LayerNormalization) /.test(n))).toEqual([]);
         }
       });
     }
   }
+
+  it('the webgpu target (weights only): every node on the WebGPU EP, equal to the simulation, timed against the FP file', async () => {
+    const weightsOnly = simulatedFixture(model, pixels, dims, null);
+    const { bytes } = exportOnnx(model, { layers: weightsOnly.q.codes, activations: weightsOnly.q.activations, method: 'rtn', settings: FP32 }, { target: 'webgpu' });
+    const fp = new Uint8Array(await (await fetch('/tools/fixtures/vit_tiny_op17.onnx')).arrayBuffer());
+    const v = await verifyExport(await ortWeb('webgpu'), 'onnxruntime-web webgpu', 'webgpu', bytes, {
+      batches: [{ pixels, count: BATCH }], dims: [3, 32, 32], simulated: weightsOnly.rows,
+    }, { fp });
+    expect(v.error).toBeNull();
+    expect(v.maxAbsDeltaLogit!).toBeLessThan(1e-4);
+    expect(v.placement).toEqual([expect.stringMatching(/^WebGpuExecutionProvider: \d+ nodes$/)]);
+    expect(v.fellBack).toEqual([]);
+    // The FP file as torch wrote it keeps its batch-dependent shape plumbing on the CPU; the export has none.
+    expect(v.fpFellBack!.map((n) => n.split(' ')[0])).toContain('Concat');
+    expect(v.fpError).toBeNull();
+    expect(v.fpMsPerImage!).toBeGreaterThan(0);
+    expect(speedRatio(v)).toBeCloseTo(v.msPerImage! / v.fpMsPerImage!, 12);
+  });
 
   it('the studio engine runs the exported file on WebGPU (Q/DQ kernels, folded weights) like the simulated model', async () => {
     const ctx = await gpuForTests();

@@ -63,13 +63,13 @@ export function syntheticQuantization(model: Model, input: Float64Array, dims: n
 }
 
 /**
- * A synthetic quantization of `model` (widths 2, 3, 4, 6, 8; 8-bit activations) on `pixels`, the
+ * A synthetic quantization of `model` (widths 2, 3, 4, 6, 8; 8-bit activations unless told) on `pixels`, the
  * simulated model it makes, and that model's float64 logits: flat, and one row per image.
  */
-export function simulatedFixture(model: Model, pixels: Float32Array, dims: number[]): {
+export function simulatedFixture(model: Model, pixels: Float32Array, dims: number[], actBits: number | null = 8): {
   q: ReturnType<typeof syntheticQuantization>; simulated: Model; reference: Float64Array; rows: number[][];
 } {
-  const q = syntheticQuantization(model, Float64Array.from(pixels), dims, [2, 3, 4, 6, 8], 8);
+  const q = syntheticQuantization(model, Float64Array.from(pixels), dims, [2, 3, 4, 6, 8], actBits);
   const layers = analyzeModel(model).layers.filter((l) => model.graph.initializers.has(l.weight));
   const simulated = simulatedModel(model, layers, q.plan);
   const input = { [model.graph.inputs[0].name]: { dtype: 'float32' as const, dims, data: Float64Array.from(pixels) } };

@@ -52,22 +52,51 @@ export interface Verification {
   fellBack: string[];
   /** onnxruntime's own placement summary ("WebGpuExecutionProvider: 121 nodes"); empty when its log gave none. */
   placement: string[];
+  /** The float model's file on the same runtime and images, when it was given: its ms/image, run alternately with the export's. */
+  fpMsPerImage: number | null;
+  /** The float model's nodes off the EP (WebGPU only; null when not checked). */
+  fpFellBack: string[] | null;
+  /** Why the float model did not load or run, when it was given and failed. */
+  fpError: string | null;
 }
 
-/** onnxruntime logs node placement at verbose level; its lines are read from the console while the session loads (and not echoed). */
-function captureLog<T>(work: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
+export interface VerifyOptions {
+  /** The float model's file: timed on the same runtime and images, for the quantized/FP ratio. */
+  fp?: Uint8Array;
+}
+
+/** The export's time per image over the float model's on the same runtime, when both are known. */
+export function speedRatio(v: Pick<Verification, 'msPerImage' | 'fpMsPerImage'>): number | null {
+  return v.msPerImage !== null && v.fpMsPerImage !== null && v.fpMsPerImage > 0 ? v.msPerImage / v.fpMsPerImage : null;
+}
+
+/**
+ * onnxruntime-web prints its log through console methods that its wasm module binds once, when it
+ * first starts: a hook installed and removed around one session would catch only the first
+ * session's lines. So a router is installed once, before any session, and hands onnxruntime's lines
+ * to whichever capture is open (none: they go to the console as before).
+ */
+let sink: string[] | null = null;
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+for (const m of CONSOLE_METHODS) {
+  const original = console[m];
+  console[m] = (...args: unknown[]) => {
+    const text = sink ? args.map(String).join(' ') : '';
+    if (sink && /onnxruntime/.test(text)) sink.push(...text.split('\n'));
+    else original.apply(console, args);
+  };
+}
+
+/** onnxruntime's log lines printed while `work` runs (not echoed). */
+async function captureLog<T>(work: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
   const lines: string[] = [];
-  const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
-  const saved = methods.map((m) => console[m]);
-  for (const m of methods) {
-    const original = saved[methods.indexOf(m)];
-    console[m] = (...args: unknown[]) => {
-      const text = args.map(String).join(' ');
-      if (/onnxruntime/.test(text)) lines.push(...text.split('\n'));
-      else original.apply(console, args);
-    };
+  const outer = sink;
+  sink = lines;
+  try {
+    return { value: await work(), lines };
+  } finally {
+    sink = outer;
   }
-  return work().then((value) => ({ value, lines })).finally(() => methods.forEach((m, i) => (console[m] = saved[i])));
 }
 
 /** Nodes per execution provider from onnxruntime's "Node(s) placed on [EP]" block, as "OpType (name)". */
@@ -89,23 +118,51 @@ export function placementOf(lines: readonly string[]): Map<string, string[]> {
   return out;
 }
 
-export async function verifyExport(ort: OrtModule, runtime: string, ep: string, bytes: Uint8Array, images: VerifyImages): Promise<Verification> {
+/** "WebGpuExecutionProvider: 121 nodes" per provider, counted from the log's "Number of nodes" (an "All nodes" line lists none). */
+export function placementSummary(lines: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const raw of lines) {
+    const head = /(?:Node\(s\)|All nodes) placed on \[(\w+)\]\. Number of nodes: (\d+)/.exec(raw);
+    if (head) counts.set(head[1], (counts.get(head[1]) ?? 0) + Number(head[2]));
+  }
+  const listed = placementOf(lines);
+  for (const [provider, nodes] of listed) if (!counts.has(provider)) counts.set(provider, nodes.length);
+  return [...counts].map(([provider, n]) => `${provider}: ${n} nodes`);
+}
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+
+/** Where onnxruntime places the nodes of `bytes` on `ep`, read from a verbose session's log. */
+async function placementOn(ort: OrtModule, ep: string, bytes: Uint8Array): Promise<{ summary: string[]; cpu: string[] }> {
+  const loaded = await captureLog(() => ort.InferenceSession.create(bytes, { executionProviders: [ep], logSeverityLevel: 0, logVerbosityLevel: 0 }));
+  await loaded.value.release();
+  const summary = placementSummary(loaded.lines);
+  const cpu = placementOf(loaded.lines).get('CPUExecutionProvider') ?? [];
+  // "All nodes placed on [CPUExecutionProvider]" counts them without listing them.
+  const counted = Number(/^CPUExecutionProvider: (\d+)/.exec(summary.find((p) => p.startsWith('CPUExecutionProvider')) ?? '')?.[1] ?? 0);
+  while (cpu.length < counted) cpu.push('? (not listed)');
+  return { summary, cpu };
+}
+
+export async function verifyExport(ort: OrtModule, runtime: string, ep: string, bytes: Uint8Array, images: VerifyImages, options: VerifyOptions = {}): Promise<Verification> {
   const result: Verification = {
     runtime, ok: false, error: null, images: 0, maxAbsDeltaLogit: null, agreement: null, auc: null, simulatedAuc: null, msPerImage: null, fellBack: [], placement: [],
+    fpMsPerImage: null, fpFellBack: null, fpError: null,
   };
-  let session: OrtSession | null = null;
+  const sessions: OrtSession[] = [];
   try {
     if (ep === 'webgpu') {
       // A verbose session tells where each node was placed; the timed one logs at the default level.
-      const loaded = await captureLog(() => ort.InferenceSession.create(bytes, { executionProviders: [ep], logSeverityLevel: 0, logVerbosityLevel: 0 }));
-      await loaded.value.release();
-      const placed = placementOf(loaded.lines);
-      result.placement = [...placed].map(([provider, nodes]) => `${provider}: ${nodes.length} nodes`);
+      const placed = await placementOn(ort, ep, bytes);
+      result.placement = placed.summary;
       // Anything on the CPU fell back (onnxruntime keeps shape plumbing there on purpose).
-      result.fellBack = placed.get('CPUExecutionProvider') ?? [];
+      result.fellBack = placed.cpu;
     }
-    session = await ort.InferenceSession.create(bytes, { executionProviders: [ep] });
-    const { rows, ms } = await runAll(ort, session, images);
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: [ep] });
+    sessions.push(session);
+    const fp = options.fp ? await floatSession(ort, ep, options.fp, result) : null;
+    if (fp) sessions.push(fp);
+    const { rows, ms, fpMs } = await runAll(ort, session, fp, images);
     if (rows.length !== images.simulated.length) throw new Error(`${rows.length} rows of logits for ${images.simulated.length} simulated`);
     let worst = 0;
     rows.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - images.simulated[i][j])))));
@@ -113,6 +170,7 @@ export async function verifyExport(ort: OrtModule, runtime: string, ep: string, 
     result.maxAbsDeltaLogit = worst;
     result.agreement = agreement(rows, images.simulated);
     result.msPerImage = ms / rows.length;
+    if (fp) result.fpMsPerImage = fpMs / rows.length;
     if (images.isFake && images.isFake.some((f) => f) && images.isFake.some((f) => !f)) {
       result.auc = rocAucFromLogits(rows, images.isFake, images.fakeIndex ?? 1);
       result.simulatedAuc = rocAucFromLogits(images.simulated, images.isFake, images.fakeIndex ?? 1);
@@ -120,28 +178,57 @@ export async function verifyExport(ort: OrtModule, runtime: string, ep: string, 
     result.ok = Number.isFinite(worst);
     if (!result.ok) result.error = 'non-finite logits';
   } catch (e) {
-    result.error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    result.error = firstLine(e);
   } finally {
-    await session?.release().catch(() => undefined);
+    for (const s of sessions) await s.release().catch(() => undefined);
   }
   return result;
 }
 
-async function runAll(ort: OrtModule, session: OrtSession, images: VerifyImages): Promise<{ rows: number[][]; ms: number }> {
+/** The float model's session (its placement recorded on WebGPU), or null with fpError set when it does not load. */
+async function floatSession(ort: OrtModule, ep: string, bytes: Uint8Array, result: Verification): Promise<OrtSession | null> {
+  try {
+    if (ep === 'webgpu') result.fpFellBack = (await placementOn(ort, ep, bytes)).cpu;
+    return await ort.InferenceSession.create(bytes, { executionProviders: [ep] });
+  } catch (e) {
+    result.fpError = firstLine(e);
+    return null;
+  }
+}
+
+async function timedRun(session: OrtSession, feed: unknown): Promise<{ data: Float32Array; ms: number }> {
+  const t0 = performance.now();
+  const out = await session.run({ [session.inputNames[0]]: feed });
+  const ms = performance.now() - t0;
+  const data = out[session.outputNames[0]].data;
+  if (!(data instanceof Float32Array)) throw new Error('the output is not float32');
+  return { data, ms };
+}
+
+/**
+ * Every image through the export (and the float model, alternately, so a machine busy with other
+ * work slows both alike). One image per run: ms/image is then per request, and fixed-batch exports
+ * run too. Each session's first run compiles its kernels and is not timed.
+ */
+async function runAll(ort: OrtModule, session: OrtSession, fp: OrtSession | null, images: VerifyImages): Promise<{ rows: number[][]; ms: number; fpMs: number }> {
   const rows: number[][] = [];
   let ms = 0;
+  let fpMs = 0;
+  let warm = false;
   for (const batch of images.batches) {
     const per = batch.pixels.length / batch.count;
-    // One image per run: ms/image is then per request, and fixed-batch exports run too.
     for (let i = 0; i < batch.count; i++) {
       const feed = new ort.Tensor('float32', batch.pixels.slice(i * per, (i + 1) * per), [1, ...images.dims]);
-      const t0 = performance.now();
-      const out = await session.run({ [session.inputNames[0]]: feed });
-      ms += performance.now() - t0;
-      const data = out[session.outputNames[0]].data;
-      if (!(data instanceof Float32Array)) throw new Error('the output is not float32');
-      rows.push(Array.from(data));
+      if (!warm) {
+        await session.run({ [session.inputNames[0]]: feed });
+        if (fp) await fp.run({ [fp.inputNames[0]]: feed });
+        warm = true;
+      }
+      const run = await timedRun(session, feed);
+      ms += run.ms;
+      rows.push(Array.from(run.data));
+      if (fp) fpMs += (await timedRun(fp, feed)).ms;
     }
   }
-  return { rows, ms };
+  return { rows, ms, fpMs };
 }

@@ -6,6 +6,7 @@ import { storedIndex, type LayerCodes } from './codes.ts';
 import { ExportError, listLayers } from './errors.ts';
 import { upgradeOpset } from './opset.ts';
 import { addRestoredBranch, restoredColumns, type RestoredPlan } from '../quant/simulation/restored.ts';
+import { checkTarget, TARGET_FORMAT, type ExportTarget } from './targets.ts';
 import { consumersOf, layerLayout, nbitsObstacle, type LayerShape, type WeightFormat } from '../storage/layout.ts';
 import { packBits, packedBytes, qdqContainer } from '../storage/packing.ts';
 
@@ -18,21 +19,8 @@ import { packBits, packedBytes, qdqContainer } from '../storage/packing.ts';
  * float MatMul and an Add after the quantized layer (quant/simulation/restored.ts), as simulated.
  */
 
-export type ExportTarget = 'wasm' | 'webgpu';
 export type { WeightFormat } from '../storage/layout.ts';
-
-export const TARGETS: readonly ExportTarget[] = ['wasm', 'webgpu'];
-
-/**
- * Per target: the weight format (per layer the smaller of DequantizeLinear per channel and
- * MatMulNBits, storage/layout.ts: DequantizeLinear for 4 and 8 bits, MatMulNBits for 2-bit MatMuls, whose
- * codes DequantizeLinear could only keep in uint4) and how
- * activations below 8 bits are written (uint4 activation Q/DQ does not load on the native WebGPU
- * EP, so every target uses uint8 Q/DQ, clipped to the narrower range first). Measured with
- * onnxruntime-web 1.30: the native WebGPU EP has no QuantizeLinear (nor Round) kernel, so it runs
- * the activation QuantizeLinear on the CPU, exactly; verification lists those nodes.
- */
-export const TARGET_FORMAT: Record<ExportTarget, WeightFormat> = { wasm: 'auto', webgpu: 'auto' };
+export { TARGET_FORMAT, TARGETS, type ExportTarget } from './targets.ts';
 
 export type { RestoredPlan } from '../quant/simulation/restored.ts';
 
@@ -101,6 +89,8 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
   const { model } = input;
   const format = options.format ?? TARGET_FORMAT[options.target];
   if (input.layers.length === 0) throw new ExportError('nothing to export: the model has not been quantized yet (run quantization first)');
+  const actWidths = [...input.activations.values()].map((p) => p.bits);
+  checkTarget(options.target, format, actWidths.length ? Math.max(...actWidths) : null);
   const structure = analyzeModel(model);
   const quantizable = structure.layers.filter((l) => model.graph.initializers.has(l.weight));
   const byName = new Map(quantizable.map((l) => [l.name, l]));

@@ -1,5 +1,6 @@
 import { BufferPool } from './buffers.ts';
 import { PipelineCache } from './pipelines.ts';
+import type { TimestampProfiler } from './profiler.ts';
 
 /** What the studio shows about the adapter it runs on. */
 export interface AdapterSummary {
@@ -44,6 +45,8 @@ export interface GpuContext {
   readonly hasSubgroups: boolean;
   readonly pipelines: PipelineCache;
   readonly buffers: BufferPool;
+  /** When set, every command batch without its own profiler is timed by this one (benchmarks). */
+  profiler?: TimestampProfiler | null;
   /** Why the device was lost, once it is. */
   lostReason: string | null;
 }

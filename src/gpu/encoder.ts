@@ -8,6 +8,8 @@ export interface DispatchSpec {
   uniforms?: ArrayBufferView;
   workgroups: [number, number?, number?];
   label?: string;
+  /** Floating-point operations the launch does, when its kernel counts them (matrix products): for profiles. */
+  flops?: number;
 }
 
 const UNIFORM_ALIGN = 256;
@@ -22,10 +24,15 @@ export class CommandBatch {
   private readonly specs: DispatchSpec[] = [];
   private readonly copies: { index: number; src: GPUBuffer; dst: GPUBuffer; bytes: number; srcOffset: number; dstOffset: number }[] = [];
 
+  private readonly profiler: TimestampProfiler | null;
+
+  /** Passes are timed by `profiler`, else by the context's own when one is set (benchmarks). */
   constructor(
     private readonly ctx: GpuContext,
-    private readonly profiler: TimestampProfiler | null = null,
-  ) {}
+    profiler: TimestampProfiler | null = null,
+  ) {
+    this.profiler = profiler ?? ctx.profiler ?? null;
+  }
 
   get length(): number {
     return this.specs.length;
@@ -44,6 +51,8 @@ export class CommandBatch {
 
   submit(): void {
     const { device } = this.ctx;
+    // A profiler without room for this batch resolves what it holds first (the work before was submitted).
+    if (this.profiler && this.profiler.room < this.specs.length) this.profiler.drain();
     const offsets: number[] = [];
     let total = 0;
     for (const s of this.specs) {
@@ -73,7 +82,7 @@ export class CommandBatch {
     };
     this.specs.forEach((s, i) => {
       flushCopies(i);
-      const timestampWrites = this.profiler?.nextPass(s.label ?? 'dispatch');
+      const timestampWrites = this.profiler?.nextPass(s.label ?? 'dispatch', s.flops ?? 0);
       if (timestampWrites) {
         pass?.end();
         pass = encoder.beginComputePass({ label: s.label, timestampWrites });

@@ -59,8 +59,10 @@ export function verificationTable(exported: ReportExport): string {
     v.agreement === null ? dash : pct(v.agreement),
     v.auc === null ? dash : v.auc.toFixed(4),
     v.msPerImage === null ? dash : v.msPerImage.toFixed(2),
+    v.fpMsPerImage === null || v.fpMsPerImage === undefined || v.msPerImage === null ? dash : `${(v.msPerImage / v.fpMsPerImage).toFixed(2)}×`,
+    !v.runtime.includes('webgpu') || !v.placement.length ? dash : String(v.fellBack.length),
   ]);
-  return table('verification', ['Runtime', 'Result', 'Images', 'Max |Δlogit| vs simulation', 'Same prediction', 'AUC', 'ms / image'], rows);
+  return table('verification', ['Runtime', 'Result', 'Images', 'Max |Δlogit| vs simulation', 'Same prediction', 'AUC', 'ms / image', 'vs FP file', 'Nodes off the EP'], rows);
 }
 
 export function sweepTable(sweep: ReportSweep): string {

@@ -38,7 +38,7 @@ export function knownReportInput(): ReportInput {
     export: {
       file: { name: 'demo_vit_3.5bit_wasm.onnx', bytes: 23_456, sha256: 'cd'.repeat(32) },
       target: 'wasm', weightFormat: 'auto', activations: 'QuantizeLinear/DequantizeLinear uint8 per tensor', fpBytes: 98_765,
-      verification: [{ runtime: 'onnxruntime-web wasm', ok: true, error: null, images: 32, maxAbsDeltaLogit: 1.5e-6, agreement: 1, auc: 0.9609, simulatedAuc: 0.9609, msPerImage: 0.42, fellBack: [], placement: [] }],
+      verification: [{ runtime: 'onnxruntime-web wasm', ok: true, error: null, images: 32, maxAbsDeltaLogit: 1.5e-6, agreement: 1, auc: 0.9609, simulatedAuc: 0.9609, msPerImage: 0.42, fellBack: [], placement: [], fpMsPerImage: 0.4, fpFellBack: null, fpError: null }],
     },
     sweep: {
       fp: { auc: 0.9727, accuracy: 0.9375, bytes: 98_765, images: 32 },

@@ -1,5 +1,4 @@
 import type { AucDifference } from '../data/metrics.ts';
-import type { BlockAttention } from '../model/attention-maps.ts';
 import type { StageName } from '../quant/report.ts';
 import type { Method, QuantizeSettings } from '../quant/settings.ts';
 import type { LayerWeights } from '../quant/inspect/layer-weights.ts';
@@ -20,10 +19,6 @@ export interface RgbaImage {
   height: number;
   rgba: Uint8ClampedArray;
 }
-
-export type AttentionStatus =
-  | { ok: true; image: RgbaImage; imageName: string; heads: number; prefixTokens: number; blocks: BlockAttention[] }
-  | { ok: false; message: string };
 
 export type ImageNamesStatus =
   | { ok: true; names: string[] }
@@ -66,14 +61,12 @@ export type SweepStatus =
   | { ok: true; fp: { auc: number; accuracy: number; bytes: number; images: number }; points: SweepPoint[]; cancelled: boolean }
   | { ok: false; message: string };
 
-/** The analysis half of the studio API: what the results views draw (attention maps, histograms, sweeps). */
+/** The analysis half of the studio API: what the results views draw (histograms, sweeps); the maps are in explain-api.ts. */
 export interface AnalysisApi {
   /** Histogram, grid and rounding counts of one layer of the last quantization run. */
   layerDetail(layer: string, channel: number | null): Promise<LayerDetailStatus>;
   /** The image names in files, folders or zips (zips expanded), for choosing one to map. */
   imageNames(files: NamedFile[]): Promise<ImageNamesStatus>;
-  /** CLS attention of every block and head, FP vs the last quantized model, for the image `image` among `files`. */
-  attentionMaps(files: NamedFile[], image: string): Promise<AttentionStatus>;
   /**
    * Quantize the open model for each (method, budget) and evaluate it on the labelled set; a
    * budget a method cannot meet gives a point with a message, not a failure. `cancelSweep` stops

@@ -1,8 +1,5 @@
-import { GpuModel } from '../engine/session.ts';
-import { compareBlocks, whyNoClsMap } from '../model/attention-maps.ts';
 import { fixedBatch } from '../model/input.ts';
 import { analyzeModel } from '../model/summary.ts';
-import { quantGpuOps, quantReferenceOps } from '../quant/simulation/fake-quant-op.ts';
 import { layerWeights } from '../quant/inspect/layer-weights.ts';
 import { quantizeModel } from '../quant/pipeline/quantize.ts';
 import type { QuantizeCache } from '../quant/pipeline/types.ts';
@@ -10,38 +7,27 @@ import { uniformBudget } from '../quant/allocation/uniform.ts';
 import { reconstructor } from '../quant/reconstruction/reconstructor.ts';
 import { reportedRange } from '../quant/allocation/weight-ranges.ts';
 import { listImages } from '../data/dataset.ts';
-import type { AnalysisApi, AttentionStatus, ImageNamesStatus, LayerDetailStatus, SweepPoint, SweepStatus } from './analysis-api.ts';
+import type { AnalysisApi, ImageNamesStatus, LayerDetailStatus, SweepPoint, SweepStatus } from './analysis-api.ts';
 import { liveSession } from './gpu-context.ts';
-import { imageBatches, labelledBatches, modelImage } from './image-batches.ts';
+import { imageBatches, labelledBatches } from './image-batches.ts';
 import { sourcesOf } from './inputs.ts';
 import { versusAdaRound, type ScoredRun } from './sweep-pairs.ts';
 import { BATCH } from './quantize-service.ts';
 import { errorMessage, workerState } from './state.ts';
 
-const OPS = { reference: quantReferenceOps, gpu: quantGpuOps };
-
 let sweepRun: AbortController | null = null;
 
-function openModelWithOptions() {
+export function openModelWithOptions() {
   const current = workerState.current;
   if (!current) throw new Error('Open a model first.');
   if (!current.preprocess) throw new Error('The image size is unknown for this model; add its preprocessor_config.json.');
   return { model: current.opened.model, options: current.preprocess, fakeIndex: current.fakeIndex };
 }
 
-function lastQuantized() {
+export function lastQuantized() {
   const result = workerState.lastResult;
   if (!result) throw new Error('Quantize the model first: the results views show the last run.');
   return result;
-}
-
-/** Runs one batch on a model and returns the tapped values; the GPU copy is freed afterwards. */
-async function tapsOf(gpu: GpuModel, pixels: Float32Array, batch: number, taps: string[]) {
-  try {
-    return (await gpu.run({ [gpu.model.graph.inputs[0].name]: pixels }, batch, { taps })).taps;
-  } finally {
-    gpu.dispose();
-  }
 }
 
 const isAbort = (e: unknown) => e instanceof DOMException && e.name === 'AbortError';
@@ -66,32 +52,6 @@ export const analysisService: AnalysisApi = {
   async imageNames(files): Promise<ImageNamesStatus> {
     try {
       return { ok: true, names: listImages(await sourcesOf(files), 'the chosen images').map((s) => s.name) };
-    } catch (error) {
-      return { ok: false, message: errorMessage(error) };
-    }
-  },
-
-  async attentionMaps(files, image): Promise<AttentionStatus> {
-    try {
-      const { model, options } = openModelWithOptions();
-      const result = lastQuantized();
-      const structure = analyzeModel(model);
-      const missing = whyNoClsMap(structure);
-      if (missing) throw new Error(missing);
-      const blocks = structure.blocks.filter((b) => b.attention.length > 0).map((b) => ({ name: b.name, probs: b.attention[0] }));
-      const file = (await sourcesOf(files)).find((f) => f.name === image);
-      if (!file) throw new Error(`${image} is no longer among the chosen images`);
-      const { pixels, picture } = await modelImage(file, options);
-      // A model exported with a fixed batch gets the image repeated; entry 0 is read.
-      const batch = fixedBatch(model) ?? 1;
-      const input = new Float32Array(pixels.length * batch);
-      for (let b = 0; b < batch; b++) input.set(pixels, b * pixels.length);
-      const { ctx } = await liveSession();
-      const taps = blocks.map((b) => b.probs);
-      const fpTaps = await tapsOf(new GpuModel(ctx, model), input, batch, taps);
-      const qTaps = await tapsOf(new GpuModel(ctx, result.simulated, OPS), input, batch, taps);
-      const compared = compareBlocks(blocks, fpTaps, qTaps, 0, structure.tokens.length);
-      return { ok: true, image: picture, imageName: file.name, heads: compared[0].fp.heads, prefixTokens: structure.tokens.length, blocks: compared };
     } catch (error) {
       return { ok: false, message: errorMessage(error) };
     }

@@ -5,6 +5,7 @@ import type { QuantizeSettings } from '../quant/settings.ts';
 import type { AnalysisApi } from './analysis-api.ts';
 import type { SerializedSource } from '../export/source.ts';
 import type { ExportApi } from './export-api.ts';
+import type { ExplainApi } from './explain-api.ts';
 import type { LiveSourceApi } from './live-api.ts';
 import type { ReportApi } from './report-api.ts';
 
@@ -82,7 +83,7 @@ export type QuantizeStatus =
   | { ok: false; message: string };
 
 /** The one typed API between the UI thread and the studio worker (served with comlink). */
-export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSourceApi {
+export interface StudioApi extends ExportApi, AnalysisApi, ReportApi, LiveSourceApi, ExplainApi {
   gpuStatus(): Promise<GpuStatus>;
   /**
    * Decode, check and analyse a model; `extra` may hold its .onnx_data and preprocessor_config.json.

@@ -74,7 +74,7 @@ export const exportService: ExportApi = {
       if (request.images.length) {
         const images = await verificationImages(request.images);
         for (const { ep, runtime } of WEB_RUNTIMES) {
-          verification.push(await verifyExport(await ortWeb(ep), runtime, ep, assembled.onnx, images));
+          verification.push(await verifyExport(await ortWeb(ep), runtime, ep, assembled.onnx, images, { fp: fp.bytes }));
         }
       }
       const report = exportReport(source, assembled.written, assembled.onnx.length, result.report, verification);

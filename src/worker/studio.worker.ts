@@ -7,6 +7,7 @@ import { batchSizes } from '../model/input.ts';
 import type { GpuStatus, RunStatus, StudioApi } from './api.ts';
 import { analysisService } from './analysis-service.ts';
 import { exportService } from './export-service.ts';
+import { explainService } from './explain-service.ts';
 import { liveModelsService } from './live-models.ts';
 import { reportService } from './report-service.ts';
 import { liveSession } from './gpu-context.ts';
@@ -18,6 +19,7 @@ import { errorMessage as message, openSession, workerState } from './state.ts';
 const api: StudioApi = {
   ...exportService,
   ...analysisService,
+  ...explainService,
   ...modelService,
   ...quantizeService,
   ...reportService,

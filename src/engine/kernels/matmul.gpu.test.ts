@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { gpuForTests, randomFloats } from '../../gpu/testing.ts';
 import { matmulReference, relativeError, type MatmulShape } from '../cpu/matmul.ts';
-import { matmulOnGpu, usesVec4 } from './matmul.ts';
+import { matmulOnGpu, matmulPath } from './matmul.ts';
 
 const cases: { name: string; shape: MatmulShape; bias?: boolean }[] = [
   { name: '1x768x3072 (one token through an MLP)', shape: { M: 1, K: 768, N: 3072 } },
   { name: '197x192x576 (ViT-Tiny qkv), transposed B, bias', shape: { M: 197, K: 192, N: 576, transB: true }, bias: true },
   { name: '2 x 197x768x768 batched, shared weight', shape: { M: 197, K: 768, N: 768, batch: 2, broadcastB: true } },
   { name: '3 x 50x64x50 batched (attention scores), per-batch transposed B', shape: { M: 50, K: 64, N: 50, batch: 3, transB: true } },
-  { name: '197x192x2 (classifier), ragged N, scalar path', shape: { M: 197, K: 192, N: 2, transB: true }, bias: true },
-  { name: '7x13x5 all ragged, batched, scalar path', shape: { M: 7, K: 13, N: 5, batch: 2 } },
+  { name: '197x192x2 (classifier), ragged N, transposed B, bias', shape: { M: 197, K: 192, N: 2, transB: true }, bias: true },
+  { name: '7x13x5 all ragged, batched', shape: { M: 7, K: 13, N: 5, batch: 2 } },
+  // Attention over 65 tokens: K or N odd, per head (ragged path), B shared or transposed.
+  { name: '3 x 65x24x65 (scores), ragged N', shape: { M: 65, K: 24, N: 65, batch: 3 } },
+  { name: '3 x 65x24x65 (scores, K as N x K), ragged N, transposed B', shape: { M: 65, K: 24, N: 65, batch: 3, transB: true } },
+  { name: '3 x 65x65x24 (probabilities times V), ragged K, broadcast A', shape: { M: 65, K: 65, N: 24, batch: 3, broadcastA: true } },
+  { name: '2 x 37x70x33 (K past one tile, nothing aligned), transposed B, bias', shape: { M: 37, K: 70, N: 33, batch: 2, transB: true }, bias: true },
 ];
 
 describe('WGSL matmul against the CPU reference', () => {
@@ -31,10 +36,11 @@ describe('WGSL matmul against the CPU reference', () => {
     });
   }
 
-  it('picks the vec4 kernel only when K and N allow it', () => {
-    expect(usesVec4({ M: 3, K: 768, N: 3072 })).toBe(true);
-    expect(usesVec4({ M: 3, K: 768, N: 2 })).toBe(false);
-    expect(usesVec4({ M: 3, K: 13, N: 8 })).toBe(false);
+  it('picks the vec4 kernel only when K and N allow it, the ragged one otherwise', () => {
+    expect(matmulPath({ M: 3, K: 768, N: 3072 })).toBe('vec4');
+    expect(matmulPath({ M: 3, K: 768, N: 2 })).toBe('ragged');
+    expect(matmulPath({ M: 3, K: 13, N: 8 })).toBe('ragged');
+    expect(matmulPath({ M: 197, K: 64, N: 197, batch: 12 })).toBe('ragged');
   });
 
   it('reuses one pipeline per source and constants', async () => {

@@ -1,6 +1,6 @@
 import quantizerSource from '../../../shaders/quantizer.wgsl?raw';
 import vec4Kernel from '../../../shaders/matmul_vec4.wgsl?raw';
-import scalarKernel from '../../../shaders/matmul_scalar.wgsl?raw';
+import raggedKernel from '../../../shaders/matmul_ragged.wgsl?raw';
 import type { GpuContext } from '../../gpu/device.ts';
 import { CommandBatch } from '../../gpu/encoder.ts';
 import { readFloat32 } from '../../gpu/readback.ts';
@@ -18,8 +18,18 @@ export interface MatmulTiles {
 export const DEFAULT_TILES: MatmulTiles = { wgX: 8, wgY: 8, tileK: 32 };
 
 // The kernels can fake-quantize A on load, so the shared quantizer comes first.
-const vec4Source = quantizerSource + vec4Kernel;
-const scalarSource = quantizerSource + scalarKernel;
+/**
+ * The kernel a product runs on: 'vec4' reads A, B and C as vec4 (K and N multiples of 4);
+ * 'ragged' takes any K and N (attention over 65 or 197 tokens) with scalar loads into the same
+ * vec4 tiles and the same multiply-add inner product.
+ */
+export type MatmulPath = 'vec4' | 'ragged';
+
+const SOURCES: Record<MatmulPath, string> = {
+  vec4: quantizerSource + vec4Kernel,
+  ragged: quantizerSource + raggedKernel,
+};
+const LABELS: Record<MatmulPath, string> = { vec4: 'matmul', ragged: 'matmul-ragged' };
 
 /** Per-tensor quantizer applied to A inside the product (activation quantization). */
 export interface AQuant {
@@ -30,6 +40,10 @@ export interface AQuant {
 
 export function usesVec4(shape: MatmulShape): boolean {
   return shape.K % 4 === 0 && shape.N % 4 === 0;
+}
+
+export function matmulPath(shape: MatmulShape): MatmulPath {
+  return usesVec4(shape) ? 'vec4' : 'ragged';
 }
 
 function paramsFor(shape: MatmulShape, quantA: AQuant | null): Uint8Array {
@@ -56,13 +70,14 @@ export function recordMatmul(
   bias: GPUBuffer | null = null,
   tiles: MatmulTiles = DEFAULT_TILES,
   quantA: AQuant | null = null,
+  path: MatmulPath = matmulPath(shape),
 ): void {
   validateMatmul(shape);
-  const vec4 = usesVec4(shape);
-  const pipeline = ctx.pipelines.get(vec4 ? vec4Source : scalarSource, 'main', {
+  if (path === 'vec4' && !usesVec4(shape)) throw new RangeError(`matmul: the vec4 kernel needs K and N multiples of 4, got K ${shape.K}, N ${shape.N}`);
+  const pipeline = ctx.pipelines.get(SOURCES[path], 'main', {
     WG_X: tiles.wgX,
     WG_Y: tiles.wgY,
-    TILE_K: vec4 ? tiles.tileK : Math.min(tiles.tileK, 16),
+    TILE_K: tiles.tileK,
     TRANS_B: shape.transB ? 1 : 0,
     HAS_BIAS: bias ? 1 : 0,
     QUANT_A: quantA ? 1 : 0,
@@ -73,7 +88,8 @@ export function recordMatmul(
     // Unused bias still needs a binding; B stands in for it.
     buffers: [a, b, bias ?? b, out],
     workgroups: [Math.ceil(shape.N / (4 * tiles.wgX)), Math.ceil(shape.M / (4 * tiles.wgY)), shape.batch ?? 1],
-    label: vec4 ? 'matmul' : 'matmul-scalar',
+    label: LABELS[path],
+    flops: 2 * (shape.batch ?? 1) * shape.M * shape.N * shape.K,
   });
 }
 
@@ -85,6 +101,7 @@ export async function matmulOnGpu(
   shape: MatmulShape,
   bias?: Float32Array,
   tiles?: MatmulTiles,
+  path?: MatmulPath,
 ): Promise<Float32Array> {
   const { buffers } = ctx;
   const outCount = matmulOutputSize(shape);
@@ -94,7 +111,7 @@ export async function matmulOnGpu(
   const gc = buffers.acquire(outCount * 4);
   try {
     const batch = new CommandBatch(ctx);
-    recordMatmul(ctx, batch, ga, gb, gc, shape, gbias, tiles);
+    recordMatmul(ctx, batch, ga, gb, gc, shape, gbias, tiles, null, path);
     batch.submit();
     return await readFloat32(ctx, gc, outCount);
   } finally {

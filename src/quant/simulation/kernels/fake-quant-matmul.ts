@@ -85,6 +85,7 @@ export function recordFakeQuantMatmul(
     buffers: [x, w, weights?.scales ?? w, weights?.zeroPoints ?? w, weights?.offsets ?? w, bias ?? w, out],
     workgroups: [Math.ceil(N / (4 * tiles.wgX)), Math.ceil(M / (4 * tiles.wgY)), 1],
     label: 'fake-quant-matmul',
+    flops: 2 * M * N * K,
   });
 }
 
