@@ -21,7 +21,8 @@
  * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse,exact-float] --weight-range auto|minmax|mse --recon-targets same|float --seeds 0,1 --stored --eval ort|gpu --progress
+ *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse,exact-float,noveft,veft-fixed,block,block-noveft]
+ *      --baseline KEY (paired differences against this row; default adaround) --weight-range auto|minmax|mse --recon-targets same|float --seeds 0,1 --stored --eval ort|gpu --progress
  *      --model OTHER.onnx --fake-index I --data DIR]   (another detector: tools/train_detectors.py makes one;
  *      its preprocessor_config.json and config.json beside it are used when present; DIR holds faces/real, faces/fake)
  * Skips politely when ../shared/data is not there.
@@ -66,6 +67,7 @@ const { values } = parseArgs({
     seeds: { type: 'string' },
     'recon-targets': { type: 'string' },
     'fake-index': { type: 'string' },
+    baseline: { type: 'string' },
   },
 });
 const DATA = values.data ?? join(import.meta.dirname, '../../shared/data');
@@ -104,6 +106,11 @@ const METHODS: Record<string, { name: string; settings: QuantizeSettings }> = {
   'exact-mse': { name: 'DeFakeQ (exact, logits, MSE)', settings: { ...DEFAULT_SETTINGS, weightRange: 'mse' } },
   // The default aimed at the float model's outputs (asymmetric reconstruction); shares the default's logit tables.
   'exact-float': { name: 'DeFakeQ (exact, logits, float targets)', settings: { ...DEFAULT_SETTINGS, reconTargets: 'float' } },
+  // VEFT's ablations (docs/veft.md): 'exact' is the default, with VEFT (random selection while tuning).
+  noveft: { name: 'DeFakeQ (no VEFT)', settings: { ...DEFAULT_SETTINGS, veft: false } },
+  'veft-fixed': { name: 'DeFakeQ (VEFT, fixed selection)', settings: { ...DEFAULT_SETTINGS, veftSelection: 'fixed' } },
+  block: { name: 'DeFakeQ (block recon, VEFT)', settings: { ...DEFAULT_SETTINGS, recon: 'block' } },
+  'block-noveft': { name: 'DeFakeQ (block recon, no VEFT)', settings: { ...DEFAULT_SETTINGS, recon: 'block', veft: false } },
 };
 // Overrides the weight ranges of every row but those that name their own (RTN, exact-minmax, exact-mse).
 const weightRange = values['weight-range'];
@@ -118,6 +125,9 @@ if (reconTargets !== undefined) {
   for (const k of Object.keys(METHODS)) if (METHODS[k].settings.method !== 'rtn') METHODS[k].settings = { ...METHODS[k].settings, reconTargets };
 }
 const methodKeys = (values.methods ?? 'rtn,rtn-mse,adaround,paper,exact').split(',');
+// The row the paired differences are taken against (uniform AdaRound unless --baseline names another, e.g. noveft).
+const baselineKey = values.baseline ?? 'adaround';
+if (!METHODS[baselineKey]) throw new Error(`--baseline ${baselineKey}: not a method`);
 for (const k of methodKeys) if (!METHODS[k]) throw new Error(`unknown method ${k}; expected ${Object.keys(METHODS).join(',')}`);
 // Each seed reruns every row (its own observer samples and reconstruction batches): how far a method moves between runs.
 const seeds = (values.seeds ?? String(DEFAULT_SETTINGS.seed)).split(',').map((t) => {
@@ -278,7 +288,7 @@ if (learnedRows.length) console.log(`\nLearned rounding on its own objective, eq
 // Close rows compared on the same faces: the difference from uniform AdaRound and its paired error.
 const find = (setting: string, key: string) => rows.find((r) => r.setting.startsWith(setting) && r.key === key && r.seed === seeds[0] && !r.failure);
 const versusAdaRound = (r: Row) => {
-  const ada = rows.find((a) => a.setting === r.setting && a.seed === r.seed && a.key === 'adaround' && a.fakeScores);
+  const ada = rows.find((a) => a.setting === r.setting && a.seed === r.seed && a.key === baselineKey && a.fakeScores);
   return ada && r.fakeScores && r !== ada ? pairedAucDifference(r.fakeScores, ada.fakeScores!, isFake) : undefined;
 };
 /** One row's paired AUC difference, as printed: below one pair in a billion, a difference is float noise in the means. */
@@ -294,7 +304,7 @@ const paired = rows.flatMap((r) => {
   const d = versusAdaRound(r);
   return d ? [pairLine(r, d)] : [];
 });
-if (paired.length) console.log(`\nAUC minus uniform AdaRound's (same seed) on the same faces, ± its paired (DeLong) standard error:\n${paired.join('\n')}`);
+if (paired.length) console.log(`\nAUC minus ${METHODS[baselineKey].name}'s (same seed) on the same faces, ± its paired (DeLong) standard error:\n${paired.join('\n')}`);
 
 // Run to run: the same method and budget at another seed, against the first seed's run.
 const rerun = rows.flatMap((r) => {
@@ -311,9 +321,9 @@ if (seeds.length > 1) {
   const lines: string[] = [];
   for (const setting of [...new Set(rows.map((r) => r.setting))]) {
     const runsOf = (key: string) => seeds.map((seed) => rows.find((r) => r.setting === setting && r.seed === seed && r.key === key && r.fakeScores));
-    const ada = runsOf('adaround');
+    const ada = runsOf(baselineKey);
     if (ada.some((r) => !r)) continue;
-    for (const key of methodKeys.filter((k) => k !== 'adaround')) {
+    for (const key of methodKeys.filter((k) => k !== baselineKey)) {
       const runs = runsOf(key);
       if (runs.some((r) => !r)) continue;
       const share = 1 / seeds.length;
@@ -325,7 +335,7 @@ if (seeds.length > 1) {
       lines.push(pairLine(overSeeds, d, `; runs ± ${runSpread.toExponential(1)}; mean Δlogit² ${meanLogit(runs).toExponential(2)} vs ${meanLogit(ada).toExponential(2)}`));
     }
   }
-  if (lines.length) console.log(`\nMean over seeds ${seeds.join(',')} of AUC minus uniform AdaRound's, ± the faces' (DeLong) error; "runs ±" is the error from the seeds' spread:\n${lines.join('\n')}`);
+  if (lines.length) console.log(`\nMean over seeds ${seeds.join(',')} of AUC minus ${METHODS[baselineKey].name}'s, ± the faces' (DeLong) error; "runs ±" is the error from the seeds' spread:\n${lines.join('\n')}`);
 }
 
 // The issue's targets, checked on this run.

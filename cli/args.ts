@@ -1,6 +1,7 @@
 /** Command-line parsing: `gpu`, `inspect MODEL`, `run MODEL --images DIR`, `eval`, `quantize`, `export`, `report`, `explain`. */
 import { parseArgs } from 'node:util';
-import { parseSetting, SETTINGS, SettingValueError, settingScope, settingValuesText, formatSetting, type SettingSpec, type SettingValues } from '../src/quant/settings.ts';
+import { SETTINGS, type SettingSpec, type SettingValues } from '../src/quant/settings.ts';
+import { formatSetting, parseSetting, SettingValueError, settingScope, settingValuesText } from '../src/quant/setting-text.ts';
 import { TARGET_RULES, TARGETS, type ExportTarget } from '../src/export/targets.ts';
 import { CliUsageError } from './errors.ts';
 import { isMapMethod, MAP_METHODS, type MapMethod } from '../src/explain/methods.ts';
@@ -70,9 +71,10 @@ function wrapped(text: string, start: number): string {
 
 function settingHelp(spec: SettingSpec): string {
   const values = settingValuesText(spec);
-  const usage = `${HELP_INDENT}[--${spec.flag}${values ? ` ${values}` : ''}]`;
+  const negatable = spec.type === 'switch' && spec.cli === 'negatable' ? ` | --no-${spec.flag}` : '';
+  const usage = `${HELP_INDENT}[--${spec.flag}${values ? ` ${values}` : ''}${negatable}]`;
   const scope = spec.methods.length < 3 || spec.when ? `For ${settingScope(spec)}` : '';
-  const defaultText = spec.type === 'switch' && spec.cli === 'presence' ? '' : `default ${formatSetting(spec, spec.default)}`;
+  const defaultText = spec.type === 'switch' && spec.cli !== 'on-off' ? (spec.default ? 'on by default' : '') : `default ${formatSetting(spec, spec.default)}`;
   const notes = [scope, defaultText].filter(Boolean).join('; ');
   const text = notes ? `${spec.help} ${notes.charAt(0).toUpperCase()}${notes.slice(1)}.` : spec.help;
   return usage.length < HELP_COLUMN - 1 ? `${usage.padEnd(HELP_COLUMN)}${wrapped(text, HELP_COLUMN)}` : `${usage}\n${' '.repeat(HELP_COLUMN)}${wrapped(text, HELP_COLUMN)}`;
@@ -146,7 +148,7 @@ const BASE_OPTIONS = {
   html: { type: 'string' },
 } as const;
 
-const SETTING_OPTIONS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: s.type === 'switch' && s.cli === 'presence' ? 'boolean' : 'string' }])) as Record<string, { type: 'string' | 'boolean' }>;
+const SETTING_OPTIONS = Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: s.type === 'switch' && s.cli !== 'on-off' ? 'boolean' : 'string' }])) as Record<string, { type: 'string' | 'boolean' }>;
 const OPTIONS = { ...SETTING_OPTIONS, ...BASE_OPTIONS };
 
 type Flag = string;
@@ -218,7 +220,14 @@ function targetActivations(settings: SettingValues, target: ExportTarget, actBit
 
 function readArgs(argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, allowNegative: true, strict: true });
+    // allowNegative (for --no-veft) reads --no-resize as resize = false: keep it the flag it is.
+    const values = parsed.values as Record<string, unknown>;
+    if (values.resize === false) {
+      delete values.resize;
+      values['no-resize'] = true;
+    }
+    return parsed;
   } catch (e) {
     // Node's message goes on about '--' for positionals; its first sentence is the point.
     const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');

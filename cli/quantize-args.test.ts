@@ -34,4 +34,11 @@ describe('quantize flags', () => {
     expect(parseCommandLine([...base, '--recon-targets', 'float']).command).toMatchObject({ reconTargets: 'float' });
     expect(() => parseCommandLine([...base, '--recon-targets', 'fp'])).toThrow('--recon-targets must be one of same, float, got "fp"');
   });
+
+  it('run VEFT unless --no-veft, with its fraction, temperature and steps, and keep --no-resize', () => {
+    expect(parseCommandLine(base).command).toMatchObject({ veft: true, veftFraction: 0.02, veftTau: 0.1, veftEpochs: 100, resize: true });
+    expect(parseCommandLine([...base, '--no-veft', '--no-resize']).command).toMatchObject({ veft: false, resize: false });
+    expect(parseCommandLine([...base, '--veft-fraction', '0.05', '--veft-tau', '0.5', '--veft-epochs', '0']).command).toMatchObject({ veftFraction: 0.05, veftTau: 0.5, veftEpochs: 0 });
+    expect(() => parseCommandLine([...base, '--veft-fraction', '0.9'])).toThrow('--veft-fraction must be a number from 0 to 0.5, got "0.9"');
+  });
 });

@@ -3,7 +3,8 @@ import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, USAGE } from '../cli/args.ts';
-import { DEFAULT_SETTINGS, formatSetting, SETTINGS, type SettingSpec } from '../src/quant/settings.ts';
+import { DEFAULT_SETTINGS, SETTINGS, type SettingSpec } from '../src/quant/settings.ts';
+import { formatSetting } from '../src/quant/setting-text.ts';
 import { SettingsFields } from '../src/ui/SettingsForm.tsx';
 import { SETTINGS_DOC, settingsMarkdown } from './settings-doc.ts';
 
@@ -15,7 +16,8 @@ describe('the settings list', () => {
   it('is what the CLI help lists for quantize, besides its data flags', () => {
     const section = USAGE.slice(USAGE.indexOf('  quantize MODEL.onnx'), USAGE.indexOf('  export R.json'));
     const flags = new Set([...section.matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1]));
-    expect([...flags].sort()).toEqual([...DATA_FLAGS, ...specs.map((s) => s.flag)].sort());
+    const negated = specs.filter((s) => s.type === 'switch' && s.cli === 'negatable').map((s) => `no-${s.flag}`);
+    expect([...flags].sort()).toEqual([...DATA_FLAGS, ...specs.map((s) => s.flag), ...negated].sort());
     for (const spec of specs) expect(section).toContain(spec.help.split(' ').slice(0, 4).join(' '));
   });
 
@@ -23,7 +25,7 @@ describe('the settings list', () => {
     const base = ['quantize', 'm.onnx', '--calib', 'c', '--report', 'r.json'];
     for (const spec of specs) {
       const text = formatSetting(spec, spec.default);
-      const argv = spec.type === 'switch' && spec.cli === 'presence' ? base : [...base, `--${spec.flag}`, text];
+      const argv = spec.type === 'switch' && spec.cli !== 'on-off' ? base : [...base, `--${spec.flag}`, text];
       expect(parseCommandLine(argv).command, spec.flag).toMatchObject({ [spec.key]: DEFAULT_SETTINGS[spec.key] });
     }
   });

@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatSetting, SETTINGS, settingScope, settingValuesText, type SettingSpec } from '../src/quant/settings.ts';
+import { SETTINGS, type SettingSpec } from '../src/quant/settings.ts';
+import { formatSetting, settingScope, settingValuesText } from '../src/quant/setting-text.ts';
 
 export const SETTINGS_DOC = fileURLToPath(new URL('../docs/settings.md', import.meta.url));
 
@@ -13,7 +14,7 @@ const cell = (text: string) => text.replaceAll('|', '\\|');
 
 function values(spec: SettingSpec): string {
   if (spec.type === 'choice') return spec.choices.map(([v, label]) => `\`${v}\`: ${label}`).join('<br>');
-  if (spec.type === 'switch') return spec.cli === 'presence' ? 'flag present: on' : '`on`, `off`';
+  if (spec.type === 'switch') return spec.cli === 'presence' ? 'flag present: on' : spec.cli === 'negatable' ? `\`--${spec.flag}\` or \`--no-${spec.flag}\`` : '`on`, `off`';
   return `\`${settingValuesText(spec)}\``;
 }
 

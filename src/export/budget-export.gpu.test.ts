@@ -26,7 +26,7 @@ describe('export-aware budget', () => {
   for (const [method, format] of [['defakeq', 'auto'], ['defakeq', 'qdq'], ['rtn', 'auto'], ['defakeq', 'nbits']] as const) {
     it(`${method}, ${format}: reported average = the file's weight bytes x 8 / weights, within the budget, no 3 or 6 bits`, async () => {
       const params = quantizableLayers(model).reduce((s, l) => s + l.inFeatures * l.outFeatures, 0);
-      const settings: QuantizeSettings = { ...DEFAULT_SETTINGS, method, error: 'paper', avgBits: 6.5, actBits: null, storage: 'export', exportFormat: format, iters: 1 };
+      const settings: QuantizeSettings = { ...DEFAULT_SETTINGS, method, error: 'paper', avgBits: 6.5, actBits: null, storage: 'export', exportFormat: format, iters: 1, veftEpochs: 2 };
       const result = await quantizeModel(await gpuForTests(), model, { calibration }, settings, { reconstruct: nearest });
       const bits = result.report.layers.map((l) => l.bits);
       expect(bits.some((b) => b === 3 || b === 6)).toBe(false);

@@ -11,6 +11,7 @@ import { quantReferenceOps } from '../quant/simulation/fake-quant-op.ts';
 import type { QuantizeResult } from '../quant/report.ts';
 import { DEFAULT_SETTINGS } from '../quant/settings.ts';
 import { simulatedModel } from '../quant/simulation/simulate.ts';
+import { zeroRestoredColumns } from '../quant/simulation/restored.ts';
 import { bundleFiles, bundleZip } from './bundle.ts';
 import { layerCodes } from './codes.ts';
 import { ExportError } from './errors.ts';
@@ -75,14 +76,15 @@ describe('exports refuse what they cannot write, naming the layers, and produce 
     expect(e.message).toMatch(new RegExp(`^layer ${l.name.replace(/\./g, '\\.')}: quantized weight .* is not on its 4-bit grid`));
   });
 
-  it('restored channels on a conv, out of range or of the wrong size', () => {
+  it('restored channels on a conv, out of range, or whose codes are not the zero point', () => {
     const conv = layers.find((l) => l.kind === 'conv')!;
     const fc = layers.find((l) => l.kind === 'matmul')!;
-    const e = thrown(() => exportOnnx(model, source, { target: 'wasm' }, new Map([
-      [conv.name, { channels: [0], weight: new Float32Array(conv.inFeatures) }],
-      [fc.name, { channels: [fc.outFeatures], weight: new Float32Array(fc.inFeatures) }],
-    ])));
-    expect(e.layers).toEqual([conv.name, fc.name]);
+    const readers = layers.filter((l) => l.input === fc.input).map((l) => l.name);
+    const restore = (channels: [string, number[]][]) => exportOnnx(model, { ...source, restored: new Map(channels) }, { target: 'wasm' });
+    expect(thrown(() => restore([[conv.input, [0]]])).layers).toEqual([conv.name]);
+    expect(thrown(() => restore([[fc.input, [fc.inFeatures]]])).layers).toEqual(readers);
+    // Nearest-rounded codes of the whole weight: the restored columns are not zero.
+    expect(thrown(() => restore([[fc.input, [1]]])).message).toMatch(/codes are the zero point/);
   });
 
   it('a model older than opset 13', () => {
@@ -90,32 +92,39 @@ describe('exports refuse what they cannot write, naming the layers, and produce 
   });
 });
 
-describe('restored full-precision channels: a small MatMul added to the quantized one', () => {
+describe('restored input channels: a Gather of the float input, a float MatMul and an Add', () => {
+  const fc = layers.find((l) => l.kind === 'matmul')!;
+  const channels = [1, 5];
+  const restored = { channels: new Map([[fc.input, channels]]), half: false };
+  // The layers reading fc's input store 0 in the restored columns; the simulation adds the float columns.
+  const plan = { ...q.plan, layers: new Map(q.plan.layers), restored };
+  for (const l of layers.filter((x) => x.input === fc.input)) {
+    plan.layers.set(l.name, { ...q.plan.layers.get(l.name)!, weight: zeroRestoredColumns(l, q.plan.layers.get(l.name)!.weight!, channels) });
+  }
+  const codes = layers.map((l) => layerCodes(l, model.graph.initializers.get(l.weight)!, plan.layers.get(l.name)!, 'minmax'));
   for (const format of ['qdq', 'nbits'] as const) {
-    it(`${format}: the export computes the quantized layer plus X·R in the restored columns`, () => {
-      const fc = layers.find((l) => l.kind === 'matmul')!;
-      const channels = [1, 5];
-      const R = Float32Array.from({ length: fc.inFeatures * channels.length }, (_, i) => Math.fround(Math.sin(i) * 0.05));
-      const { bytes } = exportOnnx(model, source, { target: 'wasm', format }, new Map([[fc.name, { channels, weight: R }]]));
+    it(`${format}: the export computes what the simulation does, the restored channels in float`, () => {
+      const { bytes, written } = exportOnnx(model, { ...source, layers: codes, restored: restored.channels }, { target: 'wasm', format });
       const reread = decodeModel(bytes);
-      expect(reread.graph.nodes.filter((n) => n.name.startsWith(`${fc.weight}_restored`)).map((n) => n.opType)).toEqual(['MatMul', 'MatMul', 'Add']);
-      // Expected: the simulation with R added into the restored columns of W~.
-      const plan = { ...q.plan, layers: new Map(q.plan.layers) };
-      const wq = Float32Array.from(plan.layers.get(fc.name)!.weight!);
-      const N = fc.outFeatures;
-      const K = fc.inFeatures;
-      channels.forEach((ch, j) => {
-        for (let k = 0; k < K; k++) wq[fc.layout === 'KxN' ? k * N + ch : ch * K + k] += R[k * channels.length + j];
-      });
-      plan.layers.set(fc.name, { bits: 4, weight: wq });
+      const readers = layers.filter((l) => l.input === fc.input);
+      expect(reread.graph.nodes.filter((n) => n.name.startsWith(`${fc.weight}_restored`)).map((n) => n.opType)).toEqual(['Gather', 'MatMul', 'Add']);
+      expect(written.layers.filter((l) => l.restoredChannels === 2).map((l) => l.name)).toEqual(readers.map((l) => l.name));
+      expect(JSON.parse(reread.metadata['defakeq.layers']).filter((l: { restoredChannels?: number }) => l.restoredChannels === 2)).toHaveLength(readers.length);
       const expected = logits(simulatedModel(model, layers, plan), { ...onnxOps, ...quantReferenceOps });
-      const withoutR = logits(simulatedModel(model, layers, q.plan), { ...onnxOps, ...quantReferenceOps });
+      const withoutRestored = logits(simulatedModel(model, layers, { ...plan, restored: undefined }), { ...onnxOps, ...quantReferenceOps });
       const got = logits(reread);
       const diff = (a: Float64Array, b: Float64Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
       expect(diff(got, expected)).toBeLessThan(1e-5);
-      expect(diff(got, withoutR)).toBeGreaterThan(1e-4);
+      expect(diff(got, withoutRestored)).toBeGreaterThan(1e-4);
     });
   }
+
+  it('survive the saved export data', () => {
+    const s2 = { model: { fileName: 'm.onnx', sha256: 'ab', bytes: 10 }, method: 'defakeq', settings: DEFAULT_SETTINGS, cancelled: false, layers: codes, activations: q.activations, restored: restored.channels };
+    expect([...parseSource(JSON.parse(JSON.stringify(serializeSource(s2))), 'R.json').restored!]).toEqual([[fc.input, channels]]);
+    const { restored: _r, ...before } = serializeSource(s2);
+    expect(parseSource(JSON.parse(JSON.stringify(before)), 'R.json').restored).toBeUndefined();
+  });
 });
 
 describe('the saved export data and the bundle', () => {

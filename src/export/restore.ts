@@ -22,7 +22,10 @@ export function restoreResult(input: Model, source: ExportSource, report: Quanti
   const model = floatModelFor(input, source.settings.floatParams);
   const layers = analyzeModel(model).layers;
   const byName = new Map(layers.map((l) => [l.name, l]));
-  const plan: SimulationPlan = { layers: new Map(), activations: new Map(source.activations) };
+  const plan: SimulationPlan = {
+    layers: new Map(), activations: new Map(source.activations),
+    ...(source.restored?.size ? { restored: { channels: new Map(source.restored), half: source.settings.floatParams === 'fp16' } } : {}),
+  };
   for (const codes of source.layers) {
     const layer = byName.get(codes.name);
     const weight = layer && model.graph.initializers.get(layer.weight);

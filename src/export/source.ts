@@ -21,6 +21,8 @@ export interface ExportSource {
   cancelled: boolean;
   layers: LayerCodes[];
   activations: Map<string, QuantParams>;
+  /** Input channels kept in float (VEFT), by activation tensor; absent or empty without. */
+  restored?: Map<string, number[]>;
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -42,6 +44,7 @@ export function exportSourceOf(model: Model, result: QuantizeResult, file: Expor
     cancelled: report.cancelled,
     layers: layers.map((l) => layerCodes(l, model.graph.initializers.get(l.weight)!, plan.layers.get(l.name)!, reportedRange(report, l.name))),
     activations: new Map(plan.activations ?? []),
+    ...(plan.restored?.channels.size ? { restored: new Map([...plan.restored.channels].map(([t, c]) => [t, [...c]])) } : {}),
   };
 }
 
@@ -68,6 +71,8 @@ export interface SerializedSource {
   cancelled: boolean;
   layers: { name: string; bits: number; N: number; K: number; scales: number[]; zeroPoints: number[]; codes: string }[];
   activations: ({ tensor: string } & QuantParams)[];
+  /** Absent in files written before VEFT. */
+  restored?: { tensor: string; channels: number[] }[];
 }
 
 export function serializeSource(s: ExportSource): SerializedSource {
@@ -81,6 +86,7 @@ export function serializeSource(s: ExportSource): SerializedSource {
       name: l.name, bits: l.bits, N: l.N, K: l.K, scales: Array.from(l.scales), zeroPoints: Array.from(l.zeroPoints), codes: toBase64(packBits(l.codes, l.bits)),
     })),
     activations: [...s.activations].map(([tensor, p]) => ({ tensor, ...p })),
+    ...(s.restored?.size ? { restored: [...s.restored].map(([tensor, channels]) => ({ tensor, channels })) } : {}),
   };
 }
 
@@ -108,8 +114,12 @@ export function parseSource(value: unknown, where: string): ExportSource {
       name: l.name, bits: l.bits, N: l.N, K: l.K, scales: Float32Array.from(l.scales), zeroPoints: Uint8Array.from(l.zeroPoints), codes: unpackBits(packed, l.N * l.K, l.bits),
     };
   });
+  const restored = v.restored ?? [];
+  const badRestore = restored.findIndex((r) => !r || typeof r.tensor !== 'string' || !Array.isArray(r.channels) || !r.channels.every((c) => Number.isInteger(c) && c >= 0));
+  if (badRestore >= 0) throw new ExportError(`${where}: restored channel entry ${badRestore} is malformed`);
   return {
     model: v.model, method: v.method ?? v.settings.method, settings: v.settings, cancelled: !!v.cancelled, layers,
     activations: new Map(v.activations.map(({ tensor, scale, zeroPoint, bits }) => [tensor, { scale, zeroPoint, bits }])),
+    ...(restored.length ? { restored: new Map(restored.map((r) => [r.tensor, r.channels])) } : {}),
   };
 }

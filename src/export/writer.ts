@@ -5,6 +5,7 @@ import type { QuantParams } from '../quant/simulation/quantizer.ts';
 import { storedIndex, type LayerCodes } from './codes.ts';
 import { ExportError, listLayers } from './errors.ts';
 import { upgradeOpset } from './opset.ts';
+import { addRestoredBranch, restoredColumns, type RestoredPlan } from '../quant/simulation/restored.ts';
 import { checkTarget, TARGET_FORMAT, type ExportTarget } from './targets.ts';
 import { consumersOf, layerLayout, nbitsObstacle, type LayerShape, type WeightFormat } from '../storage/layout.ts';
 import { packBits, packedBytes, qdqContainer } from '../storage/packing.ts';
@@ -14,18 +15,14 @@ import { packBits, packedBytes, qdqContainer } from '../storage/packing.ts';
  * zero points, as DequantizeLinear (uint4 at opset 21, uint8) feeding the original MatMul/Gemm/
  * Conv, or as com.microsoft MatMulNBits; activations as QuantizeLinear/DequantizeLinear pairs.
  * Names follow onnxruntime's quantization tools (W_quantized, W_scale, W_zero_point,
- * W_DequantizeLinear). Restored full-precision channels (VEFT) become a small MatMul whose result
- * is scattered into the quantized product's columns and added to it.
+ * W_DequantizeLinear). Restored input channels (VEFT) become a Gather of the float input, a small
+ * float MatMul and an Add after the quantized layer (quant/simulation/restored.ts), as simulated.
  */
 
 export type { WeightFormat } from '../storage/layout.ts';
 export { TARGET_FORMAT, TARGETS, type ExportTarget } from './targets.ts';
 
-/** Extra full-precision output channels of one layer: column j of `weight` (K x r, row-major) adds to output channel channels[j]. */
-export interface RestoredChannels {
-  channels: number[];
-  weight: Float32Array;
-}
+export type { RestoredPlan } from '../quant/simulation/restored.ts';
 
 export interface ExportInput {
   /** The full-precision model the codes were made from. */
@@ -33,7 +30,8 @@ export interface ExportInput {
   layers: readonly LayerCodes[];
   /** Per-tensor activation parameters, keyed by the quantized layer's input tensor. */
   activations: ReadonlyMap<string, QuantParams>;
-  restored?: ReadonlyMap<string, RestoredChannels>;
+  /** Input channels kept in float (VEFT), by activation tensor: their codes must be the zero point (restored.ts). */
+  restored?: RestoredPlan;
   /** Recorded in metadata_props (method, settings, ...). */
   metadata?: Record<string, unknown>;
 }
@@ -114,12 +112,14 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
   const shared = [...weightUsers.values()].filter((ls) => ls.length > 1 && ls.some((l) => codesOf.has(l.name))).flat().map((l) => l.name);
   if (shared.length) throw listLayers('layers sharing one weight tensor cannot be exported separately', shared);
 
-  const restored = input.restored ?? new Map<string, RestoredChannels>();
-  const restoreProblems = [...restored].filter(([name, r]) => {
-    const l = byName.get(name);
-    return !l || l.kind === 'conv' || !codesOf.has(name) || r.channels.some((c) => !Number.isInteger(c) || c < 0 || c >= l.outFeatures) || r.weight.length !== l.inFeatures * r.channels.length || new Set(r.channels).size !== r.channels.length;
-  }).map(([name]) => name);
-  if (restoreProblems.length) throw listLayers('restored channels must name quantized MatMul/Gemm layers, distinct valid channels and a K x r weight', restoreProblems);
+  const restored = input.restored?.channels ?? new Map<string, readonly number[]>();
+  const restoreProblems = quantizable.filter((l) => codesOf.has(l.name) && restored.has(l.input)).filter((l) => {
+    const channels = restored.get(l.input)!;
+    const c = codesOf.get(l.name)!;
+    const valid = l.kind !== 'conv' && channels.every((k) => Number.isInteger(k) && k >= 0 && k < l.inFeatures) && new Set(channels).size === channels.length;
+    return !valid || channels.some((k) => Array.from({ length: c.N }, (_, n) => c.codes[n * c.K + k] !== c.zeroPoints[n]).some(Boolean));
+  }).map((l) => l.name);
+  if (restoreProblems.length) throw listLayers('restored input channels must be distinct valid channels of a MatMul/Gemm input, whose codes are the zero point', restoreProblems);
 
   const consumers = consumersOf(model);
   if (format === 'nbits') {
@@ -146,7 +146,9 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
     const weight = model.graph.initializers.get(layer.weight)!;
     const W = layer.weight;
     const biasBytes = layer.bias ? tensorBytes(model.graph.initializers.get(layer.bias)) : 0;
-    const restoredCount = restored.get(layer.name)?.channels.length ?? 0;
+    const restoredCount = restored.get(layer.input)?.length ?? 0;
+    // The restored branch's float32 columns and int64 indices (export.ts takes off what float16 saves).
+    const restoredBytes = restoredCount * (4 * layer.outFeatures + 8);
     const chosen = layerLayout(shapeOf(layer), c.bits, format, options.blockSize);
     if (chosen.format === 'nbits') {
       const bits = chosen.containerBits;
@@ -181,7 +183,7 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
         if (transpose) removed.add(transpose);
       }
       initializers.delete(W);
-      written.push({ name: layer.name, bits: c.bits, storedBits: bits, format: `MatMulNBits ${bits}-bit, block ${block}`, bytes: emitted(W) + biasBytes, restoredChannels: restoredCount });
+      written.push({ name: layer.name, bits: c.bits, storedBits: bits, format: `MatMulNBits ${bits}-bit, block ${block}`, bytes: emitted(W) + biasBytes + restoredBytes, restoredChannels: restoredCount });
     } else {
       const dtype = qdqContainer(c.bits);
       const stored = new Uint8Array(c.N * c.K);
@@ -195,7 +197,7 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
       }));
       rename.set(W, out);
       initializers.delete(W);
-      written.push({ name: layer.name, bits: c.bits, storedBits: dtype === 'uint4' ? 4 : 8, format: `DequantizeLinear ${dtype} per channel`, bytes: emitted(W) + biasBytes, restoredChannels: restoredCount });
+      written.push({ name: layer.name, bits: c.bits, storedBits: dtype === 'uint4' ? 4 : 8, format: `DequantizeLinear ${dtype} per channel`, bytes: emitted(W) + biasBytes + restoredBytes, restoredChannels: restoredCount });
     }
   }
 
@@ -246,13 +248,20 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
         }
         group[0] = { ...group[0], inputs: group[0].inputs.map((name, i) => (i === 0 ? dq : name)) };
       }
-      const r = restored.get(layer.name);
-      if (r) group.push(...restoredNodes(layer, r, group, add));
     }
     nodes.push(...group);
   }
+  let withBranches = nodes;
+  for (const layer of quantizable) {
+    const channels = restored.get(layer.input);
+    if (!channels?.length || !codesOf.has(layer.name)) continue;
+    const columns = restoredColumns(layer, model.graph.initializers.get(layer.weight)!, channels, input.restored!.half);
+    const branch = addRestoredBranch(withBranches, model.graph.outputs.map((o) => o.name), layer, columns, channels);
+    withBranches = branch.nodes;
+    branch.tensors.forEach(add);
+  }
 
-  const used = new Set(nodes.flatMap((n) => n.inputs));
+  const used = new Set(withBranches.flatMap((n) => n.inputs));
   for (const o of model.graph.outputs) used.add(o.name);
   for (const [name] of model.graph.initializers) if (!used.has(name)) initializers.delete(name);
 
@@ -275,34 +284,11 @@ export function writeQuantizedModel(input: ExportInput, options: ExportOptions):
     producerVersion: '0.1.0',
     opsets,
     metadata,
-    graph: { ...model.graph, nodes, initializers, valueInfo: new Map() },
+    graph: { ...model.graph, nodes: withBranches, initializers, valueInfo: new Map() },
   });
   return {
     model: out, target: options.target, format, layers: written,
     activations: activationOut.size === 0 ? 'none (float activations)' : `QuantizeLinear/DequantizeLinear uint8 per tensor${narrow ? ' (narrower widths clipped to their range first)' : ''}`,
     floatLayers,
   };
-}
-
-/**
- * The restored channels' small MatMul on the layer's (dequantized) input, scattered into their
- * columns by a one-hot [r, N] product (exact: one 1 per column) and added to the quantized result.
- * The group's last node is renamed to write the quantized part.
- */
-function restoredNodes(layer: QuantLayer, r: RestoredChannels, group: Node[], add: (t: Tensor) => void): Node[] {
-  const last = group.length - 1;
-  const final = group[last].outputs[0];
-  const partial = `${final}_quantized_part`;
-  group[last] = { ...group[last], outputs: [partial] };
-  const id = `${layer.weight}_restored`;
-  const N = layer.outFeatures;
-  const scatter = new Float32Array(r.channels.length * N);
-  r.channels.forEach((ch, j) => (scatter[j * N + ch] = 1));
-  add({ name: `${id}_weight`, dtype: 'float32', dims: [layer.inFeatures, r.channels.length], data: Float32Array.from(r.weight) });
-  add({ name: `${id}_scatter`, dtype: 'float32', dims: [r.channels.length, N], data: scatter });
-  return [
-    node(`${id}_MatMul`, 'MatMul', [group[0].inputs[0], `${id}_weight`], [`${id}_channels`]),
-    node(`${id}_Scatter`, 'MatMul', [`${id}_channels`, `${id}_scatter`], [`${id}_columns`]),
-    node(`${id}_Add`, 'Add', [partial, `${id}_columns`], [final]),
-  ];
 }

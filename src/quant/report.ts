@@ -15,7 +15,7 @@ import type { BudgetReport } from './pipeline/stage-costs.ts';
  * modules in this order (quant/pipeline/stages/index.ts) and the UI lists it. A new stage (e.g.
  * 'veft' after 'reconstruct') is one more name here and one more module there.
  */
-export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'evaluate'] as const;
+export const STAGES = ['reparameterize', 'calibrate', 'score', 'allocate', 'reconstruct', 'veft', 'evaluate'] as const;
 export type StageName = (typeof STAGES)[number];
 
 export interface ProgressEvent {
@@ -53,6 +53,40 @@ export interface LayerResult {
    * rounding was learned. The learned rounding is kept either way (a rounding check aside).
    */
   reconstructionLoss?: LayerLoss;
+  /**
+   * Block reconstruction (recon 'block'): the error (1/rows)·Σ(y − target)² of the layer's whole
+   * block output over its images, with nearest and with the learned rounding (the same for every
+   * layer of the block).
+   */
+  blockLoss?: LayerLoss;
+  /** VEFT: input channels of the layer kept in float in the exported file (absent: none). */
+  restoredChannels?: number;
+}
+
+/** One recorded step of a block's VEFT tuning: each weighted loss term (reconstruction, contrastive). */
+export interface VeftLossPoint {
+  block: string;
+  iteration: number;
+  terms: Record<string, number>;
+}
+
+/** What VEFT did (paper section 4.2, docs/veft.md). */
+export interface VeftReport {
+  /** rho: the fraction of each block activation's channels kept in float. */
+  fraction: number;
+  /** Input channels kept in float in the exported file, summed over the layers reading them. */
+  restoredChannels: number;
+  /** The restored channels by activation tensor. */
+  tensors: { tensor: string; channels: number[] }[];
+  /** The tuning's recorded losses, block after block. */
+  lossCurve: VeftLossPoint[];
+  /**
+   * Per tuned block: the block output error (1/rows)·Σ(y − float)² with the restored channels,
+   * before tuning (the reconstructed rounding) and after.
+   */
+  blocks: { block: string; before: number; after: number; kept: 'tuned' | 'reconstructed' }[];
+  /** L_hor, the allocation's objective: constant while the rounding is tuned (no gradient). */
+  horizontal: number | null;
 }
 
 export interface QuantizeReport {
@@ -82,6 +116,8 @@ export interface QuantizeReport {
   } | null;
   /** LayerNorms whose output channels were reparameterised (empty unless actReparam). */
   reparameterized: string[];
+  /** VEFT's restored channels and tuning (DeFakeQ with veft on, once its stage ran). */
+  veft?: VeftReport;
   /** With floatParams 'fp16': the float tensors rounded to float16, and those kept in float32 (beyond its range). */
   halfFloats?: { tensors: number; values: number; kept: string[] };
   /** Each stage's price before the run, the budget, and the settings scaled to fit it (`settings` holds the scaled values). */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, parseSetting, PAPER_SETTINGS, settingSpec, SettingValueError } from './settings.ts';
+import { DEFAULT_SETTINGS, PAPER_SETTINGS, settingSpec } from './settings.ts';
+import { parseSetting, SettingValueError } from './setting-text.ts';
 
 describe('quant/settings.ts', () => {
   it('and quant/report.ts import only types, so the UI thread loads no engine with them', () => {

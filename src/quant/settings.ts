@@ -49,6 +49,12 @@ export interface QuantizeSettings {
    */
   reconTargets?: 'same' | 'float';
   /**
+   * DeFakeQ's learned rounding: per layer (AdaRound, eq. 7) or per block (BRECQ-style: every layer
+   * of a recognised transformer block together, against the float block's output). Layers outside
+   * blocks (patch embedding, Swin's patch merging, the head) stay layer-wise. Absent: 'layer'.
+   */
+  recon?: 'block' | 'layer';
+  /**
    * DeFakeQ only: after each block's learned rounding, keep nearest rounding for the block when the
    * learned one moves the model's logits more on the error images (upstream as quantized so far,
    * downstream in float). Off unless true: with eq. 7's targets it judges a block with the rest of
@@ -56,6 +62,16 @@ export interface QuantizeSettings {
    * model needed (measured in docs/method.md). Plain AdaRound never checks.
    */
   roundingCheck?: boolean;
+  /** DeFakeQ: VEFT (paper 4.2, docs/veft.md): restored channels and the contrastive tuning. Absent: off. */
+  veft?: boolean;
+  /** rho: the fraction of each block activation's channels kept in float (absent: 0.02). */
+  veftFraction?: number;
+  /** tau: the temperature of VEFT's contrastive term, eq. 9 (absent: 0.1). */
+  veftTau?: number;
+  /** VEFT tuning steps per block (absent: 100). */
+  veftEpochs?: number;
+  /** Restored while tuning: the fixed set plus random others (absent: 'random'), or the fixed set only. */
+  veftSelection?: 'random' | 'fixed';
   seed: number;
   /**
    * Centre and rescale post-LayerNorm channels into one range before calibrating (simulation/reparam.ts),
@@ -113,10 +129,10 @@ export interface ChoiceSpec<K extends SettingKey = SettingKey> extends SpecBase<
   absent?: string;
 }
 
-/** On or off: a bare CLI flag (`presence`) or `--flag on|off`. */
+/** On or off: a bare CLI flag (`presence`), `--flag` / `--no-flag` (`negatable`), or `--flag on|off`. */
 export interface SwitchSpec<K extends SettingKey = SettingKey> extends SpecBase<K> {
   type: 'switch';
-  cli: 'presence' | 'on-off';
+  cli: 'presence' | 'negatable' | 'on-off';
   /** The form's labels for off and on. */
   labels: readonly [string, string];
   default: boolean;
@@ -148,6 +164,7 @@ export type SettingSpec = ChoiceSpec | SwitchSpec | NumberSpec | WidthsSpec;
 const ALL = METHODS;
 const DEFAKEQ: readonly Method[] = ['defakeq'];
 const LEARNED: readonly Method[] = ['defakeq', 'adaround'];
+const veftOn = { test: (s: QuantizeSettings) => s.veft === true, text: 'VEFT on' };
 const quantizedActivations = { test: (s: QuantizeSettings) => s.actBits !== null, text: 'quantized activations' };
 
 export const SETTINGS = [
@@ -228,6 +245,11 @@ export const SETTINGS = [
     choices: [['same', 'float weight, same inputs'], ['float', 'float model outputs']],
   },
   {
+    key: 'recon', flag: 'recon', label: 'Reconstruction', type: 'choice', methods: DEFAKEQ, default: 'layer', absent: 'layer',
+    help: 'Learn the rounding layer by layer, or of every layer of a transformer block together against the float block\'s output (patch embedding and head stay layer-wise).',
+    choices: [['layer', 'layer by layer (AdaRound)'], ['block', 'block by block (BRECQ-style)']],
+  },
+  {
     key: 'roundingCheck', flag: 'rounding-check', label: 'Rounding check', type: 'switch', cli: 'on-off', methods: DEFAKEQ, default: false,
     help: 'Keep nearest rounding for a block whose learned rounding moves the logits more (off: on the face detector it reverted blocks the model needed).',
     labels: ['off', 'on: check each block against nearest'],
@@ -236,6 +258,28 @@ export const SETTINGS = [
     key: 'computeBudget', flag: 'budget', label: 'Stage budget (GFLOP)', type: 'number', methods: ALL, integer: false, min: 0.001, step: 50, default: 250,
     none: { text: 'none', label: 'no limit' },
     help: 'The most any one stage may cost; above it a run measures fewer error images, runs fewer rounding iterations, ... (listed in its report).',
+  },
+  {
+    key: 'veft', flag: 'veft', label: 'VEFT', type: 'switch', cli: 'negatable', methods: DEFAKEQ, default: true,
+    help: 'Keep a few channels of each block\'s activations in float (counted in the budget) and tune the blocks\' rounding with the contrastive term (paper 4.2).',
+    labels: ['off', 'on: restore channels and tune'],
+  },
+  {
+    key: 'veftFraction', flag: 'veft-fraction', label: 'VEFT fraction', type: 'number', methods: DEFAKEQ, integer: false, min: 0, max: 0.5, step: 0.01, default: 0.02,
+    when: veftOn, help: 'rho: the fraction of each block activation\'s channels kept in float.',
+  },
+  {
+    key: 'veftTau', flag: 'veft-tau', label: 'VEFT temperature', type: 'number', methods: DEFAKEQ, integer: false, min: 0.01, max: 10, step: 0.05, default: 0.1,
+    when: veftOn, help: 'tau: the temperature of the contrastive term (eq. 9).',
+  },
+  {
+    key: 'veftEpochs', flag: 'veft-epochs', label: 'VEFT steps', type: 'number', methods: DEFAKEQ, integer: true, min: 0, step: 10, default: 100,
+    when: veftOn, help: 'Tuning steps per block with the joint loss L_rec + 0.5 L_hor + 0.5 L_ver; 0 restores channels without tuning.',
+  },
+  {
+    key: 'veftSelection', flag: 'veft-selection', label: 'VEFT selection', type: 'choice', methods: DEFAKEQ, default: 'random', absent: 'random', when: veftOn,
+    help: 'Channels restored while tuning: the fixed set plus random others (the paper), or the fixed set only.',
+    choices: [['random', 'fixed set + random channels per step'], ['fixed', 'fixed set only']],
   },
   {
     key: 'seed', flag: 'seed', label: 'Seed', type: 'number', methods: ALL, integer: true, min: 0, step: 1, default: 0,
@@ -284,83 +328,4 @@ export type SettingValues = Required<Pick<QuantizeSettings, SettingKey>>;
 /** The listed settings of `settings` (absent ones at their default). */
 export function settingValues(settings: Partial<QuantizeSettings>): SettingValues {
   return Object.fromEntries(SETTINGS.map((s) => [s.key, settings[s.key] ?? DEFAULT_SETTINGS[s.key]])) as SettingValues;
-}
-
-/** A value that does not fit its setting; the message names the CLI flag. */
-export class SettingValueError extends Error {
-  override name = 'SettingValueError';
-}
-
-/** What a number setting accepts, in words: "a positive integer", "an integer from 4 to 8 or none". */
-function numberRange(spec: NumberSpec): string {
-  const kind = spec.integer ? 'integer' : 'number';
-  let range: string;
-  if (spec.max !== undefined) range = `${spec.integer ? 'an' : 'a'} ${kind} from ${spec.min} to ${spec.max}`;
-  else if (spec.integer && spec.min === 1) range = 'a positive integer';
-  else if (spec.integer && spec.min === 0) range = 'a non-negative integer';
-  else range = `a ${kind} of at least ${spec.min}`;
-  return spec.none ? `${range} or ${spec.none.text}` : range;
-}
-
-function parseNumber(spec: NumberSpec, text: string): number | null {
-  if (spec.none && text === spec.none.text) return null;
-  const value = Number(text);
-  const valid = text.trim() !== '' && (spec.integer ? /^\d+$/.test(text) : Number.isFinite(value)) && value >= spec.min && (spec.max === undefined || value <= spec.max);
-  if (!valid) throw new SettingValueError(`--${spec.flag} must be ${numberRange(spec)}, got "${text}"`);
-  return value;
-}
-
-/**
- * A setting's value from its CLI text (a presence switch: true when given). Throws
- * SettingValueError, naming the flag and what it takes, for a value that does not fit.
- */
-export function parseSetting(spec: SettingSpec, text: string | boolean): unknown {
-  if (spec.type === 'switch' && typeof text === 'boolean') return text;
-  const raw = String(text);
-  switch (spec.type) {
-    case 'choice':
-    case 'switch': {
-      const values = spec.type === 'choice' ? spec.choices.map(([v]) => v) : ['on', 'off'];
-      if (!values.includes(raw)) throw new SettingValueError(`--${spec.flag} must be one of ${values.join(', ')}, got "${raw}"`);
-      return spec.type === 'switch' ? raw === 'on' : raw;
-    }
-    case 'number':
-      return parseNumber(spec, raw);
-    case 'widths': {
-      const widths = raw.split(',').map((w) => w.trim());
-      if (widths.some((w) => !/^\d+$/.test(w) || Number(w) < spec.min || Number(w) > spec.max)) {
-        throw new SettingValueError(`--${spec.flag} takes comma-separated widths from ${spec.min} to ${spec.max}, got "${raw}"`);
-      }
-      return widths.map(Number);
-    }
-  }
-}
-
-/** The values a setting takes, as the CLI help and the docs write them. */
-export function settingValuesText(spec: SettingSpec): string {
-  switch (spec.type) {
-    case 'choice':
-      return spec.choices.map(([v]) => v).join('|');
-    case 'switch':
-      return spec.cli === 'presence' ? '' : 'on|off';
-    case 'number': {
-      const range = spec.max !== undefined ? `${spec.min}..${spec.max}` : `${spec.integer ? 'N' : 'x'} >= ${spec.min}`;
-      return spec.none ? `${range}|${spec.none.text}` : range;
-    }
-    case 'widths':
-      return `b,b,... (${spec.min}..${spec.max})`;
-  }
-}
-
-/** A value of a setting as the CLI would take it. */
-export function formatSetting(spec: SettingSpec, value: unknown): string {
-  if (spec.type === 'switch') return value ? 'on' : 'off';
-  if (value === null && spec.type === 'number' && spec.none) return spec.none.text;
-  return Array.isArray(value) ? value.join(',') : String(value);
-}
-
-/** Which methods a setting applies to, and when, in words. */
-export function settingScope(spec: SettingSpec): string {
-  const methods = spec.methods.length === METHODS.length ? 'all methods' : spec.methods.join(', ');
-  return spec.when ? `${methods}, with ${spec.when.text}` : methods;
 }

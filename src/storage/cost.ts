@@ -34,9 +34,32 @@ export function storageOptions(floatParams?: FloatParams): StorageOptions {
 /** Stored bits of layer l at b bits, as the settings count them (see QuantizeSettings.storage). */
 export type LayerCost = (layer: number, bits: number) => number;
 
-export function layerCostOf(model: Model, layers: readonly QuantLayer[], settings: StorageSettings): LayerCost {
-  if (settings.storage === 'export') return exportCost(layerShapes(model, layers, settings.floatParams), settings.exportFormat ?? 'auto');
+/** Bits of index (int64, as the export's Gather reads it) per restored input channel. */
+const RESTORED_INDEX_BITS = 64;
+
+/** The initializer holding a layer's restored float columns (VEFT), in the simulation and the export. */
+export const restoredWeightName = (weight: string) => `${weight}_restored_weight`;
+
+/**
+ * Stored bits of `count` restored input channels of a layer (VEFT): each keeps its weight column
+ * (outFeatures values) in float (float16 with floatParams 'fp16' when the tensor is worth a Cast,
+ * as the export decides) and its index.
+ */
+export function restoredChannelBits(layer: QuantLayer, count: number, floatParams?: FloatParams): number {
+  if (count === 0) return 0;
+  const values = count * layer.outFeatures;
+  const half = floatParams === 'fp16' && worthHalving(restoredWeightName(layer.weight), values);
+  return values * (half ? 16 : 32) + count * RESTORED_INDEX_BITS;
+}
+
+/** `restored[l]`: input channels of layer l kept in float (VEFT), counted on top of its codes. */
+export function layerCostOf(model: Model, layers: readonly QuantLayer[], settings: StorageSettings, restored?: readonly number[]): LayerCost {
+  const extra = layers.map((l, i) => restoredChannelBits(l, restored?.[i] ?? 0, settings.floatParams));
+  if (settings.storage === 'export') {
+    const cost = exportCost(layerShapes(model, layers, settings.floatParams), settings.exportFormat ?? 'auto');
+    return (l, b) => cost(l, b) + extra[l];
+  }
   const storage = layers.map((l) => storageOf(l, settings.floatParams));
   const options = storageOptions(settings.floatParams);
-  return (l, b) => layerStoredBits(storage[l], b, options);
+  return (l, b) => layerStoredBits(storage[l], b, options) + extra[l];
 }

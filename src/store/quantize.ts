@@ -7,7 +7,7 @@ import { studio } from '../worker/client.ts';
 import { dataReady, useData } from './data.ts';
 
 /** Lighter than the CLI's defaults, so a run in the browser finishes in minutes. */
-export const STUDIO_SETTINGS: QuantizeSettings = { ...DEFAULT_SETTINGS, iters: 100, reconImages: 16, storage: 'export', exportFormat: 'auto' };
+export const STUDIO_SETTINGS: QuantizeSettings = { ...DEFAULT_SETTINGS, iters: 100, reconImages: 16, veftEpochs: 30, storage: 'export', exportFormat: 'auto' };
 
 /** A run estimated to take longer than this asks before it starts. */
 export const LONG_RUN_SECONDS = 15 * 60;

@@ -7,6 +7,7 @@ const TITLES: Record<StageName, string> = {
   score: 'Score layers',
   allocate: 'Allocate bits',
   reconstruct: 'Reconstruct',
+  veft: 'Restore channels (VEFT)',
   evaluate: 'Evaluate',
 };
 

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import { SETTINGS, settingApplies, settingScope, settingValue, type ChoiceSpec, type NumberSpec, type QuantizeSettings, type SettingSpec, type SwitchSpec, type WidthsSpec } from '../quant/settings.ts';
+import { SETTINGS, settingApplies, settingValue, type ChoiceSpec, type NumberSpec, type QuantizeSettings, type SettingSpec, type SwitchSpec, type WidthsSpec } from '../quant/settings.ts';
+import { settingScope } from '../quant/setting-text.ts';
 import { useQuantize } from '../store/quantize.ts';
 
 interface FieldProps<S extends SettingSpec> {

@@ -114,7 +114,7 @@ describe('logit error table', () => {
     const calibration = [{ pixels, count: 3 }];
     const layers = quantizableLayers(model);
     const seen: number[] = [];
-    const settings = { ...DEFAULT_SETTINGS, avgBits: 5, errorImages: 3 };
+    const settings = { ...DEFAULT_SETTINGS, avgBits: 5, errorImages: 3, veft: false };
     const { report } = await quantizeModel(ctx, model, { calibration }, settings, {
       reconstruct: async ({ weight }) => weight,
       onProgress: (e) => e.stage === 'allocate' && seen.push(e.total),

@@ -10,7 +10,8 @@ import type { RunState } from './state.ts';
 /** Stored bits of every quantized layer (32 bits a value for a layer left in float) and the model's bytes. */
 function sizes(state: RunState): { avgBits: number; modelBytes: number; fpBytes: number } {
   const { layers, bits, structure, halfFloats } = state;
-  const cost = layerCostOf(state.model, layers, state.settings);
+  const restored = layers.map((l) => state.plan.restored?.channels.get(l.input)?.length ?? 0);
+  const cost = layerCostOf(state.model, layers, state.settings, restored);
   const storedBits = layers.reduce((s, l, i) => s + (bits[i] >= 32 ? l.params * 32 : cost(i, bits[i])), 0);
   const quantizedParams = layers.reduce((s, l) => s + l.params, 0);
   const layerBiases = new Set(layers.map((l) => l.bias));
@@ -41,6 +42,7 @@ export function resultOf(state: RunState, outcome: RunOutcome): QuantizeResult {
       ...(failure ? { failed: { stage: failure.stage, message: failure.cause instanceof Error ? failure.cause.message : String(failure.cause) } } : {}),
       evaluation: state.evaluation,
       reparameterized: state.reparameterized,
+      ...(state.veft ? { veft: state.veft } : {}),
       ...(state.halfFloats ? { halfFloats: halfSummary(state.halfFloats) } : {}),
       budget: state.budget,
     },

@@ -14,7 +14,7 @@ import type { Scores } from '../evaluation/evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from '../simulation/fake-quant-op.ts';
 import type { HalfFloats } from '../simulation/half-floats.ts';
 import { centredLogits } from '../allocation/logit-errors.ts';
-import type { LayerResult, QuantizeReport } from '../report.ts';
+import type { LayerResult, QuantizeReport, VeftReport } from '../report.ts';
 import { takeImages } from '../calibration/sample-images.ts';
 import type { QuantizeSettings } from '../settings.ts';
 import type { SimulationPlan } from '../simulation/simulate.ts';
@@ -52,6 +52,10 @@ export interface RunState {
   reparameterized: string[];
   /** The float model's centred logits on the error images, once computed. */
   floatReference: Float64Array | null;
+  /** What the 'veft' stage did, once it ran. */
+  veft: VeftReport | null;
+  /** Per layer, the input channels VEFT keeps in float, as the allocation priced them (zeros without). */
+  restoredCounts: number[];
   /** Cache keys: what cached work depends on besides the model and the images. */
   readonly keys: { variant: string; logitVariant: string };
   /** The stages' prices and the settings the stage budget scaled (`settings` already holds them). */
@@ -70,7 +74,7 @@ export function createRunState(ctx: GpuContext, model: Model, inputs: QuantizeIn
     results: layers.map((l) => ({
       name: l.name, op: l.kind, bits: 32, params: l.params, score: 0, sqnr: null, reconstructed: false, range: fixedRange(settings.weightRange), roundedUp: null, roundedDown: null,
     })),
-    plan: { layers: new Map() }, bits: [], calibration: null, allocation: null, evaluation: null, halfFloats: null, reparameterized: [], floatReference: null,
+    plan: { layers: new Map() }, bits: [], calibration: null, allocation: null, evaluation: null, halfFloats: null, reparameterized: [], floatReference: null, veft: null, restoredCounts: layers.map(() => 0),
     // The logit table runs the float model on fixed images: the seed matters only through a reparameterisation's sampled ranges.
     keys: { variant, logitVariant: reparam ? variant : half ? 'fp16' : 'fp32' },
     budget,

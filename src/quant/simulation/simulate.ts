@@ -1,11 +1,12 @@
-import { elementCount, type Model, type Node } from '../../onnx/ir.ts';
+import { elementCount, type Model, type Node, type Tensor } from '../../onnx/ir.ts';
 import type { QuantLayer } from '../../model/layers.ts';
 import { fakeQuantNode } from './fake-quant-op.ts';
 import { dequantizeWeightNode, dequantizeWeightReference } from './dequantize-weight-op.ts';
 import { tensorToRef } from '../../onnx/ops/ref-tensor.ts';
 import { weightCodes } from './weight-codes.ts';
 import type { QuantParams } from './quantizer.ts';
-import type { LayerQuantization } from './weight-params.ts';
+import { fakeQuantWeight, weightParams, type LayerQuantization } from './weight-params.ts';
+import { addRestoredBranch, restoredColumns, zeroRestoredColumns, type RestoredPlan } from './restored.ts';
 
 export { channelsOf, fakeQuantWeight, weightParams, type LayerQuantization, type WeightRange } from './weight-params.ts';
 
@@ -19,6 +20,8 @@ export interface SimulationPlan {
   layers: Map<string, LayerQuantization>;
   /** Per-tensor parameters for the inputs of quantized layers, keyed by tensor name; absent = FP activations. */
   activations?: Map<string, QuantParams>;
+  /** Input channels kept in float (VEFT, restored.ts), by activation tensor; none when absent. */
+  restored?: RestoredPlan;
 }
 
 export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan: SimulationPlan): Model {
@@ -27,13 +30,15 @@ export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan
   const dequantized = new Map<string, string>(); // quantized weight → its dequantized value
   const activationOf = new Map<Node, string>(); // layer node → its fake-quantized input
   const inserted: Node[] = [];
+  const branches: { layer: QuantLayer; channels: readonly number[] }[] = [];
   for (const layer of layers) {
     const q = plan.layers.get(layer.name);
     if (!q) continue;
     const weight = model.graph.initializers.get(layer.weight);
     if (!weight) throw new Error(`layer ${layer.name}: its weight ${layer.weight} is not an initializer`);
     if (q.weight && q.weight.length !== elementCount(weight.dims)) throw new Error(`layer ${layer.name}: quantized weight has ${q.weight.length} values, not ${elementCount(weight.dims)}`);
-    const codes = weightCodes(layer, weight, q);
+    const restored = plan.restored?.channels.get(layer.input) ?? [];
+    const codes = restored.length === 0 ? weightCodes(layer, weight, q) : null;
     if (codes) {
       const [c, s, z] = [codes.codes, codes.scales, codes.zeroPoints];
       for (const t of [c, s, z]) initializers.set(t.name, t);
@@ -41,8 +46,11 @@ export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan
       inserted.push(dequantizeWeightNode(`${layer.name}/weight_dequantize`, [c.name, s.name, z.name], name, codes));
       dequantized.set(layer.weight, name);
     } else {
-      // Learned values off their grid (a reconstructor that does not round): kept as floats.
-      initializers.set(layer.weight, { name: weight.name, dims: weight.dims, dtype: 'float32', data: q.weight! });
+      // Learned values off their grid (a reconstructor that does not round), or a layer whose
+      // restored columns are zeroed (VEFT): kept as floats.
+      const values = q.weight ?? fakeQuantWeight(layer, weight, weightParams(layer, weight, q.bits, q.range));
+      initializers.set(layer.weight, { name: weight.name, dims: weight.dims, dtype: 'float32', data: zeroRestoredColumns(layer, values, restored) });
+      if (restored.length > 0) branches.push({ layer, channels: restored });
     }
 
     const act = plan.activations?.get(layer.input);
@@ -63,7 +71,17 @@ export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan
   };
   // Inserted nodes go first: the executor sorts topologically (and runs each weight's just before its layer).
   const nodes = [...inserted, ...model.graph.nodes.map(rewire)];
-  return { ...model, graph: { ...model.graph, nodes, initializers } };
+  const simulated = { ...model, graph: { ...model.graph, nodes, initializers } };
+  return branches.reduce((m, b) => withRestoredBranch(m, b.layer, model.graph.initializers.get(b.layer.weight)!, b.channels, plan.restored!.half), simulated);
+}
+
+/** Adds a layer's restored branch (restored.ts) to the simulated model. */
+function withRestoredBranch(model: Model, layer: QuantLayer, weight: Tensor, channels: readonly number[], half: boolean): Model {
+  const { graph } = model;
+  const branch = addRestoredBranch(graph.nodes, graph.outputs.map((o) => o.name), layer, restoredColumns(layer, weight, channels, half), channels);
+  const initializers = new Map(graph.initializers);
+  for (const t of branch.tensors) initializers.set(t.name, t);
+  return { ...model, graph: { ...graph, nodes: branch.nodes, initializers } };
 }
 
 /**

@@ -64,6 +64,7 @@ function config(layers: LayerRow[], onPick: (name: string) => void): ChartConfig
               ];
               if (l.roundedUp !== undefined && l.roundedDown !== undefined) lines.push(`Rounded up / down: ${l.roundedUp.toLocaleString()} / ${l.roundedDown.toLocaleString()}`);
               if (l.reconstructionLoss) lines.push(`Layer error ‖Wx − W̃x‖²: ${l.reconstructionLoss.learned.toExponential(2)} learned, ${l.reconstructionLoss.nearest.toExponential(2)} nearest`);
+              if (l.restoredChannels) lines.push(`Input channels kept in float (VEFT): ${l.restoredChannels}`);
               if (l.roundingCheck) lines.push(`Block's logit change: ${l.roundingCheck.learned.toExponential(2)} learned, ${l.roundingCheck.nearest.toExponential(2)} nearest`);
               lines.push('Click for its weight histogram');
               return lines;
@@ -104,6 +105,12 @@ export function BitsView({ report }: { report: QuantizeReport }) {
         {' '}{(report.modelBytes / 1024).toFixed(1)} KiB ({((100 * report.modelBytes) / report.fpBytes).toFixed(1)}% of FP32).
         {' '}Each bar is labelled with its width; hover for details, click for the layer's weights.
       </p>
+      {report.veft && (
+        <p className="results-lead" data-testid="veft-detail">
+          VEFT kept {plural(report.veft.restoredChannels, 'input channel')} in float across the blocks' layers (ρ = {report.veft.fraction}), counted in the budget;
+          {' '}{report.veft.blocks.filter((b) => b.kept === 'tuned').length} of {report.veft.blocks.length} blocks kept their tuned rounding.
+        </p>
+      )}
       {report.allocation && (
         <p className="results-lead" data-testid="allocation-detail">
           Widths chosen by the {report.allocation.solver} solver on {ERROR_MODELS[report.allocation.error] ?? report.allocation.error}: {report.allocation.detail}.

@@ -13,6 +13,7 @@ import { simulatedModel, type WeightRange } from '../../simulation/simulate.ts';
 import { uniformBits } from '../../allocation/uniform.ts';
 import { diagonalErrorTable } from '../../allocation/diagonal-errors.ts';
 import { lowerErrors, rangeAt, type RangedErrorTable } from '../../allocation/weight-ranges.ts';
+import { restoredCounts, veftActive } from '../../veft/channels.ts';
 import { defineStage, type StageIo } from '../stage.ts';
 import { errorImages, floatLogits, OPS, setPlanWidths, weightOf, type RunState } from '../state.ts';
 
@@ -40,11 +41,21 @@ export const allocate = defineStage({
       const logits = settings.error === 'logits' ? await logitTable(state, io, total) : undefined;
       const ranged = logits ?? (settings.error === 'diagonal' ? diagonalTable(state, io, total) : undefined);
       const table = ranged ?? (tabulated ? measuredTable(state) : undefined);
-      state.allocation = allocateBits({
+      const allocateWith = (restored: number[]) => allocateBits({
         layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams),
-        cost: settings.storage === 'export' ? layerCostOf(model, layers, settings) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
+        cost: settings.storage === 'export' || veftActive(settings) ? layerCostOf(model, layers, settings, restored) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
         candidates: settings.candidates, error: errorModel(settings.error, table),
       }, settings.solver);
+      state.restoredCounts = restoredCounts(settings, state.structure, layers);
+      try {
+        state.allocation = allocateWith(state.restoredCounts);
+      } catch (e) {
+        // VEFT's float columns can cost more than a tight budget has (small layers): keep none then.
+        if (!state.restoredCounts.some((c) => c > 0) || !(e instanceof RangeError)) throw e;
+        state.restoredCounts = layers.map(() => 0);
+        state.allocation = allocateWith(state.restoredCounts);
+        state.allocation = { ...state.allocation, detail: `${state.allocation.detail}; VEFT's restored channels did not fit the budget, so none are kept` };
+      }
       if (logits) state.allocation = await checkedAgainstUniform(state, io, state.allocation, logits);
       state.bits = state.allocation.bits;
       if (ranged) state.bits.forEach((b, i) => (results[i].range = rangeAt(ranged, i, b)));
@@ -110,7 +121,7 @@ async function logitTable(state: RunState, io: StageIo, total: number): Promise<
  */
 async function checkedAgainstUniform(state: RunState, io: StageIo, mixed: Allocation, table: RangedErrorTable): Promise<Allocation> {
   const { settings, layers, model, plan } = state;
-  const cost = layerCostOf(model, layers, settings);
+  const cost = layerCostOf(model, layers, settings, state.restoredCounts);
   let width: number;
   try {
     width = uniformBits(layers, settings.candidates, settings.avgBits, cost);

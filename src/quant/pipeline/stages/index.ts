@@ -12,8 +12,9 @@ import { evaluate } from './evaluate.ts';
 import { reconstruct } from './reconstruct.ts';
 import { reparameterize } from './reparameterize.ts';
 import { score } from './score.ts';
+import { veft } from './veft.ts';
 
-const MODULES: { [N in StageName]: StageModule & { name: N } } = { reparameterize, calibrate, score, allocate, reconstruct, evaluate };
+const MODULES: { [N in StageName]: StageModule & { name: N } } = { reparameterize, calibrate, score, allocate, reconstruct, veft, evaluate };
 
 /** The stage modules in the order they run. */
 export const PIPELINE: readonly StageModule[] = STAGES.map((name) => MODULES[name]);

@@ -1,7 +1,9 @@
 /**
- * Stage 'reconstruct': learned rounding (AdaRound, eq. 7-8) layer by layer, block by block, through
- * the caller's Reconstructor. A block's inputs come from the model quantized so far ('quantized')
- * or from the float model ('fp'); DeFakeQ may check each block against nearest rounding.
+ * Stage 'reconstruct': learned rounding (AdaRound, eq. 7-8) layer by layer through the caller's
+ * Reconstructor, or (DeFakeQ with recon 'block') every layer of a recognised transformer block
+ * together against the float block's output (reconstruct-block.ts), the other layers layer by
+ * layer. Inputs come from the model quantized so far ('quantized') or from the float model ('fp');
+ * DeFakeQ may check each block against nearest rounding.
  */
 import type { HostTensor } from '../../../engine/session.ts';
 import type { QuantLayer } from '../../../model/layers.ts';
@@ -14,6 +16,7 @@ import type { QuantParams } from '../../simulation/quantizer.ts';
 import { takeImages } from '../../calibration/sample-images.ts';
 import { fakeQuantWeight, simulatedModel, weightParams, type SimulationPlan } from '../../simulation/simulate.ts';
 import { defineStage, type StageIo } from '../stage.ts';
+import { blockData, reconstructBlockLayers } from './reconstruct-block.ts';
 import { errorImages, floatLogits, OPS, type RunState } from '../state.ts';
 import type { Reconstructor } from '../../reconstruction/types.ts';
 
@@ -23,7 +26,7 @@ export const reconstruct = defineStage({
   name: 'reconstruct',
   // With no iterations (a stage budget too small for learned rounding), every layer keeps nearest rounding.
   needed: (state) => state.settings.method !== 'rtn' && state.settings.iters > 0,
-  steps: (state) => state.layers.length,
+  steps: (state) => totalSteps(state),
   async run(state, io) {
     const { settings, layers, model } = state;
     if (!io.reconstruct) throw new Error(`method ${settings.method} needs a reconstructor for its learned rounding`);
@@ -37,17 +40,29 @@ export const reconstruct = defineStage({
     // The float model's inputs to each layer, for 'float' targets; its weights never change.
     const floatInputs = settings.reconTargets === 'float' && fromQuantized ? new QuantizedInputs(io.ctx, OPS, input, batch) : null;
     const finished = new Set<number>();
-    for (const members of blocks(layers).values()) {
+    const total = totalSteps(state);
+    const unit = stepUnit(state);
+    for (const group of groupsOf(state)) {
+      const upstream = [...finished];
       const current = fromQuantized && finished.size > 0 ? simulatedModel(model, layers.filter((_, i) => finished.has(i)), state.plan) : model;
-      const taps = await layerInputs.taps(current, members.map((i) => layers[i].input));
-      const floatTaps = floatInputs ? await floatInputs.taps(model, members.map((i) => layers[i].input)) : null;
-      for (const i of members) {
-        const tap = taps.get(layers[i].input)!;
-        // With float inputs the taps are already the float model's: its targets skip only the activation quantizer.
-        const floatTap = settings.reconTargets === 'float' ? (floatTaps ?? taps).get(layers[i].input)! : null;
-        await reconstructLayer(state, io, io.reconstruct, i, tap, floatTap);
-        finished.add(i);
-        io.step(finished.size, layers.length);
+      const members = group.members;
+      if (group.block) {
+        const data = await blockData(state, io, group.block, current, layerInputs, floatInputs);
+        const before = finished.size * unit;
+        await reconstructBlockLayers(state, io, members, upstream, data, (done) => io.step(before + done * members.length, total));
+        members.forEach((i) => finished.add(i));
+        io.step(finished.size * unit, total);
+      } else {
+        const taps = await layerInputs.taps(current, members.map((i) => layers[i].input));
+        const floatTaps = floatInputs ? await floatInputs.taps(model, members.map((i) => layers[i].input)) : null;
+        for (const i of members) {
+          const tap = taps.get(layers[i].input)!;
+          // With float inputs the taps are already the float model's: its targets skip only the activation quantizer.
+          const floatTap = settings.reconTargets === 'float' ? (floatTaps ?? taps).get(layers[i].input)! : null;
+          await reconstructLayer(state, io, io.reconstruct, i, tap, floatTap);
+          finished.add(i);
+          io.step(finished.size * unit, total);
+        }
       }
       if (checkRounding) await keepBetterRounding(state, io, members.filter((i) => state.results[i].reconstructed), finished);
       if (fromQuantized) layerInputs.invalidate(current, members.map((i) => layers[i].node));
@@ -55,8 +70,28 @@ export const reconstruct = defineStage({
   },
 });
 
+/** Whether the run learns the rounding block by block (DeFakeQ with recon 'block'). */
+const blockWise = (state: RunState) => state.settings.method === 'defakeq' && state.settings.recon === 'block';
+
+/** Progress counts layers; block by block it counts each layer's iterations, so a block's steps show. */
+const stepUnit = (state: RunState) => (blockWise(state) ? Math.max(1, state.settings.iters) : 1);
+const totalSteps = (state: RunState) => state.layers.length * stepUnit(state);
+
+/**
+ * The layers' indices in groups, in graph order: a recognised transformer block whose rounding is
+ * learned together (block-wise runs), or the layers of one block (or one layer outside any) learned
+ * one by one.
+ */
+function groupsOf(state: RunState): { block: string | null; members: number[] }[] {
+  const { layers, structure } = state;
+  const blocks = new Set(blockWise(state) ? structure.blocks.map((b) => b.name) : []);
+  return [...groupedByBlock(layers)].map(([key, members]) => ({
+    block: blocks.has(key) && members.every((i) => layers[i].kind !== 'conv') ? key : null, members,
+  }));
+}
+
 /** The layers' indices by block (a layer outside any block is its own), in graph order. */
-function blocks(layers: readonly QuantLayer[]): Map<string, number[]> {
+function groupedByBlock(layers: readonly QuantLayer[]): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   layers.forEach((l, i) => groups.set(blockOf(l.name) || l.name, [...(groups.get(blockOf(l.name) || l.name) ?? []), i]));
   return groups;

@@ -49,6 +49,12 @@ export interface BlockReconstructOptions extends Partial<Omit<AdaRoundSettings, 
   /** Values inside the block to keep for those terms (when they are not outputs). */
   keep?: string[];
   seed?: number;
+  /**
+   * New data for some boundary inputs (every image), asked before each submit of steps from
+   * `iteration`, and once more with iteration = iterations for the final measurement (e.g. VEFT's
+   * random channel masks).
+   */
+  refresh?: (iteration: number) => Record<string, Float32Array<ArrayBuffer>>;
   /** Record the minibatch loss every this many iterations (and at the last); default about 50 records. */
   lossEvery?: number;
   onProgress?: (p: BlockProgress) => void;

@@ -15,6 +15,11 @@ export interface BlockLayer {
   bits: number;
   /** Per-output-channel quantizers; default min/max per channel. */
   params?: QuantParams[];
+  /**
+   * A rounding to measure against and fall back to instead of round-to-nearest (e.g. an earlier
+   * reconstruction's): its quantized weight on the same grid, in the stored layout.
+   */
+  baseline?: Float32Array;
 }
 
 export interface LayerOutcome {
@@ -27,6 +32,14 @@ export interface LayerOutcome {
   roundedUp: number;
   roundedDown: number;
   params: QuantParams[];
+}
+
+/** V (±1) that rounds like a given quantized weight (N x K): up where it lies above s·(floor(W/s) − z + z). */
+function baselineV(problem: LayerProblem, weightQ: Float32Array): Float32Array<ArrayBuffer> {
+  return Float32Array.from(weightQ, (q, i) => {
+    const n = Math.floor(i / problem.K);
+    return q / problem.scales[n] - (problem.base[i] + 0.5) > 0 ? 1 : -1;
+  });
 }
 
 /**
@@ -53,7 +66,7 @@ export class LayerRounding {
     this.state = { N, K, bits, base: buffers.upload(base), scales: buffers.upload(scales), zeros: buffers.upload(zeros), v: buffers.upload(v0) };
     this.moments = [buffers.upload(new Float32Array(N * K)), buffers.upload(new Float32Array(N * K))];
     this.weight = { buffer: buffers.acquire(N * K * 4, `${layer.name} W~`), dims: [N, K], dtype: 'f32' };
-    this.nearest = Float32Array.from(this.problem.nearest, (h) => (h ? 1 : -1));
+    this.nearest = source.baseline ? baselineV(this.problem, toLayout(source.baseline, layer.layout as 'KxN' | 'NxK', K, N)) : Float32Array.from(this.problem.nearest, (h) => (h ? 1 : -1));
     this.nearestV = buffers.upload(this.nearest);
   }
 

@@ -140,6 +140,7 @@ export class BlockRun {
         cancelled = true;
         break;
       }
+      this.refresh(t);
       const steps = Math.min(this.stepsPerSubmit, T - t);
       for (let j = 0; j < steps; j++) sample(indices, j * this.B);
       this.ctx.device.queue.writeBuffer(this.index, 0, indices, 0, steps * this.B);
@@ -160,6 +161,7 @@ export class BlockRun {
         this.o.onProgress?.({ iteration: t, total: T });
       }
     }
+    this.refresh(T);
     const values = records > 0 ? await readFloat32(this.ctx, losses, records * width) : new Float32Array();
     const history: BlockLossRecord[] = [];
     for (let r = 0; r < records && recordIteration(r) < t; r++) history.push(recordOf(values, r));
@@ -197,6 +199,15 @@ export class BlockRun {
       const gradW = grads.parameters.get(r.name)!;
       r.recordAdam(cmd, gradW, { t: t + 1, lr: s.lr, alpha: regularise ? s.alpha : 0, beta, beta1: s.adamBeta1, beta2: s.adamBeta2, eps: s.adamEps });
       ctx.buffers.release(gradW.buffer);
+    }
+  }
+
+  /** Writes the caller's new data for some inputs (options.refresh) over every image's. */
+  private refresh(iteration: number): void {
+    for (const [name, data] of Object.entries(this.o.refresh?.(iteration) ?? {}) as [string, Float32Array<ArrayBuffer>][]) {
+      const staged = this.inputs.get(name);
+      if (!staged || data.length !== elementCount(staged.all.dims)) throw new RangeError(`block reconstruction: refreshed "${name}" does not match its input`);
+      this.ctx.device.queue.writeBuffer(staged.all.buffer, 0, data);
     }
   }
 
