@@ -67,18 +67,7 @@ export class TimestampProfiler {
   async read(): Promise<KernelTiming[]> {
     const n = this.labels.length;
     if (n === 0) return [];
-    const bytes = n * 2 * 8;
-    const { device } = this.ctx;
-    const resolve = device.createBuffer({ size: bytes, usage: RESOLVE });
-    const staging = device.createBuffer({ size: bytes, usage: STAGING });
-    const encoder = device.createCommandEncoder();
-    encoder.resolveQuerySet(this.querySet, 0, n * 2, resolve, 0);
-    encoder.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const stamps = new BigInt64Array(staging.getMappedRange().slice(0));
-    staging.destroy();
-    resolve.destroy();
+    const stamps = await this.resolveStamps(n);
     const timings = this.labels.map((label, i) => ({ label, ms: Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6, flops: this.flops[i] }));
     this.labels.length = 0;
     this.flops.length = 0;
@@ -93,22 +82,12 @@ export class TimestampProfiler {
   drain(): void {
     const n = this.labels.length;
     if (n === 0) return;
-    const bytes = n * 2 * 8;
-    const { device } = this.ctx;
-    const resolve = device.createBuffer({ size: bytes, usage: RESOLVE });
-    const staging = device.createBuffer({ size: bytes, usage: STAGING });
-    const encoder = device.createCommandEncoder();
-    encoder.resolveQuerySet(this.querySet, 0, n * 2, resolve, 0);
-    encoder.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
-    device.queue.submit([encoder.finish()]);
+    const stamped = this.resolveStamps(n);
     const passes = this.labels.map((label, i) => ({ label, flops: this.flops[i], tag: this.tags[i] }));
     this.labels.length = 0;
     this.flops.length = 0;
     this.tags.length = 0;
-    this.pending.push(staging.mapAsync(GPUMapMode.READ).then(() => {
-      const stamps = new BigInt64Array(staging.getMappedRange().slice(0));
-      staging.destroy();
-      resolve.destroy();
+    this.pending.push(stamped.then((stamps) => {
       passes.forEach(({ label, flops, tag }, i) => {
         const key = `${tag}\u0000${label}`;
         const t = this.running.get(key) ?? { tag, label, ms: 0, flops: 0, passes: 0 };
@@ -118,6 +97,23 @@ export class TimestampProfiler {
         this.running.set(key, t);
       });
     }));
+  }
+
+  /** The first n passes' begin/end timestamps, resolved and copied back (the copy is submitted now). */
+  private async resolveStamps(n: number): Promise<BigInt64Array> {
+    const bytes = n * 2 * 8;
+    const { device } = this.ctx;
+    const resolve = device.createBuffer({ size: bytes, usage: RESOLVE });
+    const staging = device.createBuffer({ size: bytes, usage: STAGING });
+    const encoder = device.createCommandEncoder();
+    encoder.resolveQuerySet(this.querySet, 0, n * 2, resolve, 0);
+    encoder.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const stamps = new BigInt64Array(staging.getMappedRange().slice(0));
+    staging.destroy();
+    resolve.destroy();
+    return stamps;
   }
 
   /** Every pass drained so far (and those recorded since, submitted), summed per tag and label. */
