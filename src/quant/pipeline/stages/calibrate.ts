@@ -1,6 +1,7 @@
 /** Stage 'calibrate': activation ranges and channel energies on the calibration images (calibration/calibrate.ts). */
 import { calibrate as calibrateModel } from '../../calibration/calibrate.ts';
 import { halfFloatModel } from '../../simulation/half-floats.ts';
+import { veftActive } from '../../veft/channels.ts';
 import { defineStage } from '../stage.ts';
 import { replaceFloatModel } from '../state.ts';
 
@@ -16,8 +17,8 @@ export const calibrate = defineStage({
       state.halfFloats = rounded;
       replaceFloatModel(state, io.ctx, rounded.model);
     }
-    // Only the 'measured' error model reads layer inputs back; other runs keep statistics alone.
-    const keepRows = settings.method === 'defakeq' && settings.error === 'measured' ? 512 : 0;
+    // Only the 'measured' error model and VEFT's channel choice read layer inputs back; other runs keep statistics alone.
+    const keepRows = settings.method === 'defakeq' && (settings.error === 'measured' || veftActive(settings)) ? 512 : 0;
     const key = keepRows ? `${state.keys.variant}:rows` : state.keys.variant;
     let calibration = cache.calibration?.get(key);
     if (!calibration) {
