@@ -3,15 +3,19 @@ import { GraphIndex } from './graph-index.ts';
 
 /**
  * Learned tokens prepended to the patch sequence: ViT's cls token, DeiT's distillation token.
- * They are constants of shape [1, 1, D] that reach a Concat (directly or through Expand).
+ * They are constants of shape [1, 1, D] that reach a Concat directly or through an Expand, and in
+ * our exports through Add(Expand(token), zeros), the batch broadcast export/batch-broadcast.ts writes.
  */
 export function findPrependedTokens(index: GraphIndex): string[] {
   const tokens: string[] = [];
   for (const [name, tensor] of index.graph.initializers) {
     if (tensor.dims.length !== 3 || tensor.dims[0] !== 1 || tensor.dims[1] !== 1) continue;
     let reaches = index.consumersOf(name);
-    const expand = reaches.find((n) => n.opType === 'Expand');
-    if (expand) reaches = index.consumersOf(expand.outputs[0]);
+    for (let hop = 0; hop < 2 && !reaches.some((n) => n.opType === 'Concat'); hop++) {
+      const broadcast = reaches.find((n) => n.opType === 'Expand' || n.opType === 'Add');
+      if (!broadcast) break;
+      reaches = index.consumersOf(broadcast.outputs[0]);
+    }
     if (reaches.some((n) => n.opType === 'Concat')) tokens.push(name);
   }
   return tokens;
