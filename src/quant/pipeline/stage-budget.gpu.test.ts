@@ -19,10 +19,13 @@ describe('a run over its stage budget', () => {
     expect(report.budget!.scaled).toEqual([
       { setting: 'error', from: 'logits', to: 'diagonal' },
       { setting: 'iters', from: 300, to: 0 },
+      { setting: 'veftEpochs', from: 100, to: 0 },
     ]);
     expect(report.settings.error).toBe('diagonal');
     expect(report.allocation!.error).toBe('diagonal');
-    expect(report.completed).toEqual(['calibrate', 'score', 'allocate', 'evaluate']);
+    // VEFT still restores its channels (counted in the budget), untuned.
+    expect(report.completed).toEqual(['calibrate', 'score', 'allocate', 'veft', 'evaluate']);
+    expect(report.veft!.lossCurve).toEqual([]);
     expect(reconstructed).toBe(0);
     expect(report.budget!.sqnrImages).toBe(1);
     expect(report.layers.every((l) => l.sqnr !== null && Number.isFinite(l.sqnr))).toBe(true);

@@ -25,6 +25,8 @@ export interface StageSettings {
   errorImages?: number;
   iters: number;
   reconImages: number;
+  veft?: boolean;
+  veftEpochs?: number;
 }
 
 export interface StageCosts {
@@ -78,7 +80,7 @@ export const MIN_ERROR_IMAGES = 4;
 export const MIN_ITERATIONS = 50;
 
 export interface ScaledSetting {
-  setting: 'errorImages' | 'weightRange' | 'error' | 'reconImages' | 'iters';
+  setting: 'errorImages' | 'weightRange' | 'error' | 'reconImages' | 'iters' | 'veftEpochs';
   from: number | string;
   to: number | string;
 }
@@ -123,6 +125,12 @@ export function withinBudget<S extends StageSettings>(cost: ModelCost, layers: r
     if (images !== out.reconImages) change('reconImages', images as S['reconImages'] & number);
     const iters = affordable(images);
     change('iters', (iters >= MIN_ITERATIONS ? Math.min(iters, out.iters) : 0) as S['iters'] & number);
+  }
+  // VEFT's tuning re-learns the same layers' rounding, a step costing about one reconstruction
+  // iteration: over budget, its channels are still restored but left untuned.
+  const veftSteps = out.veftEpochs ?? 0;
+  if (out.method === 'defakeq' && out.veft && veftSteps > 0 && reconstructionCost(cost, layers, veftSteps, out.reconImages) > budget) {
+    change('veftEpochs', 0 as S['veftEpochs'] & number);
   }
   return { settings: out, scaled };
 }
