@@ -15,7 +15,8 @@ function shaped(depth: number, d: number, tokens: number): { cost: ModelCost; la
 }
 
 describe('stage budget', () => {
-  const settings = { ...DEFAULT_SETTINGS };
+  // VEFT's own scaling has its test below; the others read clearer without it.
+  const settings = { ...DEFAULT_SETTINGS, veft: false };
 
   it('leaves a model whose stages fit the budget as it is', () => {
     const { cost, layers } = shaped(4, 96, 65);
@@ -51,5 +52,15 @@ describe('stage budget', () => {
     expect(none.settings.iters).toBe(0);
     expect(none.settings.reconImages).toBe(2);
     expect(none.scaled.at(-1)).toEqual({ setting: 'iters', from: 300, to: 0 });
+  });
+
+  it("runs as many VEFT tuning steps as the budget affords, and none when not one fits", () => {
+    const { cost, layers } = shaped(12, 768, 197);
+    const veft = { ...DEFAULT_SETTINGS, error: 'paper' as const, iters: 0, veft: true, veftEpochs: 100 };
+    const some = withinBudget(cost, layers, veft, reconstructionCost(cost, layers, 40, 32));
+    expect(some.scaled).toEqual([{ setting: 'veftEpochs', from: 100, to: 40 }]);
+    const none = withinBudget(cost, layers, veft, reconstructionCost(cost, layers, 1, 32) / 2);
+    expect(none.scaled).toEqual([{ setting: 'veftEpochs', from: 100, to: 0 }]);
+    expect(withinBudget(cost, layers, { ...veft, veft: false }, 1).scaled).toEqual([]);
   });
 });

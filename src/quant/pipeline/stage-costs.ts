@@ -127,10 +127,12 @@ export function withinBudget<S extends StageSettings>(cost: ModelCost, layers: r
     change('iters', (iters >= MIN_ITERATIONS ? Math.min(iters, out.iters) : 0) as S['iters'] & number);
   }
   // VEFT's tuning re-learns the same layers' rounding, a step costing about one reconstruction
-  // iteration: over budget, its channels are still restored but left untuned.
+  // iteration: it runs the steps the budget affords; with none, its channels are restored untuned.
   const veftSteps = out.veftEpochs ?? 0;
   if (out.method === 'defakeq' && out.veft && veftSteps > 0 && reconstructionCost(cost, layers, veftSteps, out.reconImages) > budget) {
-    change('veftEpochs', 0 as S['veftEpochs'] & number);
+    const one = reconstructionCost(cost, layers, 1, out.reconImages);
+    const perStep = reconstructionCost(cost, layers, 2, out.reconImages) - one;
+    change('veftEpochs', Math.max(0, Math.min(veftSteps, Math.floor((budget - (one - perStep)) / perStep))) as S['veftEpochs'] & number);
   }
   return { settings: out, scaled };
 }
