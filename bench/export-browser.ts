@@ -1,15 +1,12 @@
 /** bench:export's browser half: serves the work tree with Vite and runs bench/export.html in headless Chromium. */
 import { chromium } from 'playwright';
-import { createServer } from 'vite';
 import { chromiumLaunchOptions } from '../chromium.ts';
+import { startBenchServer } from './page-runner.ts';
 import type { Verification } from '../src/export/verify.ts';
 
 /** `run` names the folder under .bench-export/ the page reads. */
 export async function runInChromium(run: string): Promise<{ key: string; bytes: number; v: Verification }[]> {
-  const server = await createServer({ server: { port: 0, host: '127.0.0.1' }, logLevel: 'error', clearScreen: false });
-  await server.listen();
-  const address = server.httpServer?.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { server, port } = await startBenchServer();
   const browser = await chromium.launch(chromiumLaunchOptions);
   try {
     const page = await browser.newPage();

@@ -5,7 +5,7 @@
  * work tree). The page can read the GPU process's CPU time (bench/cpu-clock.ts).
  */
 import { createReadStream, statSync } from 'node:fs';
-import type { Plugin } from 'vite';
+import type { Plugin, ViteDevServer } from 'vite';
 import { createServer } from 'vite';
 import { chromium } from 'playwright';
 import { chromiumLaunchOptions } from '../chromium.ts';
@@ -26,11 +26,16 @@ function serveFiles(files: Record<string, string>): Plugin {
   };
 }
 
-export async function runBenchPage(name: string, query: string, files: Record<string, string> = {}, timeoutMs = Number(process.env.BENCH_TIMEOUT_MS ?? 30 * 60_000)): Promise<number> {
+/** Vite serving the work tree (and `files`) on a free localhost port. */
+export async function startBenchServer(files: Record<string, string> = {}): Promise<{ server: ViteDevServer; port: number }> {
   const server = await createServer({ server: { port: 0, host: '127.0.0.1' }, logLevel: 'error', clearScreen: false, plugins: [serveFiles(files)] });
   await server.listen();
   const address = server.httpServer?.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  return { server, port: typeof address === 'object' && address ? address.port : 0 };
+}
+
+export async function runBenchPage(name: string, query: string, files: Record<string, string> = {}, timeoutMs = Number(process.env.BENCH_TIMEOUT_MS ?? 30 * 60_000)): Promise<number> {
+  const { server, port } = await startBenchServer(files);
   const browser = await chromium.launch(chromiumLaunchOptions);
   try {
     const page = await browser.newPage();
