@@ -49,6 +49,9 @@ describe('VEFT (stage veft): restored input channels, tuned and exported as simu
     expect(terms.every((t) => Number.isFinite(t.reconstruction) && Number.isFinite(t.contrastive))).toBe(true);
     expect(events.at(-1)!.step).toBe(events[0].total);
     expect(events[0].total).toBe(2 * 8);
+    // The progress events stream the same curve while the stage runs, each point once.
+    expect(events.flatMap((e) => e.losses ?? [])).toEqual(report.veft!.lossCurve);
+    expect(events.some((e) => e.losses?.some((p) => p.block === 'blocks.0') && e.step < e.total)).toBe(true);
 
     const source = exportSourceOf(result.model, result, { fileName: 'm.onnx', sha256: '', bytes: 1 });
     expect([...source.restored!.values()].every((c) => c.length > 0)).toBe(true);

@@ -23,6 +23,8 @@ export interface ProgressEvent {
   step: number;
   total: number;
   etaSeconds: number | null;
+  /** The losses the stage recorded since its previous event (VEFT streams its loss curve this way). */
+  losses?: VeftLossPoint[];
 }
 
 export interface LayerLoss {

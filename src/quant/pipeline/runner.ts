@@ -39,9 +39,10 @@ export async function runStages<S>(
       if (hooks.signal?.aborted) throw cancelled();
       current = stage.name;
       const started = performance.now();
-      const step = (done: number, total: number) => {
+      const step: StageIo['step'] = (done, total, losses) => {
         const elapsed = (performance.now() - started) / 1000;
-        hooks.onProgress?.({ stage: stage.name, step: done, total, etaSeconds: done > 0 ? (elapsed / done) * (total - done) : null });
+        const etaSeconds = done > 0 ? (elapsed / done) * (total - done) : null;
+        hooks.onProgress?.({ stage: stage.name, step: done, total, etaSeconds, ...(losses?.length ? { losses } : {}) });
         if (hooks.signal?.aborted) throw cancelled();
       };
       hooks.onProgress?.({ stage: stage.name, step: 0, total: stage.steps(state), etaSeconds: null });

@@ -4,7 +4,7 @@
  * runs it; the stage reads and writes the state and reports its steps through `io`.
  */
 import type { GpuContext } from '../../gpu/device.ts';
-import type { StageName } from '../report.ts';
+import type { StageName, VeftLossPoint } from '../report.ts';
 import type { RunState } from './state.ts';
 import type { Reconstructor } from '../reconstruction/types.ts';
 
@@ -13,8 +13,11 @@ export interface StageIo {
   signal?: AbortSignal;
   /** The caller's learned rounding, for stages that reconstruct. */
   reconstruct?: Reconstructor;
-  /** Reports `step` of `total` done in this stage (with an ETA); throws an AbortError once cancelled. */
-  step(step: number, total: number): void;
+  /**
+   * Reports `step` of `total` done in this stage (with an ETA), with the losses recorded since the
+   * previous call if any; throws an AbortError once cancelled.
+   */
+  step(step: number, total: number, losses?: VeftLossPoint[]): void;
 }
 
 export interface StageModule<S = RunState> {

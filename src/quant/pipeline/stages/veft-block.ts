@@ -6,7 +6,7 @@
  * block output error with the fixed set is below the baseline's.
  */
 import { rng } from '../../calibration/observers.ts';
-import { floatBlockOutputs, reconstructBlock } from '../../reconstruction/block/reconstruct-block.ts';
+import { floatBlockOutputs, reconstructBlock, type BlockLossRecord } from '../../reconstruction/block/reconstruct-block.ts';
 import type { VeftLossPoint, VeftReport } from '../../report.ts';
 import type { QuantizedInputs } from '../../simulation/quantized-inputs.ts';
 import { zeroRestoredColumns } from '../../simulation/restored.ts';
@@ -50,8 +50,12 @@ function maskData(mask: MaskInput, images: number, fixed: readonly number[], ext
   return { keep: restore.map((v) => 1 - v), restore };
 }
 
+/** A recorded loss of the block's tuning as a point of the report's (and the studio's) VEFT loss curve. */
+const pointOf = (block: string) => (h: BlockLossRecord): VeftLossPoint => ({ block, iteration: h.iteration, terms: h.terms });
+
+/** Tunes one block; `onIteration` gets the steps done and the losses recorded since its previous call. */
 export async function tuneBlock(
-  state: RunState, io: StageIo, job: BlockJob, onIteration: (done: number) => void,
+  state: RunState, io: StageIo, job: BlockJob, onIteration: (done: number, losses: VeftLossPoint[]) => void,
 ): Promise<{ summary: VeftReport['blocks'][number]; curve: VeftLossPoint[]; current: Model }> {
   const { settings, layers, model, plan } = state;
   const first = job.members[0];
@@ -88,7 +92,7 @@ export async function tuneBlock(
     inputs: { ...data.inputs, ...Object.fromEntries(Object.entries(maskDims).map(([name, dims]) => [name, { dims, data: initial[name] }])) },
     targets: data.targets, iterations: T, seed: settings.seed + first, signal: io.signal, refresh: masks,
     losses: [verticalTerm({ value: output, anchors: data.targets[output], pos1: pos1[output], tau: settings.veftTau ?? DEFAULT_VEFT.tau, weight: GAMMA.vertical })],
-    onProgress: (p) => onIteration(p.iteration),
+    onProgress: (p) => onIteration(p.iteration, (p.recorded ?? []).map(pointOf(job.block))),
   });
   const keep = !result.cancelled && result.loss.learned < result.loss.nearest;
   if (keep) {
@@ -103,7 +107,7 @@ export async function tuneBlock(
   }
   return {
     summary: { block: job.block, before: result.loss.nearest, after: result.loss.learned, kept: keep ? 'tuned' : 'reconstructed' },
-    curve: result.loss.history.map((h) => ({ block: job.block, iteration: h.iteration, terms: h.terms })),
+    curve: result.loss.history.map(pointOf(job.block)),
     current,
   };
 }

@@ -17,6 +17,8 @@ export interface BlockProgress {
   total: number;
   /** The latest recorded minibatch loss: each term's weighted value, and Σ(1 − |2h − 1|^β) over the block's V. */
   loss?: BlockLossRecord;
+  /** The losses recorded since the previous progress, in order (each record is passed once). */
+  recorded?: BlockLossRecord[];
 }
 
 export interface BlockLossRecord {

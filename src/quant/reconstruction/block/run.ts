@@ -134,6 +134,8 @@ export class BlockRun {
     };
     let t = 0;
     let lastRecord = -1;
+    /** Records already passed to onProgress. */
+    let reported = 0;
     let cancelled = false;
     while (t < T) {
       if (this.o.signal?.aborted) {
@@ -152,10 +154,13 @@ export class BlockRun {
       }
       cmd.submit();
       if (this.o.onProgress && lastRecord >= 0) {
-        const row = await readFloat32(this.ctx, losses, width, lastRecord * width * 4);
+        const from = Math.min(reported, lastRecord);
+        const rows = await readFloat32(this.ctx, losses, (lastRecord + 1 - from) * width, from * width * 4);
         const padded = new Float32Array((lastRecord + 1) * width);
-        padded.set(row, lastRecord * width);
-        this.o.onProgress({ iteration: t, total: T, loss: recordOf(padded, lastRecord) });
+        padded.set(rows, from * width);
+        const recorded = Array.from({ length: lastRecord + 1 - reported }, (_, i) => recordOf(padded, reported + i));
+        reported = lastRecord + 1;
+        this.o.onProgress({ iteration: t, total: T, loss: recordOf(padded, lastRecord), recorded });
       } else {
         await this.ctx.device.queue.onSubmittedWorkDone();
         this.o.onProgress?.({ iteration: t, total: T });
