@@ -49,8 +49,9 @@ describe('VEFT (stage veft): restored input channels, tuned and exported as simu
     expect(terms.every((t) => Number.isFinite(t.reconstruction) && Number.isFinite(t.contrastive))).toBe(true);
     expect(events.at(-1)!.step).toBe(events[0].total);
     expect(events[0].total).toBe(2 * 8);
-    // The progress events stream the same curve while the stage runs, each point once.
+    // The progress events stream the curve while the stage runs: every record of each block, once.
     expect(events.flatMap((e) => e.losses ?? [])).toEqual(report.veft!.lossCurve);
+    for (const block of ['blocks.0', 'blocks.1']) expect(report.veft!.lossCurve.filter((p) => p.block === block).map((p) => p.iteration)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(events.some((e) => e.losses?.some((p) => p.block === 'blocks.0') && e.step < e.total)).toBe(true);
 
     const source = exportSourceOf(result.model, result, { fileName: 'm.onnx', sha256: '', bytes: 1 });
@@ -73,6 +74,8 @@ describe('VEFT (stage veft): restored input channels, tuned and exported as simu
     expect(result.report.cancelled).toBe(true);
     expect(result.report.completed).not.toContain('veft');
     expect(result.report.veft!.restoredChannels).toBeGreaterThan(0);
+    // The points streamed before the stop stay in the report.
+    expect(result.report.veft!.lossCurve.length).toBeGreaterThan(0);
     const source = exportSourceOf(result.model, { ...result, report: { ...result.report, cancelled: false } }, { fileName: 'm.onnx', sha256: '', bytes: 1 });
     const file = decodeModel(exportOnnx(result.model, source, { target: 'wasm' }).bytes);
     expect(maxDiff(logits(file), logits(result.simulated))).toBeLessThan(1e-5);

@@ -53,10 +53,10 @@ function maskData(mask: MaskInput, images: number, fixed: readonly number[], ext
 /** A recorded loss of the block's tuning as a point of the report's (and the studio's) VEFT loss curve. */
 const pointOf = (block: string) => (h: BlockLossRecord): VeftLossPoint => ({ block, iteration: h.iteration, terms: h.terms });
 
-/** Tunes one block; `onIteration` gets the steps done and the losses recorded since its previous call. */
+/** Tunes one block; `onIteration` gets the steps done and the losses recorded since its previous call (each once). */
 export async function tuneBlock(
   state: RunState, io: StageIo, job: BlockJob, onIteration: (done: number, losses: VeftLossPoint[]) => void,
-): Promise<{ summary: VeftReport['blocks'][number]; curve: VeftLossPoint[]; current: Model }> {
+): Promise<{ summary: VeftReport['blocks'][number]; current: Model }> {
   const { settings, layers, model, plan } = state;
   const first = job.members[0];
   const upstream = layers.filter((_, i) => i < first);
@@ -107,7 +107,6 @@ export async function tuneBlock(
   }
   return {
     summary: { block: job.block, before: result.loss.nearest, after: result.loss.learned, kept: keep ? 'tuned' : 'reconstructed' },
-    curve: result.loss.history.map(pointOf(job.block)),
     current,
   };
 }

@@ -53,9 +53,12 @@ export const veft = defineStage({
     const floatInputs = settings.reconTargets === 'float' ? new QuantizedInputs(io.ctx, OPS, model.graph.inputs[0].name, batch) : null;
     let done = 0;
     for (const { block, members } of veftBlocks(state)) {
-      const tuned = await tuneBlock(state, io, { block, members, fixed, counts, before, layerInputs, floatInputs }, (i, losses) => io.step(done + i, total, losses));
+      // The curve grows as it streams, so a cancelled run's report keeps every point shown.
+      const tuned = await tuneBlock(state, io, { block, members, fixed, counts, before, layerInputs, floatInputs }, (i, losses) => {
+        report.lossCurve.push(...losses);
+        io.step(done + i, total, losses);
+      });
       report.blocks.push(tuned.summary);
-      report.lossCurve.push(...tuned.curve);
       done += epochs(state);
       io.step(done, total);
       layerInputs.invalidate(tuned.current, members.map((i) => layers[i].node));
