@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
-import type { ProgressEvent, StageName } from '../quant/report.ts';
+import type { ProgressEvent, StageName, VeftLossPoint } from '../quant/report.ts';
 import { DEFAULT_SETTINGS, type QuantizeSettings } from '../quant/settings.ts';
 import type { QuantizeStatus, RunEstimate } from '../worker/api.ts';
 import { studio } from '../worker/client.ts';
@@ -19,6 +19,8 @@ interface QuantizeState {
   running: boolean;
   cancelling: boolean;
   progress: Partial<Record<StageName, ProgressEvent>>;
+  /** The VEFT loss points streamed by the current (or last) run, in order. */
+  lossCurve: VeftLossPoint[];
   result: QuantizeStatus | null;
   /** Why the settings cannot work for the open model (checked before a run), or null. */
   settingsProblem: string | null;
@@ -41,9 +43,12 @@ export const useQuantize = create<QuantizeState>((set, get) => {
   async function start(): Promise<void> {
     const data = useData.getState();
     if (get().running || !dataReady(data) || get().settingsProblem) return;
-    set({ running: true, cancelling: false, progress: {}, result: null });
+    set({ running: true, cancelling: false, progress: {}, lossCurve: [], result: null });
     try {
-      const onProgress = Comlink.proxy((e: ProgressEvent) => set({ progress: { ...get().progress, [e.stage]: e } }));
+      const onProgress = Comlink.proxy(({ losses, ...e }: ProgressEvent) => set({
+        progress: { ...get().progress, [e.stage]: e },
+        ...(losses?.length ? { lossCurve: [...get().lossCurve, ...losses] } : {}),
+      }));
       set({ result: await studio().quantize(data.calibration.files, data.evaluation.files, get().settings, onProgress) });
     } catch (error) {
       set({ result: { ok: false, message: String(error) } });
@@ -57,6 +62,7 @@ export const useQuantize = create<QuantizeState>((set, get) => {
     running: false,
     cancelling: false,
     progress: {},
+    lossCurve: [],
     result: null,
     settingsProblem: null,
     async checkSettings() {
@@ -89,7 +95,7 @@ export const useQuantize = create<QuantizeState>((set, get) => {
       void studio().cancelQuantize();
     },
     reset() {
-      set({ progress: {}, result: null, pending: null });
+      set({ progress: {}, lossCurve: [], result: null, pending: null });
     },
   };
 });
