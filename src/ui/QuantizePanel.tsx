@@ -6,6 +6,7 @@ import { useQuantize } from '../store/quantize.ts';
 import { AucChange } from './AucChange.tsx';
 import { RunProgress } from './RunProgress.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
+import { VeftLossChart } from './VeftLossChart.tsx';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -154,6 +155,7 @@ export function QuantizePanel() {
         </p>
       )}
       <RunProgress report={running ? null : report} />
+      <VeftLossChart report={running ? null : report} />
       <Summary />
     </section>
   );

@@ -125,13 +125,14 @@ export function BitsView({ report }: { report: QuantizeReport }) {
       <details className="results-table">
         <summary>The same as a table</summary>
         <table className="results-data">
-          <thead><tr><th scope="col">Layer</th><th scope="col">Op</th><th scope="col">Bits</th><th scope="col">Weight range</th><th scope="col">Importance S_l</th><th scope="col">SQNR (dB)</th><th scope="col">Rounding</th><th scope="col">Layer error, learned / nearest</th></tr></thead>
+          <thead><tr><th scope="col">Layer</th><th scope="col">Op</th><th scope="col">Bits</th><th scope="col">Weight range</th><th scope="col">Importance S_l</th><th scope="col">SQNR (dB)</th><th scope="col">Rounding</th><th scope="col">Layer error, learned / nearest</th>{report.veft && <th scope="col">Input channels in float (VEFT)</th>}</tr></thead>
           <tbody>
             {layers.map((l) => (
               <tr key={l.name}>
                 <td>{l.name}</td><td>{l.op}</td><td>{bitsText(l.bits)}</td><td>{rangeText(l) ?? '–'}</td><td>{l.score.toPrecision(3)}</td>
                 <td>{l.sqnr === null ? '–' : l.sqnr.toFixed(1)}</td><td>{l.reconstructed ? 'learned' : l.roundingCheck ? 'nearest (kept by the check)' : 'nearest'}</td>
                 <td>{lossRatio(l) ?? '–'}</td>
+                {report.veft && <td>{l.restoredChannels ?? 0}</td>}
               </tr>
             ))}
           </tbody>
