@@ -59,4 +59,13 @@ describe('the stage runner', () => {
   it('runs the pipeline in the order of STAGES, the one list that orders the stages', () => {
     expect(PIPELINE.map((s) => s.name)).toEqual([...STAGES]);
   });
+
+  it('passes a stage\'s loss points on with its step, and no empty list', async () => {
+    const point = { block: 'blocks.0', iteration: 0, terms: { reconstruction: 0.5 } };
+    const stage: StageModule<Toy> = { name: 'veft', needed: () => true, steps: () => 2, async run(_s, { step }) { step(1, 2, [point]); step(2, 2, []); } };
+    const events: ProgressEvent[] = [];
+    await runStages([stage], { log: [] }, io, { onProgress: (e) => events.push(e) });
+    expect(events.map((e) => e.losses)).toEqual([undefined, [point], undefined]);
+    expect('losses' in events[2]).toBe(false);
+  });
 });
