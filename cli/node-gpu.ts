@@ -21,6 +21,15 @@ function prepareEnvironment(): void {
   if (!xdg || !existsSync(xdg)) process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'dawn-xdg-'));
 }
 
+/**
+ * Dawn toggles for the Node device. disable_workgroup_init: Dawn zero-fills every `var<workgroup>`
+ * before a kernel runs (WGSL's guarantee); on SwiftShader compiling that fill for the matmul tiles
+ * costs far more memory and time than the kernel itself, once per pipeline (docs/large-models.md).
+ * Every kernel in shaders/ writes its workgroup arrays before reading them (node-gpu.test.ts keeps
+ * that list reviewed), so the fill is redundant.
+ */
+export const DAWN_OPTIONS = ['enable-dawn-features=disable_workgroup_init'];
+
 let gpu: GPU | undefined;
 
 /** The navigator.gpu equivalent for Node; pass it to createGpuContext(). */
@@ -35,7 +44,7 @@ export async function nodeGpu(): Promise<GPU> {
       'It needs the Vulkan loader (Debian/Ubuntu: apt-get install libvulkan1)');
   }
   Object.assign(globalThis, mod.globals);
-  gpu = mod.create([]);
+  gpu = mod.create(DAWN_OPTIONS);
   return gpu;
 }
 
