@@ -38,7 +38,9 @@ export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan
     if (!weight) throw new Error(`layer ${layer.name}: its weight ${layer.weight} is not an initializer`);
     if (q.weight && q.weight.length !== elementCount(weight.dims)) throw new Error(`layer ${layer.name}: quantized weight has ${q.weight.length} values, not ${elementCount(weight.dims)}`);
     const restored = plan.restored?.channels.get(layer.input) ?? [];
-    const codes = restored.length === 0 ? weightCodes(layer, weight, q) : null;
+    const zeroed = () => zeroRestoredColumns(layer, q.weight ?? fakeQuantWeight(layer, weight, weightParams(layer, weight, q.bits, q.range)), restored);
+    // A restored column's codes are its zero point (as the export writes them), so it dequantizes to 0.
+    const codes = restored.length === 0 ? weightCodes(layer, weight, q) : weightCodes(layer, weight, { ...q, weight: zeroed() });
     if (codes) {
       const [c, s, z] = [codes.codes, codes.scales, codes.zeroPoints];
       for (const t of [c, s, z]) initializers.set(t.name, t);
@@ -46,12 +48,11 @@ export function simulatedModel(model: Model, layers: readonly QuantLayer[], plan
       inserted.push(dequantizeWeightNode(`${layer.name}/weight_dequantize`, [c.name, s.name, z.name], name, codes));
       dequantized.set(layer.weight, name);
     } else {
-      // Learned values off their grid (a reconstructor that does not round), or a layer whose
-      // restored columns are zeroed (VEFT): kept as floats.
-      const values = q.weight ?? fakeQuantWeight(layer, weight, weightParams(layer, weight, q.bits, q.range));
-      initializers.set(layer.weight, { name: weight.name, dims: weight.dims, dtype: 'float32', data: zeroRestoredColumns(layer, values, restored) });
-      if (restored.length > 0) branches.push({ layer, channels: restored });
+      // Learned values off their grid (a reconstructor that does not round), or a zero point
+      // outside the codes: kept as floats.
+      initializers.set(layer.weight, { name: weight.name, dims: weight.dims, dtype: 'float32', data: zeroed() });
     }
+    if (restored.length > 0) branches.push({ layer, channels: restored });
 
     const act = plan.activations?.get(layer.input);
     if (!act) continue;

@@ -50,6 +50,15 @@ describe("VEFT's masked block", () => {
     expect(Math.max(...got.map((v, i) => Math.abs(v - allQuantized[i])))).toBeGreaterThan(1e-4);
   });
 
+  it('keeps the layers with restored channels as byte codes, not as float copies of their weights', () => {
+    const restored = simulatedModel(model, layers, { ...plan, restored: { channels: fixed, half: false } });
+    const dequantizers = new Set(restored.graph.nodes.filter((n) => n.opType === 'DequantizeWeight').map((n) => n.name));
+    for (const l of block) {
+      expect(dequantizers.has(`${l.name}/weight_dequantize`)).toBe(true);
+      expect(restored.graph.initializers.get(l.weight)).toBe(model.graph.initializers.get(l.weight));
+    }
+  });
+
   it('restores further channels where the masks say so', () => {
     const fixedOnly = logits(masked.model, masksFor([]), K);
     const more = logits(masked.model, masksFor([0, 7]), K);
