@@ -1,7 +1,8 @@
 // A weight rebuilt from its integer codes, per output channel: W~ = s (q - z), every run, so a
 // simulated model holds 8-bit codes on the GPU instead of a float copy of each quantized weight.
 // Codes are bytes, four to a u32 word, the first in the low byte. W~ is N x K when W_NXK, else
-// K x N; the channel is n in both. The CPU twin is src/quant/dequantize-weight-op.ts.
+// K x N; the channel is n in both. Compiled with shaders/quantizer.wgsl prepended, whose
+// dequantize the CPU twin (src/quant/simulation/dequantize-weight-op.ts) mirrors.
 
 override WG: u32 = 64u;
 override W_NXK: bool = true;
@@ -21,5 +22,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var n = i % p.N;
   if (W_NXK) { n = i / p.K; }
   let q = (codes[i >> 2u] >> ((i & 3u) * 8u)) & 0xffu;
-  w[i] = scale[n] * (f32(q) - zero[n]);
+  w[i] = dequantize(f32(q), scale[n], zero[n]);
 }

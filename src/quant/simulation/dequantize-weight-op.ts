@@ -1,4 +1,5 @@
 import kernelSource from '../../../shaders/dequantize_codes.wgsl?raw';
+import quantizerSource from '../../../shaders/quantizer.wgsl?raw';
 import type { GpuOp } from '../../engine/gpu-tensor.ts';
 import { elementCount, linearGrid, UniformWriter } from '../../engine/kernels/dispatch.ts';
 import type { Node, Tensor } from '../../onnx/ir.ts';
@@ -80,7 +81,7 @@ const gpu: GpuOp = (ctx, batch, node, inputs, outputs) => {
   const { count, N, K, nxk } = geometry(node);
   const grid = linearGrid(count, WG);
   batch.dispatch({
-    pipeline: ctx.pipelines.get(kernelSource, 'main', { WG, W_NXK: nxk ? 1 : 0 }),
+    pipeline: ctx.pipelines.get(quantizerSource + kernelSource, 'main', { WG, W_NXK: nxk ? 1 : 0 }),
     uniforms: new UniformWriter(16).u32(count).u32(K).u32(N).u32(grid.rowStride).bytes,
     buffers: [codes!.buffer, scales!.buffer, zeros!.buffer, outputs[0].buffer],
     workgroups: grid.workgroups,
