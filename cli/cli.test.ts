@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DAWN_POLL_MS } from './node-gpu.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const MODEL = 'tools/fixtures/vit_tiny_op13.onnx';
@@ -95,5 +96,8 @@ describe('cli', () => {
     const result = JSON.parse(r.stdout);
     expect(result.shapes).toBe(2);
     expect(result.maxError).toBeLessThan(1e-5);
+    // Dawn polls the device while a promise is pending; paced (node-gpu.ts), at most once a millisecond.
+    expect(result.waitMs).toBeGreaterThan(0);
+    expect(result.polls).toBeLessThanOrEqual(result.waitMs / DAWN_POLL_MS + 5);
   });
 });

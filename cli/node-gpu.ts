@@ -30,6 +30,27 @@ function prepareEnvironment(): void {
  */
 export const DAWN_OPTIONS = ['enable-dawn-features=disable_workgroup_init'];
 
+/** How long Dawn's polling waits between two looks at the device (ms). */
+export const DAWN_POLL_MS = 1;
+
+/**
+ * Dawn's Node binding settles its promises (mapAsync, onSubmittedWorkDone) by polling the device
+ * from a setImmediate callback that queues itself again while any promise is pending, so the main
+ * thread spins for as long as the GPU works. On a software adapter that spin takes a core from
+ * the GPU's own threads, and each turn leaves garbage behind, tens of MB/s of it
+ * (docs/large-models.md). So in this process setImmediate runs its callback after a
+ * DAWN_POLL_MS timer: a GPU wait ends at most that much later. Nothing else here uses setImmediate.
+ */
+function paceDawnPolling(): void {
+  const Timeout = setTimeout(() => {}, 0).constructor;
+  const clearImmediateNow = globalThis.clearImmediate;
+  const paced = (callback: (...args: unknown[]) => void, ...args: unknown[]) => setTimeout(callback, DAWN_POLL_MS, ...args);
+  Object.assign(globalThis, {
+    setImmediate: paced,
+    clearImmediate: (handle: unknown) => (handle instanceof Timeout ? clearTimeout(handle as NodeJS.Timeout) : clearImmediateNow(handle as NodeJS.Immediate)),
+  });
+}
+
 let gpu: GPU | undefined;
 
 /** The navigator.gpu equivalent for Node; pass it to createGpuContext(). */
@@ -44,6 +65,7 @@ export async function nodeGpu(): Promise<GPU> {
       'It needs the Vulkan loader (Debian/Ubuntu: apt-get install libvulkan1)');
   }
   Object.assign(globalThis, mod.globals);
+  paceDawnPolling();
   gpu = mod.create(DAWN_OPTIONS);
   return gpu;
 }

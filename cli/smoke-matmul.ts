@@ -1,6 +1,8 @@
 /**
  * Proves the engine's kernels run in Node: imports a kernel module (WGSL through `?raw`), runs a
  * small matmul on the Dawn adapter and prints its largest difference from the CPU reference as JSON.
+ * Then it waits on a larger matmul and prints how many setImmediate callbacks (Dawn's polling,
+ * node-gpu.ts) ran during that wait, and how long the wait took.
  * `node --import ./cli/register.mjs cli/smoke-matmul.ts`
  */
 import { matmulReference } from '../src/engine/cpu/matmul.ts';
@@ -18,5 +20,16 @@ for (const [i, shape] of shapes.entries()) {
   const want = matmulReference(a, b, shape);
   for (let j = 0; j < want.length; j++) maxError = Math.max(maxError, Math.abs(got[j]! - want[j]!));
 }
+const shape = { M: 192, N: 192, K: 192 };
+let polls = 0;
+const immediate = globalThis.setImmediate;
+globalThis.setImmediate = ((callback: (...args: unknown[]) => void, ...args: unknown[]) => {
+  polls++;
+  return immediate(callback, ...args);
+}) as typeof setImmediate;
+const started = performance.now();
+await matmulOnGpu(gpu.ctx, randomFloats(shape.M * shape.K, 3), randomFloats(shape.K * shape.N, 4), shape);
+const waitMs = performance.now() - started;
+globalThis.setImmediate = immediate;
 gpu.close();
-process.stdout.write(JSON.stringify({ adapter: gpu.ctx.summary.description, shapes: shapes.length, maxError }) + '\n', () => process.exit(0));
+process.stdout.write(JSON.stringify({ adapter: gpu.ctx.summary.description, shapes: shapes.length, maxError, polls, waitMs }) + '\n', () => process.exit(0));

@@ -1,6 +1,6 @@
 import type { GpuContext } from '../gpu/device.ts';
 import type { Tensor } from '../onnx/ir.ts';
-import { LazyTensor } from '../onnx/lazy-tensor.ts';
+import { LazyTensor, valuesOnce } from '../onnx/lazy-tensor.ts';
 
 // GPUBufferUsage.STORAGE | COPY_SRC | COPY_DST, as numbers so that Node can import this module.
 const STORAGE = 0x80 | 0x04 | 0x08;
@@ -52,7 +52,7 @@ export class ConstantStore {
       return found.buffer;
     }
     const streamed = t instanceof LazyTensor && t.raw !== null && !t.resident;
-    const data = streamed ? null : deviceArray(t);
+    const data = streamed ? null : deviceArray({ name: t.name, dtype: t.dtype, data: valuesOnce(t) });
     const buffer = data ? createFilled(this.ctx, data, label) : this.createEmpty(t.dims.reduce((a, b) => a * b, 1) * 4, label);
     const entry = { buffer, users: 1, bytes: buffer.size };
     this.entries.set(t, entry);

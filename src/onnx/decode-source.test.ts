@@ -6,7 +6,7 @@ import { decodeModel } from './decode.ts';
 import { decodeModelSource } from './decode-source.ts';
 import { encodeModel } from './encode.ts';
 import { OnnxFormatError } from './ir.ts';
-import { isLazyTensor, RECENT_BYTES } from './lazy-tensor.ts';
+import { isLazyTensor, RECENT_BYTES, valuesOnce } from './lazy-tensor.ts';
 import { buildModel, f32, node, valueInfo } from './testing.ts';
 import { WireWriter } from './wire.ts';
 
@@ -129,5 +129,26 @@ describe('decodeModelSource', () => {
     const before = source.readBytes;
     expect((tensors[0].data as Float32Array)[0]).toBe(1);
     expect(source.readBytes - before).toBe(4 * count);
+  });
+
+  it('reads a tensor for one pass without keeping it, and reuses it when it is kept already', () => {
+    const count = 2 ** 16;
+    const model = buildModel({
+      nodes: [node('Identity', ['x'], ['y'])],
+      initializers: [{ name: 'w', dtype: 'float32' as const, dims: [count], data: new Float32Array(count).fill(7) }],
+      inputs: [valueInfo('x', [1])],
+      outputs: [valueInfo('y', [1])],
+    });
+    const source = counting(encodeModel(model));
+    const w = [...decodeModelSource(source, { lazyFrom: 1024 }).graph.initializers.values()].find(isLazyTensor)!;
+    const before = source.readBytes;
+    expect((valuesOnce(w) as Float32Array)[count - 1]).toBe(7);
+    expect(w.resident).toBe(false);
+    expect(source.readBytes - before).toBe(4 * count);
+    expect((w.data as Float32Array)[0]).toBe(7);
+    expect(w.resident).toBe(true);
+    const kept = source.readBytes;
+    expect(valuesOnce(w)).toBe(w.data);
+    expect(source.readBytes).toBe(kept);
   });
 });

@@ -41,6 +41,11 @@ export class LazyTensor implements Tensor {
     return recent.has(this);
   }
 
+  /** The values, without keeping them for a next use when they are not in memory already. */
+  valuesOnce(): TensorValues {
+    return recent.get(this) ?? this.#load();
+  }
+
   private values(): TensorValues {
     const held = recent.get(this);
     if (held) {
@@ -72,6 +77,15 @@ function remember(t: LazyTensor, values: TensorValues): void {
     recent.delete(old);
     recentBytes -= byteLength(held);
   }
+}
+
+/**
+ * A tensor's values for a pass that reads each tensor once (an upload, the codes of a weight): a
+ * lazily read tensor is not kept afterwards, so such a pass over a whole model does not fill
+ * RECENT_BYTES with values nobody will read again.
+ */
+export function valuesOnce(t: Tensor): TensorValues {
+  return t instanceof LazyTensor ? t.valuesOnce() : t.data;
 }
 
 export function isLazyTensor(t: Tensor): t is LazyTensor {

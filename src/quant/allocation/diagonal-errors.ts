@@ -1,5 +1,6 @@
 import type { QuantLayer } from '../../model/layers.ts';
 import type { Tensor } from '../../onnx/ir.ts';
+import { valuesOnce } from '../../onnx/lazy-tensor.ts';
 import type { MeasuredErrorTable } from './error-models.ts';
 import { fakeQuantize } from '../simulation/quantizer.ts';
 import { channelsOf, weightParams, type WeightRange } from '../simulation/simulate.ts';
@@ -30,7 +31,7 @@ export function diagonalErrorTable(
     if (!a) throw new Error(`diagonal errors: no channel energies for layer ${layer.name}`);
     const { perChannel: K, channels: N, channelOf } = channelsOf(layer, weight.dims);
     if (a.length !== K) throw new RangeError(`diagonal errors: layer ${layer.name} has ${K} inputs but ${a.length} channel energies`);
-    const w = weight.data as Float32Array;
+    const w = valuesOnce(weight) as Float32Array;
     const inputOf = layer.layout === 'KxN' ? (i: number) => Math.floor(i / N) : (i: number) => i % K;
     const row = candidates.map((bits) => {
       const params = weightParams(layer, weight, bits, range);

@@ -8,6 +8,7 @@ import type { GpuContext } from '../../gpu/device.ts';
 import type { QuantLayer } from '../../model/layers.ts';
 import { analyzeModel, type ModelStructure } from '../../model/summary.ts';
 import type { Model } from '../../onnx/ir.ts';
+import { valuesOnce } from '../../onnx/lazy-tensor.ts';
 import type { Allocation } from '../allocation/problem.ts';
 import type { CalibrationResult } from '../calibration/calibrate.ts';
 import type { Scores } from '../evaluation/evaluate.ts';
@@ -91,7 +92,8 @@ export function replaceFloatModel(state: RunState, ctx: GpuContext, model: Model
   state.fp = new GpuModel(ctx, model, OPS);
 }
 
-export const weightOf = (state: RunState, l: QuantLayer) => state.model.graph.initializers.get(l.weight)!.data as Float32Array;
+/** A layer's float weight, read for one pass (not kept in the lazily read tensors' cache, lazy-tensor.ts). */
+export const weightOf = (state: RunState, l: QuantLayer) => valuesOnce(state.model.graph.initializers.get(l.weight)!) as Float32Array;
 
 /** The plan's layers at the allocated widths and ranges, keeping any learned weight. */
 export function setPlanWidths(state: RunState): void {

@@ -1,6 +1,6 @@
 import type { QuantLayer } from '../../model/layers.ts';
 import { elementCount, type Tensor } from '../../onnx/ir.ts';
-import { LazyTensor } from '../../onnx/lazy-tensor.ts';
+import { LazyTensor, valuesOnce } from '../../onnx/lazy-tensor.ts';
 import { roundHalfEven } from '../../onnx/ops/math.ts';
 import { packCodes, type WeightCodes } from './dequantize-weight-op.ts';
 import { dequantize, levels, quantize, type QuantParams } from './quantizer.ts';
@@ -32,7 +32,7 @@ export function weightCodes(layer: QuantLayer, weight: Tensor, q: LayerQuantizat
     const channelOf = channelMap(layer, weight.dims);
     const count = elementCount(weight.dims);
     codes = codesOf(layer, weight, params, new LazyTensor(`${weight.name}::codes`, 'int32', [Math.ceil(count / 4)], count, () => {
-      const w = weight.data as Float32Array;
+      const w = valuesOnce(weight) as Float32Array;
       const out = new Uint8Array(count);
       for (let i = 0; i < count; i++) out[i] = quantize(w[i]!, params[channelOf(i)]!);
       return packCodes(out);

@@ -4,6 +4,7 @@
  */
 import type { QuantLayer } from '../../model/layers.ts';
 import type { Tensor } from '../../onnx/ir.ts';
+import { valuesOnce } from '../../onnx/lazy-tensor.ts';
 import { channelOf, fakeQuantWeights, weightQuantOf } from './fake-quant.ts';
 import { fakeQuantize, paramsForRange, type QuantParams } from './quantizer.ts';
 
@@ -43,7 +44,7 @@ function computeWeightParams(layer: QuantLayer, weight: Tensor, bits: number, ra
   const { channels, channelOf } = channelsOf(layer, weight.dims);
   const lo = new Float64Array(channels).fill(Infinity);
   const hi = new Float64Array(channels).fill(-Infinity);
-  const data = weight.data as Float32Array;
+  const data = valuesOnce(weight) as Float32Array;
   const members: number[][] = Array.from({ length: channels }, () => []);
   for (let i = 0; i < data.length; i++) {
     const c = channelOf(i);
