@@ -15,6 +15,7 @@ import { TARGET_FORMAT } from '../src/export/writer.ts';
 import { formatReport, modelReport } from '../src/model/report.ts';
 import { analyzeModel } from '../src/model/summary.ts';
 import type { LoadedModel } from './model-files.ts';
+import { progressNotes } from './progress.ts';
 
 /** Preprocessed images for one engine run. */
 export interface InputBatch {
@@ -78,22 +79,13 @@ export const core: CliCore = {
 
   async quantize(ctx, { model }, data, flags, note) {
     const settings = quantizeSettings(flags);
-    let lastStage = '';
-    let lastNote = 0;
     const result = await quantizeModel(ctx, model, {
       calibration: data.calib.map((b) => ({ pixels: b.pixels, count: b.dims[0] })),
       evaluation: data.evaluation?.map((b) => ({ pixels: b.pixels, count: b.dims[0], isFake: b.isFake })),
       fakeIndex: data.fakeIndex,
     }, settings, {
       reconstruct: reconstructor(ctx),
-      onProgress(e) {
-        const now = Date.now();
-        if (e.stage === lastStage && now - lastNote < 5000 && e.step !== e.total) return;
-        lastStage = e.stage;
-        lastNote = now;
-        const eta = e.etaSeconds !== null && e.step < e.total ? `, about ${Math.ceil(e.etaSeconds)} s left` : '';
-        note(`${e.stage}: ${e.step}/${e.total}${eta}`);
-      },
+      onProgress: progressNotes(note),
     });
     return { report: result.report, result };
   },

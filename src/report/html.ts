@@ -10,6 +10,7 @@ import { bitColor, METHOD_COLORS, METHOD_LABELS } from './palette.ts';
 import { barChart, lineChart, type Marker } from './svg.ts';
 import { environmentTable, evaluationTable, hashesTable, layersTable, settingsTable, sweepTable, timingsTable, verificationTable } from './tables.ts';
 import { REPORT_CSS } from './style.ts';
+import { veftSection } from './veft.ts';
 
 const e = escapeHtml;
 const MARKERS: Record<string, Marker> = { rtn: 'triangle', adaround: 'square', defakeq: 'circle' };
@@ -107,6 +108,7 @@ export function renderReportHtml(input: ReportInput): string {
     `<header><h1>${e(input.title)}</h1><p class="note">${e(modelName(input))}, ${e(r.settings.method)} at ${r.avgBits.toFixed(2)} bits per weight; written ${e(input.created)} by ${e(input.writtenBy)}.</p></header>`,
     headline(input),
     section('Bits per layer', allocation, `<figure>${bitsChart(r)}</figure>`, sqnrChart(r) ? `<figure>${sqnrChart(r)}</figure>` : '', layersTable(r)),
+    veftSection(r),
     section('Evaluation', evaluationTable(r)),
     input.sweep ? section('Size against accuracy', input.sweep.cancelled ? '<p class="note">The sweep was cancelled: the runs that finished.</p>' : '', `<figure>${sweepChart(input.sweep, 'accuracy')}</figure>`, `<figure>${sweepChart(input.sweep, 'auc')}</figure>`, sweepTable(input.sweep)) : '',
     input.export ? section('Exported file', `<p>Weights as ${e(FORMATS[input.export.weightFormat] ?? input.export.weightFormat)}, laid out for onnxruntime-web ${e(input.export.target)}; activations: ${e(input.export.activations)}.</p>`, verificationTable(input.export)) : '',

@@ -3,37 +3,20 @@ import { useMemo } from 'react';
 import type { QuantizeReport, VeftLossPoint } from '../quant/report.ts';
 import { useQuantize } from '../store/quantize.ts';
 import { ChartView } from './results/chart.tsx';
+import { lossSteps, lossTotal, termLabel, VEFT_SUM, VEFT_TERMS } from '../report/veft.ts';
 
-/** How the report names each weighted term of eq. 10, and how the chart labels it. */
-const TERMS: Record<string, { label: string; colour: string }> = {
-  reconstruction: { label: 'L_rec (block output error)', colour: '#1e3a8a' },
-  contrastive: { label: 'γ2·L_ver (contrastive)', colour: '#d55e00' },
-};
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const NONE: readonly VeftLossPoint[] = [];
-const SUM = { label: 'L_rec + γ2·L_ver (the tuned part of L)', colour: '#3a4256' };
-
-/** Each point's place on one axis of tuning steps: the blocks one after the other. */
-export function stepsOf(points: readonly VeftLossPoint[]): number[] {
-  const offsets = new Map<string, number>();
-  let next = 0;
-  return points.map((p) => {
-    if (!offsets.has(p.block)) offsets.set(p.block, next);
-    const x = offsets.get(p.block)! + p.iteration;
-    next = Math.max(next, x + 1);
-    return x;
-  });
-}
 
 function curveConfig(points: readonly VeftLossPoint[]): ChartConfiguration<'line'> {
-  const x = stepsOf(points);
+  const x = lossSteps(points);
   const names = [...new Set(points.flatMap((p) => Object.keys(p.terms)))];
   const line = (label: string, colour: string, value: (p: VeftLossPoint) => number, dash: number[] = []) => ({
     label, borderColor: colour, backgroundColor: colour, borderDash: dash, pointRadius: 2, borderWidth: 2,
     data: points.map((p, i) => ({ x: x[i], y: value(p) > 0 ? value(p) : null })),
   });
-  const datasets = names.map((name) => line(TERMS[name]?.label ?? name, TERMS[name]?.colour ?? '#6d28d9', (p) => p.terms[name] ?? 0));
-  if (names.length > 1) datasets.push(line(SUM.label, SUM.colour, (p) => Object.values(p.terms).reduce((s, v) => s + v, 0), [6, 3]));
+  const datasets = names.map((name) => line(termLabel(name), VEFT_TERMS[name]?.colour ?? '#6d28d9', (p) => p.terms[name] ?? 0));
+  if (names.length > 1) datasets.push(line(VEFT_SUM.label, VEFT_SUM.colour, lossTotal, [6, 3]));
   return {
     type: 'line',
     data: { datasets },
