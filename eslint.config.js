@@ -34,7 +34,7 @@ function layerZones() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'tmp/', 'public/', 'e2e/screenshots/', '.bench-export/'] },
+  { ignores: ['dist/', 'node_modules/', 'test-results/', 'playwright-report/', 'tmp/', 'public/', 'e2e/screenshots/', '.bench-export/', '.cli-build/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -15,9 +15,9 @@ interface Result {
   stderr: string;
 }
 
-function node(args: string[]): Promise<Result> {
+function node(args: string[], loader = ['--import', './cli/register.mjs']): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', './cli/register.mjs', ...args], { cwd: ROOT, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...loader, ...args], { cwd: ROOT, timeout: 30_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -99,5 +99,16 @@ describe('cli', () => {
     // Dawn polls the device while a promise is pending; paced (node-gpu.ts), at most once a millisecond.
     expect(result.waitMs).toBeGreaterThan(0);
     expect(result.polls).toBeLessThanOrEqual(result.waitMs / DAWN_POLL_MS + 5);
+  });
+});
+
+describe('npm run cli', () => {
+  it('runs a bundle built from the sources, which answers as the sources do', async () => {
+    const built = await node(['cli/build.mjs'], []);
+    expect(built).toEqual({ code: 0, stdout: '', stderr: '' });
+    for (const args of [['inspect', MODEL, '--json'], ['quantize', MODEL, '--calib', 'nowhere']]) {
+      const bundled = await node(['.cli-build/main.mjs', ...args], []);
+      expect(bundled).toEqual(await cli(...args));
+    }
   });
 });
