@@ -13,7 +13,7 @@ const pages = ['README.md', 'tools/README.md', 'cli/README.md', ...readdirSync(j
 const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
 const folders = new Set(tracked.flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
 /** Made by a run, not tracked: named in the docs as where output lands. */
-const GENERATED = new Set(['e2e/screenshots', 'dist']);
+const GENERATED = new Set(['e2e/screenshots', 'dist', '.cli-build', '.cli-build/main.mjs']);
 const TOP = ['src', 'docs', 'tools', 'cli', 'bench', 'e2e', 'shaders', 'public', '.ci'];
 const SOURCE = /\.(ts|tsx|mjs|wgsl|py|md)$/;
 
@@ -26,6 +26,7 @@ const exists = (path: string) => tracked.includes(path) || folders.has(path) || 
 /** A path in backticks: from the root when it starts with a top folder, else (a source file) the end of some tracked path. */
 function pathProblem(token: string): string | null {
   const path = token.replace(/\/$/, '');
+  if (GENERATED.has(path)) return null;
   if (TOP.some((t) => path === t || path.startsWith(`${t}/`))) return exists(path) ? null : `${token} does not exist`;
   if (path.includes('/') && SOURCE.test(path)) return tracked.some((f) => f.endsWith(`/${path}`)) ? null : `no tracked file ends with ${token}`;
   return null;
