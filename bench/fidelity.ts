@@ -348,8 +348,9 @@ for (const c of configs) {
   const ada = find(c.label, 'adaround');
   for (const variant of ['paper', 'exact']) {
     const d = find(c.label, variant);
-    const gap = d && versusAdaRound(d);
-    const noise = gap && d!.auc! < ada!.auc! ? ` (by ${(-gap.difference).toExponential(1)}, ${(-gap.difference / (gap.standardError || Infinity)).toFixed(1)} paired standard errors)` : '';
+    // versusAdaRound compares with the --baseline row: only AdaRound's gap belongs in this line.
+    const gap = d && baselineKey === 'adaround' ? versusAdaRound(d) : undefined;
+    const noise = gap && ada && d!.auc! < ada.auc! ? ` (by ${(-gap.difference).toExponential(1)}, ${(-gap.difference / (gap.standardError || Infinity)).toFixed(1)} paired standard errors)` : '';
     check(`${c.label} ${METHODS[variant].name} AUC >= AdaRound's at <= its bytes${noise}`, d && ada ? d.auc! >= ada.auc! && d.bytes! <= ada.bytes! + 1 : undefined);
   }
   const learned = rows.filter((r) => r.setting.startsWith(c.label) && !r.failure && !r.method.startsWith('RTN'));
