@@ -72,6 +72,12 @@ export default tseslint.config(
     },
   },
   {
+    // Browser tests: a web-first assertion left without await ends with the test, as a race.
+    files: ['e2e/**/*.ts', 'e2e-large/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
+  {
     // Small modules: a newcomer reads a file in one sitting (tests and benchmarks tables aside).
     files: ['{src,cli,bench,tools}/**/*.{ts,tsx}'],
     ignores: ['**/*.test.ts', '**/*.test.tsx'],

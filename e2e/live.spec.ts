@@ -46,6 +46,6 @@ test('the live check runs the FP and the quantized model on a generated video an
   await expect(page.getByTestId('live-frames')).toContainText('640×480');
   await panel.getByRole('button', { name: 'Stop' }).click();
   console.log(`live check ms/frame: video FP ${fromFile.fpMs} vs quantized ${fromFile.qMs}; camera FP ${fromCamera.fpMs} vs quantized ${fromCamera.qMs}`);
-  expect(page.getByTestId('live-error')).toHaveCount(0);
+  await expect(page.getByTestId('live-error')).toHaveCount(0);
   expect(foreign).toEqual([]);
 });
