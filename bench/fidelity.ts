@@ -21,7 +21,7 @@
  * the GPU simulation on the first evaluation batch.
  *
  * Run: npm run bench:fidelity [-- --eval-images N --calib-images N --iters N --budgets 3,4,6,4a4
- *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse,exact-float,noveft,veft-fixed,block,block-noveft]
+ *      --methods rtn,rtn-mse,adaround,paper,exact[,measured,exact-minmax,exact-mse,exact-float,noveft,veft-every,veft-fixed,block,block-noveft]
  *      --baseline KEY (paired differences against this row; default adaround) --weight-range auto|minmax|mse --recon-targets same|float --seeds 0,1 --stored --eval ort|gpu --progress
  *      --model OTHER.onnx --fake-index I --data DIR]   (another detector: tools/train_detectors.py makes one;
  *      its preprocessor_config.json and config.json beside it are used when present; DIR holds faces/real, faces/fake)
@@ -106,7 +106,9 @@ const METHODS: Record<string, { name: string; settings: QuantizeSettings }> = {
   'exact-mse': { name: 'DeFakeQ (exact, logits, MSE)', settings: { ...DEFAULT_SETTINGS, weightRange: 'mse' } },
   // The default aimed at the float model's outputs (asymmetric reconstruction); shares the default's logit tables.
   'exact-float': { name: 'DeFakeQ (exact, logits, float targets)', settings: { ...DEFAULT_SETTINGS, reconTargets: 'float' } },
-  // VEFT's ablations (docs/veft.md): 'exact' is the default, with VEFT (random selection while tuning).
+  // VEFT's ablations (docs/veft.md): 'exact' is the default, with VEFT (random selection while tuning)
+  // where the allocation measured its float channels worth their bytes; 'veft-every' restores them in every block activation.
+  'veft-every': { name: 'DeFakeQ (VEFT, every activation)', settings: { ...DEFAULT_SETTINGS, veftChannels: 'every' } },
   noveft: { name: 'DeFakeQ (no VEFT)', settings: { ...DEFAULT_SETTINGS, veft: false } },
   'veft-fixed': { name: 'DeFakeQ (VEFT, fixed selection)', settings: { ...DEFAULT_SETTINGS, veftSelection: 'fixed' } },
   block: { name: 'DeFakeQ (block recon, VEFT)', settings: { ...DEFAULT_SETTINGS, recon: 'block' } },
@@ -244,12 +246,14 @@ for (const c of configs) {
     const method = seeds.length > 1 ? `${m.name} seed ${seed}` : m.name;
     t0 = performance.now();
     let row: Row;
+    let gate: string | undefined;
     try {
       const result = await quantizeModel(ctx, model, { calibration, evaluation: evalMode === 'gpu' ? evaluation : undefined, fakeIndex, cache }, settings, { reconstruct, onProgress });
       const { report } = result;
       const mse = report.layers.filter((l) => l.bits < 32 && l.range === 'mse').length;
       const widths = report.layers.map((l) => (l.bits >= 32 ? 'F' : String(l.bits))).join('') + (mse > 0 ? ` (${mse} MSE ranges)` : '');
       const recon = reconstructionSummary(report.layers);
+      if (report.veftGate) gate = report.veftGate.candidates.map((c, i) => `${i === report.veftGate!.kept ? '*' : ''}${c.label} ${c.logitError.toExponential(2)}`).join(', ');
       const stages = Object.entries(report.timings).map(([k, ms]) => `${k.slice(0, 5)} ${(ms! / 1000).toFixed(0)}`).join(' ');
       if (evalMode === 'ort') {
         const file = exportOnnx(result.model, exportSourceOf(result.model, result, { fileName: modelName, sha256: '', bytes: modelBytes.length }), { target: 'wasm', format: 'qdq' });
@@ -265,6 +269,7 @@ for (const c of configs) {
     }
     rows.push(row);
     console.log(format(row).join('  '));
+    if (gate) console.log(`  VEFT's measured activations: ${gate}`);
   }
 }
 

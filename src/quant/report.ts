@@ -91,6 +91,16 @@ export interface VeftReport {
   horizontal: number | null;
 }
 
+/**
+ * VEFT's measured activations (allocate stage, docs/veft.md): each block activation's benefit alone,
+ * and every candidate measured jointly on the error images; `kept` indexes `candidates`.
+ */
+export interface VeftGateReport {
+  activations: { tensor: string; benefit: number; cost: number }[];
+  candidates: { label: string; restoring: string[]; averageBits: number; logitError: number }[];
+  kept: number;
+}
+
 export interface QuantizeReport {
   settings: QuantizeSettings;
   avgBits: number;
@@ -120,6 +130,8 @@ export interface QuantizeReport {
   reparameterized: string[];
   /** VEFT's restored channels and tuning (DeFakeQ with veft on, once its stage ran). */
   veft?: VeftReport;
+  /** VEFT's measured activations, when the allocation gated them. */
+  veftGate?: VeftGateReport;
   /** With floatParams 'fp16': the float tensors rounded to float16, and those kept in float32 (beyond its range). */
   halfFloats?: { tensors: number; values: number; kept: string[] };
   /** Each stage's price before the run, the budget, and the settings scaled to fit it (`settings` holds the scaled values). */

@@ -72,6 +72,13 @@ export interface QuantizeSettings {
   veftEpochs?: number;
   /** Restored while tuning: the fixed set plus random others (absent: 'random'), or the fixed set only. */
   veftSelection?: 'random' | 'fixed';
+  /**
+   * Which block activations keep float channels: 'measured' (with the logits error model) keeps them
+   * only where a joint measurement on the error images says they move the logits less than the
+   * widths their bytes displace (docs/veft.md); 'every' keeps them in every block activation, as
+   * the paper does (absent: 'every').
+   */
+  veftChannels?: 'measured' | 'every';
   seed: number;
   /**
    * Centre and rescale post-LayerNorm channels into one range before calibrating (simulation/reparam.ts),
@@ -280,6 +287,11 @@ export const SETTINGS = [
     key: 'veftSelection', flag: 'veft-selection', label: 'VEFT selection', type: 'choice', methods: DEFAKEQ, default: 'random', absent: 'random', when: veftOn,
     help: 'Channels restored while tuning: the fixed set plus random others (the paper), or the fixed set only.',
     choices: [['random', 'fixed set + random channels per step'], ['fixed', 'fixed set only']],
+  },
+  {
+    key: 'veftChannels', flag: 'veft-channels', label: 'VEFT activations', type: 'choice', methods: DEFAKEQ, default: 'measured', absent: 'every', when: veftOn,
+    help: 'Which block activations keep float channels: those whose channels measurably beat the bits they cost (with the logits error model), or every one (the paper).',
+    choices: [['measured', 'where they measurably help'], ['every', 'every block activation']],
   },
   {
     key: 'seed', flag: 'seed', label: 'Seed', type: 'number', methods: ALL, integer: true, min: 0, step: 1, default: 0,

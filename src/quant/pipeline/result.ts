@@ -43,6 +43,7 @@ export function resultOf(state: RunState, outcome: RunOutcome): QuantizeResult {
       evaluation: state.evaluation,
       reparameterized: state.reparameterized,
       ...(state.veft ? { veft: state.veft } : {}),
+      ...(state.veftGate ? { veftGate: state.veftGate } : {}),
       ...(state.halfFloats ? { halfFloats: halfSummary(state.halfFloats) } : {}),
       budget: state.budget,
     },

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { QuantLayer } from '../../model/layers.ts';
 import type { ModelCost } from '../../model/flops.ts';
 import { DEFAULT_SETTINGS } from '../settings.ts';
-import { logitTableCost, MIN_ERROR_IMAGES, MIN_ITERATIONS, reconstructionCost, withinBudget } from './stage-costs.ts';
+import { gateRuns } from '../veft/gate.ts';
+import { jointRuns, logitTableCost, MIN_ERROR_IMAGES, MIN_ITERATIONS, reconstructionCost, withinBudget } from './stage-costs.ts';
 
 /** A model of `depth` layers of width d over `tokens` rows, each reaching the rest of the model. */
 function shaped(depth: number, d: number, tokens: number): { cost: ModelCost; layers: QuantLayer[] } {
-  const layers = Array.from({ length: depth }, (_, i) => ({ name: `l${i}`, inFeatures: d, outFeatures: d }) as QuantLayer);
+  const layers = Array.from({ length: depth }, (_, i) => ({ name: `l${i}`, input: `x${i}`, inFeatures: d, outFeatures: d }) as QuantLayer);
   const flops = 2 * tokens * d * d;
   return {
     cost: { perImage: depth * flops, layers: new Map(layers.map((l, i) => [l.name, { flops, downstream: (depth - i) * flops, rows: tokens }])) },
@@ -24,6 +25,23 @@ describe('stage budget', () => {
     const out = withinBudget(cost, layers, settings, budget);
     expect(out.scaled).toEqual([]);
     expect(out.settings).toEqual(settings);
+  });
+
+  it('prices VEFT\'s measured activations as whole-model runs of the error images: up to one per activation, and a few', () => {
+    const { cost, layers } = shaped(4, 96, 65);
+    // Four layers reading four distinct activations: the gate's runs replace the two checks against uniform widths.
+    const runs = jointRuns(layers, { method: 'defakeq', veft: true, veftChannels: 'measured' });
+    expect(runs).toBe(1 + gateRuns(4));
+    expect(jointRuns(layers, { method: 'defakeq', veft: true, veftChannels: 'every' })).toBe(3);
+    expect(jointRuns(layers, { method: 'defakeq', veft: false, veftChannels: 'measured' })).toBe(3);
+    const gated = { ...DEFAULT_SETTINGS, veft: true, veftChannels: 'measured' as const, iters: 0, veftEpochs: 0 };
+    const extra = logitTableCost(cost, gated, 16, runs) - logitTableCost(cost, gated, 16);
+    expect(extra).toBe(16 * (runs - 3) * cost.perImage);
+    // A budget that fits the table and the uniform check on 16 images fits fewer once the gate's runs are priced.
+    const budget = logitTableCost(cost, gated, 16);
+    const affordable = Math.floor(budget / logitTableCost(cost, gated, 1, runs));
+    expect(affordable).toBeLessThan(16);
+    expect(withinBudget(cost, layers, gated, budget).scaled).toEqual([{ setting: 'errorImages', from: 16, to: affordable }]);
   });
 
   it('takes fewer error images, then one weight range, then the diagonal model, each as the budget shrinks', () => {

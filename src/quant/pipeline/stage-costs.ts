@@ -4,6 +4,7 @@ import type { Model } from '../../onnx/ir.ts';
 import { onnxOps } from '../../onnx/ops/index.ts';
 import { DEFAULT_SETTINGS as ADAROUND } from '../reconstruction/adaround/settings.ts';
 import { quantReferenceOps } from '../simulation/fake-quant-op.ts';
+import { gateRuns } from '../veft/gate.ts';
 
 /**
  * What the expensive stages of a run cost, priced before the run in floating-point operations
@@ -12,7 +13,9 @@ import { quantReferenceOps } from '../simulation/fake-quant-op.ts';
  *
  * - allocate, 'logits' error model: every (layer, width, weight range) variant runs the nodes
  *   from its layer to the outputs on the error images, plus the float reference and the joint
- *   check of the allocation against uniform widths (three whole-model runs of the images).
+ *   check of the allocation against uniform widths (three whole-model runs of the images); with
+ *   VEFT's measured activations, the gate's runs instead (stages/veft-gate.ts: at most one per
+ *   activation read by a MatMul/Gemm layer, plus a few).
  * - reconstruct: per layer, each AdaRound iteration costs about 4·B·N·K (rounded weight, forward
  *   and gradient on a minibatch of B rows), plus 6·R·N·K on all R rows (targets, and the loss
  *   before and after); gathering the inputs runs the model about twice on the images.
@@ -27,6 +30,7 @@ export interface StageSettings {
   reconImages: number;
   veft?: boolean;
   veftEpochs?: number;
+  veftChannels?: string;
 }
 
 export interface StageCosts {
@@ -39,10 +43,16 @@ export interface StageCosts {
 /** Rows of a minibatch (AdaRound's setting): each iteration's cost grows with it. */
 const BATCH_ROWS = ADAROUND.batchRows;
 
-export function logitTableCost(cost: ModelCost, s: Pick<StageSettings, 'candidates' | 'weightRange'>, images: number): number {
+/** Whole-model runs of the error images besides the table's: the float reference and the joint checks. */
+export function jointRuns(layers: readonly QuantLayer[], s: Pick<StageSettings, 'method' | 'veft' | 'veftChannels'>): number {
+  if (s.method !== 'defakeq' || !s.veft || (s.veftChannels ?? 'every') !== 'measured') return 3;
+  return 1 + gateRuns(new Set(layers.filter((l) => l.kind !== 'conv').map((l) => l.input)).size);
+}
+
+export function logitTableCost(cost: ModelCost, s: Pick<StageSettings, 'candidates' | 'weightRange'>, images: number, runs = 3): number {
   const ranges = s.weightRange === 'auto' ? 2 : 1;
   const downstream = [...cost.layers.values()].reduce((sum, l) => sum + l.downstream, 0);
-  return images * (ranges * s.candidates.length * downstream + 3 * cost.perImage);
+  return images * (ranges * s.candidates.length * downstream + runs * cost.perImage);
 }
 
 export function reconstructionCost(cost: ModelCost, layers: readonly QuantLayer[], iters: number, images: number): number {
@@ -60,7 +70,7 @@ export function reconstructionCost(cost: ModelCost, layers: readonly QuantLayer[
 export function stageCosts(cost: ModelCost, layers: readonly QuantLayer[], s: StageSettings, images: { calibration: number; evaluation: number; sqnr: number }): StageCosts {
   return {
     calibrate: images.calibration * cost.perImage,
-    allocate: s.method === 'defakeq' && s.error === 'logits' ? logitTableCost(cost, s, s.errorImages ?? 16) : 0,
+    allocate: s.method === 'defakeq' && s.error === 'logits' ? logitTableCost(cost, s, s.errorImages ?? 16, jointRuns(layers, s)) : 0,
     reconstruct: s.method === 'rtn' ? 0 : reconstructionCost(cost, layers, s.iters, s.reconImages),
     evaluate: 2 * (images.sqnr + images.evaluation) * cost.perImage,
   };
@@ -102,7 +112,7 @@ export function withinBudget<S extends StageSettings>(cost: ModelCost, layers: r
   };
   if (out.method === 'defakeq' && out.error === 'logits') {
     const images = out.errorImages ?? 16;
-    const fit = (range: string) => Math.floor(budget / logitTableCost(cost, { candidates: out.candidates, weightRange: range }, 1));
+    const fit = (range: string) => Math.floor(budget / logitTableCost(cost, { candidates: out.candidates, weightRange: range }, 1, jointRuns(layers, out)));
     if (fit(out.weightRange) < images) {
       if (fit(out.weightRange) >= MIN_ERROR_IMAGES) change('errorImages', fit(out.weightRange) as S['errorImages'] & number);
       else if (out.weightRange === 'auto' && fit('minmax') >= MIN_ERROR_IMAGES) {

@@ -15,7 +15,7 @@ import type { Scores } from '../evaluation/evaluate.ts';
 import { quantGpuOps, quantReferenceOps } from '../simulation/fake-quant-op.ts';
 import type { HalfFloats } from '../simulation/half-floats.ts';
 import { centredLogits } from '../allocation/logit-errors.ts';
-import type { LayerResult, QuantizeReport, VeftReport } from '../report.ts';
+import type { LayerResult, QuantizeReport, VeftGateReport, VeftReport } from '../report.ts';
 import { takeImages } from '../calibration/sample-images.ts';
 import type { QuantizeSettings } from '../settings.ts';
 import type { SimulationPlan } from '../simulation/simulate.ts';
@@ -55,6 +55,8 @@ export interface RunState {
   floatReference: Float64Array | null;
   /** What the 'veft' stage did, once it ran. */
   veft: VeftReport | null;
+  /** VEFT's measured activations, once the allocation gated them. */
+  veftGate?: VeftGateReport;
   /** Per layer, the input channels VEFT keeps in float, as the allocation priced them (zeros without). */
   restoredCounts: number[];
   /** Cache keys: what cached work depends on besides the model and the images. */

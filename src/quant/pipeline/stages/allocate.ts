@@ -1,21 +1,24 @@
 /**
- * Stage 'allocate': per-layer widths. DeFakeQ solves eq. 5-6 over the error model's table (for
- * logit errors, checked jointly against the widest uniform width); the baselines take the widest
- * uniform width that fits the budget.
+ * Stage 'allocate': per-layer widths. DeFakeQ solves eq. 5-6 over the error model's table; for
+ * logit errors it checks jointly against the widest uniform width (joint-check.ts) and, with
+ * VEFT's measured activations, chooses which keep float channels (veft-gate.ts). The baselines
+ * take the widest uniform width that fits the budget.
  */
 import { layerCostOf, storageOf, storageOptions } from '../../../storage/cost.ts';
 import { allocateBits } from '../../allocation/allocate.ts';
-import type { Allocation } from '../../allocation/problem.ts';
 import { errorModel, measuredErrorTable, type MeasuredErrorTable } from '../../allocation/error-models.ts';
-import { jointLogitErrors, logitErrorTable } from '../../allocation/logit-errors.ts';
+import { logitErrorTable } from '../../allocation/logit-errors.ts';
 import type { QuantizeSettings } from '../../settings.ts';
-import { simulatedModel, type WeightRange } from '../../simulation/simulate.ts';
+import type { WeightRange } from '../../simulation/simulate.ts';
 import { uniformBits } from '../../allocation/uniform.ts';
 import { diagonalErrorTable } from '../../allocation/diagonal-errors.ts';
 import { lowerErrors, rangeAt, type RangedErrorTable } from '../../allocation/weight-ranges.ts';
 import { restoredCounts, veftActive } from '../../veft/channels.ts';
+import { gateRuns, restoredActivations } from '../../veft/gate.ts';
+import { checkedAgainstUniform } from './joint-check.ts';
+import { gatedAllocation } from './veft-gate.ts';
 import { defineStage, type StageIo } from '../stage.ts';
-import { errorImages, floatLogits, OPS, setPlanWidths, weightOf, type RunState } from '../state.ts';
+import { errorImages, OPS, setPlanWidths, weightOf, type RunState } from '../state.ts';
 
 /** The weight ranges the logit table measures: both for 'auto', else the one asked for. */
 const measuredRanges = (settings: QuantizeSettings): WeightRange[] => (settings.weightRange === 'auto' ? ['minmax', 'mse'] : [settings.weightRange]);
@@ -29,34 +32,50 @@ function logitVariants(state: RunState): number {
   return perRange(settings) ? layers.length * settings.candidates.length * measuredRanges(settings).length : 0;
 }
 
+/** The block activations VEFT's gate measures (veft-gate.ts): with the logits table and 'measured' channels; else none. */
+function gatedActivations(state: RunState): number {
+  const { settings, layers } = state;
+  if (settings.method !== 'defakeq' || settings.error !== 'logits' || (settings.veftChannels ?? 'every') !== 'measured') return 0;
+  return restoredActivations(restoredCounts(settings, state.structure, layers), layers).length;
+}
+
+const gateSteps = (state: RunState) => (gatedActivations(state) > 0 ? gateRuns(gatedActivations(state)) : 0);
+
 export const allocate = defineStage({
   name: 'allocate',
   needed: () => true,
-  steps: (state) => logitVariants(state) + 1,
+  steps: (state) => logitVariants(state) + gateSteps(state) + 1,
   async run(state, io) {
     const { settings, layers, model, results } = state;
-    const total = logitVariants(state) + 1;
+    const total = logitVariants(state) + gateSteps(state) + 1;
     if (settings.method === 'defakeq') {
       const tabulated = settings.error === 'measured' || settings.error === 'logits';
       const logits = settings.error === 'logits' ? await logitTable(state, io, total) : undefined;
       const ranged = logits ?? (settings.error === 'diagonal' ? diagonalTable(state, io, total) : undefined);
       const table = ranged ?? (tabulated ? measuredTable(state) : undefined);
-      const allocateWith = (restored: number[]) => allocateBits({
+      const allocateWith = (restored: readonly number[]) => allocateBits({
         layers: layers.map((l) => storageOf(l, settings.floatParams)), storage: storageOptions(settings.floatParams),
         cost: settings.storage === 'export' || veftActive(settings) ? layerCostOf(model, layers, settings, restored) : undefined, scores: results.map((r) => r.score), budget: settings.avgBits,
         candidates: settings.candidates, error: errorModel(settings.error, table),
       }, settings.solver);
       state.restoredCounts = restoredCounts(settings, state.structure, layers);
-      try {
-        state.allocation = allocateWith(state.restoredCounts);
-      } catch (e) {
-        // VEFT's float columns can cost more than a tight budget has (small layers): keep none then.
-        if (!state.restoredCounts.some((c) => c > 0) || !(e instanceof RangeError)) throw e;
-        state.restoredCounts = layers.map(() => 0);
-        state.allocation = allocateWith(state.restoredCounts);
-        state.allocation = { ...state.allocation, detail: `${state.allocation.detail}; VEFT's restored channels did not fit the budget, so none are kept` };
+      if (logits && gatedActivations(state) > 0) {
+        const chosen = await gatedAllocation(state, io, logits, state.restoredCounts, allocateWith, { done: logitVariants(state), total });
+        state.allocation = chosen.allocation;
+        state.restoredCounts = chosen.counts;
+        state.veftGate = chosen.report;
+      } else {
+        try {
+          state.allocation = allocateWith(state.restoredCounts);
+        } catch (e) {
+          // VEFT's float columns can cost more than a tight budget has (small layers): keep none then.
+          if (!state.restoredCounts.some((c) => c > 0) || !(e instanceof RangeError)) throw e;
+          state.restoredCounts = layers.map(() => 0);
+          state.allocation = allocateWith(state.restoredCounts);
+          state.allocation = { ...state.allocation, detail: `${state.allocation.detail}; VEFT's restored channels did not fit the budget, so none are kept` };
+        }
+        if (logits) state.allocation = await checkedAgainstUniform(state, io, state.allocation, logits);
       }
-      if (logits) state.allocation = await checkedAgainstUniform(state, io, state.allocation, logits);
       state.bits = state.allocation.bits;
       if (ranged) state.bits.forEach((b, i) => (results[i].range = rangeAt(ranged, i, b)));
     } else {
@@ -112,37 +131,4 @@ async function logitTable(state: RunState, io: StageIo, total: number): Promise<
     tables.push({ range, table });
   }
   return lowerErrors(tables);
-}
-
-/**
- * The table's sum assumes layers' errors add up. Checked jointly on the same images (activations
- * quantized as planned) against the widest uniform width at the same budget, the allocation
- * that moves the logits less is kept; the detail says which and by how much.
- */
-async function checkedAgainstUniform(state: RunState, io: StageIo, mixed: Allocation, table: RangedErrorTable): Promise<Allocation> {
-  const { settings, layers, model, plan } = state;
-  const cost = layerCostOf(model, layers, settings, state.restoredCounts);
-  let width: number;
-  try {
-    width = uniformBits(layers, settings.candidates, settings.avgBits, cost);
-  } catch {
-    return mixed; // no uniform width fits: nothing to compare with
-  }
-  if (mixed.bits.every((b) => b === width)) return mixed;
-  const images = errorImages(state);
-  const simulate = (widths: readonly number[]) => simulatedModel(model, layers, {
-    layers: new Map(layers.map((l, i) => [l.name, { bits: widths[i], range: rangeAt(table, i, widths[i]) }])), activations: plan.activations,
-  });
-  const [ours, uniform] = await jointLogitErrors(io.ctx, OPS, await floatLogits(state, io.ctx), [simulate(mixed.bits), simulate(layers.map(() => width))], images);
-  const measured = `jointly on ${images.count} images the logits move ${ours.toExponential(2)} at these widths, ${uniform.toExponential(2)} at uniform ${width} bits`;
-  if (ours <= uniform) return { ...mixed, detail: `${mixed.detail}; ${measured}` };
-  const column = table.candidates.indexOf(width);
-  const params = layers.reduce((s, l) => s + l.inFeatures * l.outFeatures, 0);
-  return {
-    ...mixed,
-    bits: layers.map(() => width),
-    objective: table.errors.reduce((s, row) => s + row[column], 0),
-    averageBits: layers.reduce((s, _, l) => s + cost(l, width), 0) / params,
-    detail: `${mixed.detail}; ${measured}, so uniform ${width} bits is kept`,
-  };
 }
