@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { VeftReport } from '../quant/report.ts';
 import { renderReportHtml } from './html.ts';
 import { knownReportInput } from './testing.ts';
-import { lossSteps, lossText, veftSection } from './veft.ts';
+import { gateText, lossSteps, lossText, veftSection } from './veft.ts';
 
 const veft: VeftReport = {
   fraction: 0.05,
@@ -43,5 +43,20 @@ describe("the report's VEFT section", () => {
   it('places the steps block after block, and writes one step as a progress line', () => {
     expect(lossSteps(veft.lossCurve)).toEqual([0, 9, 10]);
     expect(lossText(veft.lossCurve[1]!)).toBe('blocks.0 step 10: L_rec 1.50, γ2·L_ver 0.250');
+  });
+
+  it('says what the allocation\'s measurement of the activations kept, and shows it even when no channel stayed in float', () => {
+    const activations = [{ tensor: 'a', benefit: 0.02, cost: 100 }, { tensor: 'b', benefit: -0.01, cost: 100 }];
+    const candidates = [
+      { label: 'no float channels', restoring: [], averageBits: 4, logitError: 0.05 },
+      { label: 'float channels in 1 of 2 activations', restoring: ['a'], averageBits: 4, logitError: 0.06 },
+      { label: 'uniform 4 bits', restoring: [], averageBits: 4, logitError: 0.07 },
+    ];
+    const none = gateText({ activations, candidates, kept: 0 });
+    expect(none).toBe("VEFT kept no channels in float: 1 of 2 block activations' float channels lowered the logit error alone, but no set of them moved the logits less than the widths their bytes would displace (5.00e-2 with no float channels, against 6.00e-2 with float channels in 1 of 2 activations).");
+    const some = gateText({ activations, candidates: candidates.map((c, i) => (i === 1 ? { ...c, logitError: 0.01 } : c)), kept: 1 });
+    expect(some).toBe("VEFT's float channels were measured per block activation: 1 of 2 block activations' float channels lowered the logit error alone, and 1 of them keep channels in float (the logits move 1.00e-2 on the error images, against 5.00e-2 with no float channels).");
+    const gated = renderReportHtml({ ...input, quantization: { ...input.quantization, veftGate: { activations, candidates, kept: 0 } } });
+    expect(gated).toContain('<p data-testid="veft-gate">VEFT kept no channels in float: 1 of 2');
   });
 });

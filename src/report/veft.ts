@@ -3,7 +3,7 @@
  * block's output error before and after, and the loss curve. The studio's live chart
  * (ui/VeftLossChart.tsx) names and places the terms the same way.
  */
-import type { QuantizeReport, VeftLossPoint, VeftReport } from '../quant/report.ts';
+import type { QuantizeReport, VeftGateReport, VeftLossPoint, VeftReport } from '../quant/report.ts';
 import { escapeHtml } from './format.ts';
 import { lineChart, type LineSeries } from './svg.ts';
 import { table } from './tables.ts';
@@ -58,12 +58,25 @@ function summary(veft: VeftReport): string {
     + `the exported file keeps <strong id="veft-restored">${veft.restoredChannels}</strong> input channels in float, read from ${tensors} activation tensor${tensors === 1 ? '' : 's'}.${escapeHtml(horizontal)}</p>`;
 }
 
+/** What the allocation's measurement of VEFT's activations decided (docs/veft.md, "Which activations"), in one sentence. */
+export function gateText(gate: VeftGateReport): string {
+  const kept = gate.candidates[gate.kept];
+  const helped = `${gate.activations.filter((a) => a.benefit > 0).length} of ${gate.activations.length} block activations' float channels lowered the logit error alone`;
+  const others = gate.candidates.filter((c, i) => i !== gate.kept && (kept.restoring.length > 0 || c.restoring.length > 0));
+  const next = others.length ? others.reduce((a, b) => (b.logitError < a.logitError ? b : a)) : null;
+  const against = next ? `, against ${next.logitError.toExponential(2)} with ${next.label}` : '';
+  return kept.restoring.length > 0
+    ? `VEFT's float channels were measured per block activation: ${helped}, and ${kept.restoring.length} of them keep channels in float (the logits move ${kept.logitError.toExponential(2)} on the error images${against}).`
+    : `VEFT kept no channels in float: ${helped}, but no set of them moved the logits less than the widths their bytes would displace (${kept.logitError.toExponential(2)} with ${kept.label}${against}).`;
+}
+
 /** The report's VEFT section, or '' for a run without VEFT. */
 export function veftSection(report: QuantizeReport): string {
   const veft = report.veft;
-  if (!veft) return '';
+  const gate = report.veftGate ? `<p data-testid="veft-gate">${escapeHtml(gateText(report.veftGate))}</p>` : '';
+  if (!veft) return gate && `<section><h2>VEFT: channels in float</h2>${gate}</section>`;
   const rows = veft.blocks.map((b) => [escapeHtml(b.block), b.before.toPrecision(4), b.after.toPrecision(4), b.kept === 'tuned' ? 'tuned' : 'reconstructed (tuning did not lower the error)']);
   const blocks = rows.length ? table('veft-blocks', ['Block', 'Output error before tuning', 'After', 'Rounding kept'], rows) : '';
   const curve = veft.lossCurve.length ? `<figure>${lossChart(veft.lossCurve)}</figure>` : '';
-  return `<section><h2>VEFT: channels in float, tuned blocks</h2>${summary(veft)}${blocks}${curve}</section>`;
+  return `<section><h2>VEFT: channels in float, tuned blocks</h2>${gate}${summary(veft)}${blocks}${curve}</section>`;
 }

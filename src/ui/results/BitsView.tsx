@@ -1,6 +1,7 @@
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo } from 'react';
 import type { LayerResult, QuantizeReport } from '../../quant/report.ts';
+import { gateText } from '../../report/veft.ts';
 import { useResults } from '../../store/results.ts';
 import { barLabels, ChartView } from './chart.tsx';
 import { bitColor } from './colors.ts';
@@ -111,6 +112,7 @@ export function BitsView({ report }: { report: QuantizeReport }) {
           {' '}{report.veft.blocks.filter((b) => b.kept === 'tuned').length} of {report.veft.blocks.length} blocks kept their tuned rounding.
         </p>
       )}
+      {report.veftGate && <p className="results-lead" data-testid="veft-gate">{gateText(report.veftGate)}</p>}
       {report.allocation && (
         <p className="results-lead" data-testid="allocation-detail">
           Widths chosen by the {report.allocation.solver} solver on {ERROR_MODELS[report.allocation.error] ?? report.allocation.error}: {report.allocation.detail}.
