@@ -92,10 +92,17 @@ export interface VeftReport {
 }
 
 /**
- * VEFT's measured activations (allocate stage, docs/veft.md): each block activation's benefit alone,
+ * VEFT's measured activations (allocate stage, docs/veft.md): each block activation's benefit,
  * and every candidate measured jointly on the error images; `kept` indexes `candidates`.
  */
 export interface VeftGateReport {
+  /**
+   * How each activation's benefit was measured: the rise of the logit error when its channels alone
+   * are left out of the allocation restoring every activation's, at that allocation's widths; or,
+   * when every activation's columns do not fit, its fall when they alone are restored at the
+   * widths without columns.
+   */
+  benefit: 'left out of every activation' | 'restored alone';
   activations: { tensor: string; benefit: number; cost: number }[];
   candidates: { label: string; restoring: string[]; averageBits: number; logitError: number }[];
   kept: number;

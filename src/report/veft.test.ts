@@ -52,11 +52,11 @@ describe("the report's VEFT section", () => {
       { label: 'float channels in 1 of 2 activations', restoring: ['a'], averageBits: 4, logitError: 0.06 },
       { label: 'uniform 4 bits', restoring: [], averageBits: 4, logitError: 0.07 },
     ];
-    const none = gateText({ activations, candidates, kept: 0 });
+    const none = gateText({ benefit: 'restored alone', activations, candidates, kept: 0 });
     expect(none).toBe("VEFT kept no channels in float: 1 of 2 block activations' float channels lowered the logit error alone, but no set of them moved the logits less than the widths their bytes would displace (5.00e-2 with no float channels, against 6.00e-2 with float channels in 1 of 2 activations).");
-    const some = gateText({ activations, candidates: candidates.map((c, i) => (i === 1 ? { ...c, logitError: 0.01 } : c)), kept: 1 });
-    expect(some).toBe("VEFT's float channels were measured per block activation: 1 of 2 block activations' float channels lowered the logit error alone, and 1 of them keep channels in float (the logits move 1.00e-2 on the error images, against 5.00e-2 with no float channels).");
-    const gated = renderReportHtml({ ...input, quantization: { ...input.quantization, veftGate: { activations, candidates, kept: 0 } } });
+    const some = gateText({ benefit: 'left out of every activation', activations, candidates: candidates.map((c, i) => (i === 1 ? { ...c, logitError: 0.01 } : c)), kept: 1 });
+    expect(some).toBe("VEFT's float channels were measured per block activation: leaving out 1 of 2 block activations' float channels one at a time raised the logit error, and 1 of them keep channels in float (the logits move 1.00e-2 on the error images, against 5.00e-2 with no float channels).");
+    const gated = renderReportHtml({ ...input, quantization: { ...input.quantization, veftGate: { benefit: 'restored alone', activations, candidates, kept: 0 } } });
     expect(gated).toContain('<p data-testid="veft-gate">VEFT kept no channels in float: 1 of 2');
   });
 });

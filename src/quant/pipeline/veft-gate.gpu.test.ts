@@ -33,10 +33,13 @@ describe('VEFT\'s measured activations (allocate stage, veft-gate.ts)', () => {
     expect(totals.at(-1)!.total).toBe(2 * layers.length * settings.candidates.length + gateRuns(8) + 1);
     expect(totals.at(-1)!.step).toBe(totals.at(-1)!.total);
 
-    // The first candidate has no float channels; the others restore best-valued prefixes of the ranking.
+    // The first candidate has no float channels; the paper's (every activation) bounds the choice from
+    // the other side when its columns fit; between them, best-valued prefixes of the ranking.
     const ranked = rankedByValue(gate.activations);
     expect(gate.candidates[0].restoring).toEqual([]);
-    for (const c of gate.candidates.slice(1)) if (c.restoring.length > 0) expect(c.restoring).toEqual(ranked.slice(0, c.restoring.length));
+    const every = gate.candidates.filter((c) => c.restoring.length === 8);
+    expect(every).toHaveLength(gate.benefit === 'left out of every activation' ? 1 : 0);
+    for (const c of gate.candidates.slice(1)) if (c.restoring.length > 0 && c.restoring.length < 8) expect(c.restoring).toEqual(ranked.slice(0, c.restoring.length));
     for (const c of gate.candidates) expect(c.averageBits).toBeLessThanOrEqual(settings.avgBits);
     const least = Math.min(...gate.candidates.map((c) => c.logitError));
     const kept = gate.candidates[gate.kept];

@@ -21,7 +21,7 @@ describe('VEFT\'s measured activations: the choices', () => {
     expect(prefixLengths(1)).toEqual([1]);
     expect(prefixLengths(7)).toEqual([1, 2, 4, 7]);
     expect(prefixLengths(8)).toEqual([1, 2, 4, 8]);
-    expect(gateRuns(8)).toBe(1 + 8 + 4 + 1);
+    expect(gateRuns(8)).toBe(2 + 8 + 4 + 1);
   });
 
   it('keeps each layer\'s count only where it reads a chosen activation', () => {

@@ -7,7 +7,7 @@ import type { QuantLayer } from '../../model/layers.ts';
 
 export interface ActivationValue {
   tensor: string;
-  /** How much less the logits move with this activation's channels restored (alone, same widths). */
+  /** How much less the logits move with this activation's channels restored (same widths). */
   benefit: number;
   /** The stored bits its float columns and indices cost, over every layer reading it. */
   cost: number;
@@ -31,10 +31,11 @@ export function prefixLengths(n: number): number[] {
 }
 
 /**
- * Whole-model runs of the error images the gate makes for `activations` block activations: the
- * baseline, each activation alone, each ranked prefix and uniform widths (at most).
+ * Whole-model runs of the error images the gate makes for `activations` block activations (at
+ * most): the allocations without columns and with every activation's, each activation's benefit,
+ * each ranked prefix and uniform widths.
  */
-export const gateRuns = (activations: number) => 1 + activations + prefixLengths(activations).length + 1;
+export const gateRuns = (activations: number) => 2 + activations + prefixLengths(activations).length + 1;
 
 /** Per layer: its count in `full` where it reads one of `tensors`, else 0. */
 export function countsFor(full: readonly number[], layers: readonly QuantLayer[], tensors: ReadonlySet<string>): number[] {

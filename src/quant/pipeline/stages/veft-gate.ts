@@ -2,13 +2,17 @@
  * VEFT's measured activations, in the allocate stage (docs/veft.md, "Which activations"). Float
  * columns are paid for in bytes the allocation takes from the widths, so they must earn them:
  *
- * 1. the allocation without any float columns is the baseline;
- * 2. at its widths, each block activation's channels are restored alone and the joint logit
- *    error measured: an activation whose channels lower it has a benefit;
- * 3. the activations ranked by benefit per stored bit, the first 1, 2, 4, ... and all of them are
- *    each allocated again (their columns priced) and measured jointly at their own widths;
- * 4. the candidate (these, the baseline, or uniform widths without columns) that moves the logits
- *    least is kept.
+ * 1. two allocations bound the choice: without any float columns (the baseline) and with every
+ *    block activation's (the paper's), each measured jointly on the error images;
+ * 2. each activation's benefit: how much more the logits move when its channels alone are left
+ *    out of the paper's allocation (at its widths). Where outliers wreck the model, one restored
+ *    activation alone shows nothing while the others are still wrecked, so the benefit is taken
+ *    from the full set; only when every activation's columns do not fit is it measured by
+ *    restoring each alone at the baseline's widths;
+ * 3. the activations ranked by benefit per stored bit, the first 1, 2, 4, ... of them are each
+ *    allocated again (their columns priced) and measured jointly at their own widths;
+ * 4. the candidate (these, the two bounds, or uniform widths without columns) that moves the
+ *    logits least is kept.
  */
 import { restoredChannelBits } from '../../../storage/cost.ts';
 import type { Allocation } from '../../allocation/problem.ts';
@@ -49,11 +53,24 @@ export async function gatedAllocation(
     return error;
   };
 
+  const fitting = (counts: readonly number[]) => {
+    try {
+      return allocateWith(counts);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      return null; // the columns cost more than the budget has
+    }
+  };
+  const all = new Set(tensors);
   const base = allocateWith(none);
   const baseError = await measured(base.bits, new Set());
+  const every = fitting(full);
+  const everyError = every ? await measured(every.bits, all) : null;
   const values: ActivationValue[] = [];
   for (const tensor of tensors) {
-    const benefit = baseError - (await measured(base.bits, new Set([tensor])));
+    const benefit = every
+      ? (await measured(every.bits, new Set(tensors.filter((t) => t !== tensor)))) - everyError!
+      : baseError - (await measured(base.bits, new Set([tensor])));
     const cost = layers.reduce((s, l, i) => s + (l.input === tensor ? restoredChannelBits(l, full[i], settings.floatParams) : 0), 0);
     values.push({ tensor, benefit, cost });
   }
@@ -63,17 +80,14 @@ export async function gatedAllocation(
     { label: 'no float channels', restoring: [], allocation: base, counts: none, error: baseError },
   ];
   for (const k of prefixLengths(ranked.length)) {
+    if (every && k === tensors.length) break; // the full set, measured below
     const restoring = new Set(ranked.slice(0, k));
     const counts = countsFor(full, layers, restoring);
-    let allocation: Allocation;
-    try {
-      allocation = allocateWith(counts);
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      break; // more columns fit even less
-    }
+    const allocation = fitting(counts);
+    if (!allocation) break; // more columns fit even less
     candidates.push({ label: `float channels in ${k} of ${tensors.length} activations`, restoring: [...restoring], allocation, counts, error: await measured(allocation.bits, restoring) });
   }
+  if (every) candidates.push({ label: `float channels in every activation (${tensors.length})`, restoring: tensors, allocation: every, counts: [...full], error: everyError! });
   const uniform = uniformAllocation(state, table, none);
   if (uniform && !uniform.bits.every((b, i) => b === base.bits[i])) {
     const allocation = { ...base, bits: uniform.bits, objective: uniform.objective, averageBits: uniform.averageBits };
@@ -84,12 +98,15 @@ export async function gatedAllocation(
   const kept = candidates.reduce((best, c, i) => (c.error < candidates[best].error ? i : best), 0);
   const best = candidates[kept];
   const listed = candidates.map((c) => `${c.label} ${c.error.toExponential(2)}`).join(', ');
-  const helped = `${ranked.length} of ${tensors.length} block activations' float channels lowered the logit error alone`;
+  const helped = every
+    ? `leaving out ${ranked.length} of ${tensors.length} block activations' float channels one at a time raised the logit error`
+    : `${ranked.length} of ${tensors.length} block activations' float channels lowered the logit error alone`;
   const detail = `${base.detail}; VEFT's activations measured jointly on the error images (${helped}; the logits move: ${listed}): kept ${best.label}`;
   return {
     allocation: { ...best.allocation, detail },
     counts: best.counts,
     report: {
+      benefit: every ? 'left out of every activation' : 'restored alone',
       activations: values,
       candidates: candidates.map((c) => ({ label: c.label, restoring: c.restoring, averageBits: c.allocation.averageBits, logitError: c.error })),
       kept,
