@@ -31,13 +31,13 @@ export interface GatedAllocation {
   report: VeftGateReport;
 }
 
-export async function gatedAllocation(
-  state: RunState, io: StageIo, table: RangedErrorTable, full: readonly number[],
-  allocateWith: (counts: readonly number[]) => Allocation, progress: { done: number; total: number },
-): Promise<GatedAllocation> {
+interface Candidate { label: string; restoring: string[]; allocation: Allocation; counts: number[]; error: number }
+
+type Measure = (widths: readonly number[], restoring: ReadonlySet<string>) => Promise<number>;
+
+/** The joint logit error at some widths with some activations' fixed sets restored, one progress step each. */
+function jointMeasure(state: RunState, io: StageIo, table: RangedErrorTable, full: readonly number[], progress: { done: number; total: number }): Measure {
   const { settings, layers, calibration } = state;
-  const none = layers.map(() => 0);
-  const tensors = restoredActivations(full, layers);
   const fixed = chooseRestored(calibration!, layers, full);
   const ranges = settings.actBits !== null && state.plan.activations
     ? rangesWithout(calibration!, layers, fixed, settings.actBits, settings.actRange, settings.seed)
@@ -47,25 +47,35 @@ export async function gatedAllocation(
     ranges: new Map([...ranges].filter(([t]) => restoring.has(t))),
   });
   let step = progress.done;
-  const measured = async (widths: readonly number[], restoring: ReadonlySet<string>) => {
+  return async (widths, restoring) => {
     const error = await jointError(state, io, table, widths, choiceFor(restoring));
     io.step(++step, progress.total);
     return error;
   };
+}
 
-  const fitting = (counts: readonly number[]) => {
-    try {
-      return allocateWith(counts);
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;
-      return null; // the columns cost more than the budget has
-    }
-  };
-  const all = new Set(tensors);
+/** The allocation with these counts, or null when their columns cost more than the budget has. */
+function fitting(allocateWith: (counts: readonly number[]) => Allocation, counts: readonly number[]): Allocation | null {
+  try {
+    return allocateWith(counts);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return null;
+  }
+}
+
+export async function gatedAllocation(
+  state: RunState, io: StageIo, table: RangedErrorTable, full: readonly number[],
+  allocateWith: (counts: readonly number[]) => Allocation, progress: { done: number; total: number },
+): Promise<GatedAllocation> {
+  const { settings, layers } = state;
+  const none = layers.map(() => 0);
+  const tensors = restoredActivations(full, layers);
+  const measured = jointMeasure(state, io, table, full, progress);
   const base = allocateWith(none);
   const baseError = await measured(base.bits, new Set());
-  const every = fitting(full);
-  const everyError = every ? await measured(every.bits, all) : null;
+  const every = fitting(allocateWith, full);
+  const everyError = every ? await measured(every.bits, new Set(tensors)) : null;
   const values: ActivationValue[] = [];
   for (const tensor of tensors) {
     const benefit = every
@@ -76,14 +86,12 @@ export async function gatedAllocation(
   }
   const ranked = rankedByValue(values);
 
-  const candidates: { label: string; restoring: string[]; allocation: Allocation; counts: number[]; error: number }[] = [
-    { label: 'no float channels', restoring: [], allocation: base, counts: none, error: baseError },
-  ];
+  const candidates: Candidate[] = [{ label: 'no float channels', restoring: [], allocation: base, counts: none, error: baseError }];
   for (const k of prefixLengths(ranked.length)) {
-    if (every && k === tensors.length) break; // the full set, measured below
+    if (every && k === tensors.length) break; // the full set, measured already
     const restoring = new Set(ranked.slice(0, k));
     const counts = countsFor(full, layers, restoring);
-    const allocation = fitting(counts);
+    const allocation = fitting(allocateWith, counts);
     if (!allocation) break; // more columns fit even less
     candidates.push({ label: `float channels in ${k} of ${tensors.length} activations`, restoring: [...restoring], allocation, counts, error: await measured(allocation.bits, restoring) });
   }
@@ -94,19 +102,23 @@ export async function gatedAllocation(
     candidates.push({ label: uniform.detail, restoring: [], allocation, counts: none, error: await measured(uniform.bits, new Set()) });
   }
   io.step(progress.done + gateRuns(tensors.length), progress.total);
+  return decided(candidates, values, every !== null, base.detail);
+}
 
+/** The candidate that moves the logits least, with the detail and the report saying why. */
+function decided(candidates: readonly Candidate[], values: ActivationValue[], fromEvery: boolean, baseDetail: string): GatedAllocation {
   const kept = candidates.reduce((best, c, i) => (c.error < candidates[best].error ? i : best), 0);
   const best = candidates[kept];
   const listed = candidates.map((c) => `${c.label} ${c.error.toExponential(2)}`).join(', ');
-  const helped = every
-    ? `leaving out ${ranked.length} of ${tensors.length} block activations' float channels one at a time raised the logit error`
-    : `${ranked.length} of ${tensors.length} block activations' float channels lowered the logit error alone`;
-  const detail = `${base.detail}; VEFT's activations measured jointly on the error images (${helped}; the logits move: ${listed}): kept ${best.label}`;
+  const n = `${rankedByValue(values).length} of ${values.length}`;
+  const helped = fromEvery
+    ? `leaving out ${n} block activations' float channels one at a time raised the logit error`
+    : `${n} block activations' float channels lowered the logit error alone`;
   return {
-    allocation: { ...best.allocation, detail },
+    allocation: { ...best.allocation, detail: `${baseDetail}; VEFT's activations measured jointly on the error images (${helped}; the logits move: ${listed}): kept ${best.label}` },
     counts: best.counts,
     report: {
-      benefit: every ? 'left out of every activation' : 'restored alone',
+      benefit: fromEvery ? 'left out of every activation' : 'restored alone',
       activations: values,
       candidates: candidates.map((c) => ({ label: c.label, restoring: c.restoring, averageBits: c.allocation.averageBits, logitError: c.error })),
       kept,
