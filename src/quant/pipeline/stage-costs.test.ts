@@ -3,7 +3,7 @@ import type { QuantLayer } from '../../model/layers.ts';
 import type { ModelCost } from '../../model/flops.ts';
 import { DEFAULT_SETTINGS } from '../settings.ts';
 import { gateRuns } from '../veft/gate.ts';
-import { jointRuns, logitTableCost, MIN_ERROR_IMAGES, MIN_ITERATIONS, reconstructionCost, withinBudget } from './stage-costs.ts';
+import { jointRuns, logitTableCost, MIN_ERROR_IMAGES, MIN_ITERATIONS, reconstructionCost, veftCost, withinBudget } from './stage-costs.ts';
 
 /** A model of `depth` layers of width d over `tokens` rows, each reaching the rest of the model. */
 function shaped(depth: number, d: number, tokens: number): { cost: ModelCost; layers: QuantLayer[] } {
@@ -75,9 +75,12 @@ describe('stage budget', () => {
   it("runs as many VEFT tuning steps as the budget affords, and none when not one fits", () => {
     const { cost, layers } = shaped(12, 768, 197);
     const veft = { ...DEFAULT_SETTINGS, error: 'paper' as const, iters: 0, veft: true, veftEpochs: 100 };
-    const some = withinBudget(cost, layers, veft, reconstructionCost(cost, layers, 40, 32));
+    // A step of every block: forward and backward (three passes) on a minibatch of 8 whole images.
+    expect(veftCost(cost, 1)).toBe(3 * 8 * cost.perImage);
+    const some = withinBudget(cost, layers, veft, veftCost(cost, 40) + 1);
     expect(some.scaled).toEqual([{ setting: 'veftEpochs', from: 100, to: 40 }]);
-    const none = withinBudget(cost, layers, veft, reconstructionCost(cost, layers, 1, 32) / 2);
+    expect(withinBudget(cost, layers, veft, veftCost(cost, 100)).scaled).toEqual([]);
+    const none = withinBudget(cost, layers, veft, veftCost(cost, 1) / 2);
     expect(none.scaled).toEqual([{ setting: 'veftEpochs', from: 100, to: 0 }]);
     expect(withinBudget(cost, layers, { ...veft, veft: false }, 1).scaled).toEqual([]);
   });

@@ -19,6 +19,7 @@ import { gateRuns } from '../veft/gate.ts';
  * - reconstruct: per layer, each AdaRound iteration costs about 4·B·N·K (rounded weight, forward
  *   and gradient on a minibatch of B rows), plus 6·R·N·K on all R rows (targets, and the loss
  *   before and after); gathering the inputs runs the model about twice on the images.
+ * - veft: each tuning step of all blocks about 24 forward passes of an image (veftCost).
  */
 export interface StageSettings {
   method: 'defakeq' | 'adaround' | 'rtn';
@@ -37,6 +38,7 @@ export interface StageCosts {
   calibrate: number;
   allocate: number;
   reconstruct: number;
+  veft: number;
   evaluate: number;
 }
 
@@ -66,12 +68,26 @@ export function reconstructionCost(cost: ModelCost, layers: readonly QuantLayer[
   return total;
 }
 
+/** Whole images in one VEFT step's minibatch (block reconstruction's default, reconstruction/block). */
+const VEFT_STEP_IMAGES = 8;
+
+/**
+ * VEFT's tuning: a step runs its block forward and backward (about three passes of its matmuls)
+ * on VEFT_STEP_IMAGES whole images, so one step of every block costs about 3·8 forward passes of
+ * an image. (Priced as reconstruction iterations before, it ran 4.8 times longer per priced FLOP
+ * than the reconstruct stage on the d192 detector, docs/veft.md.)
+ */
+export function veftCost(cost: ModelCost, steps: number): number {
+  return steps * 3 * VEFT_STEP_IMAGES * cost.perImage;
+}
+
 /** The stages' costs at these settings, `calibration` and `evaluation` images given. */
 export function stageCosts(cost: ModelCost, layers: readonly QuantLayer[], s: StageSettings, images: { calibration: number; evaluation: number; sqnr: number }): StageCosts {
   return {
     calibrate: images.calibration * cost.perImage,
     allocate: s.method === 'defakeq' && s.error === 'logits' ? logitTableCost(cost, s, s.errorImages ?? 16, jointRuns(layers, s)) : 0,
     reconstruct: s.method === 'rtn' ? 0 : reconstructionCost(cost, layers, s.iters, s.reconImages),
+    veft: s.method === 'defakeq' && s.veft ? veftCost(cost, s.veftEpochs ?? 0) : 0,
     evaluate: 2 * (images.sqnr + images.evaluation) * cost.perImage,
   };
 }
@@ -136,13 +152,10 @@ export function withinBudget<S extends StageSettings>(cost: ModelCost, layers: r
     const iters = affordable(images);
     change('iters', (iters >= MIN_ITERATIONS ? Math.min(iters, out.iters) : 0) as S['iters'] & number);
   }
-  // VEFT's tuning re-learns the same layers' rounding, a step costing about one reconstruction
-  // iteration: it runs the steps the budget affords; with none, its channels are restored untuned.
+  // VEFT runs the steps the budget affords; with none, its channels are restored untuned.
   const veftSteps = out.veftEpochs ?? 0;
-  if (out.method === 'defakeq' && out.veft && veftSteps > 0 && reconstructionCost(cost, layers, veftSteps, out.reconImages) > budget) {
-    const one = reconstructionCost(cost, layers, 1, out.reconImages);
-    const perStep = reconstructionCost(cost, layers, 2, out.reconImages) - one;
-    change('veftEpochs', Math.max(0, Math.min(veftSteps, Math.floor((budget - (one - perStep)) / perStep))) as S['veftEpochs'] & number);
+  if (out.method === 'defakeq' && out.veft && veftSteps > 0 && veftCost(cost, veftSteps) > budget) {
+    change('veftEpochs', Math.floor(budget / veftCost(cost, 1)) as S['veftEpochs'] & number);
   }
   return { settings: out, scaled };
 }
