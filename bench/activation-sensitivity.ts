@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { evenly, faceBatches, loadFaces } from './faces.ts';
+import { calibrationSplit, evenly, faceBatches, loadFaces } from './faces.ts';
 import { ORT_EVALUATION, ortScores } from './ort-eval.ts';
 import { nodeGpu } from '../cli/node-gpu.ts';
 import { exportOnnx } from '../src/export/export.ts';
@@ -36,16 +36,14 @@ const calibCount = Number(values['calib-images'] ?? 256);
 const bytes = new Uint8Array(readFileSync(MODEL));
 const model = decodeModel(bytes, { fileName: 'vit_faces.onnx' });
 const { faces, pre } = await loadFaces(DATA);
-// The split bench:fidelity uses: every k-th face calibrates, the rest evaluate.
-const stride = faces.length / calibCount;
-const calibSet = new Set(Array.from({ length: calibCount }, (_, i) => Math.floor(i * stride)));
-const heldOut = faces.filter((_, i) => !calibSet.has(i));
+// The split bench:fidelity uses.
+const { calibration: calibFaces, heldOut } = calibrationSplit(faces, calibCount);
 const evalFaces = values['eval-images'] ? evenly(heldOut, Number(values['eval-images'])) : heldOut;
 const ctx = await createGpuContext(await nodeGpu());
-const calibration = (await faceBatches(faces.filter((_, i) => calibSet.has(i)), pre)).map(({ pixels, count }) => ({ pixels, count }));
+const calibration = (await faceBatches(calibFaces, pre)).map(({ pixels, count }) => ({ pixels, count }));
 const evaluation = await faceBatches(evalFaces, pre);
 const dims = [3, ...pre.size];
-console.log(`vit_faces.onnx: weights W8 (nearest), activations A${actBits} per tensor; calibrated on ${calibSet.size} faces, scored on ${evalFaces.length} in ${ORT_EVALUATION}`);
+console.log(`vit_faces.onnx: weights W8 (nearest), activations A${actBits} per tensor; calibrated on ${calibFaces.length} faces, scored on ${evalFaces.length} in ${ORT_EVALUATION}`);
 
 const fp = await ortScores(bytes, evaluation, dims, 1);
 const result = await quantizeModel(ctx, model, { calibration, fakeIndex: 1, cache: {} }, { ...DEFAULT_SETTINGS, method: 'rtn', candidates: [8], avgBits: 12, actBits });

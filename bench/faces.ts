@@ -24,6 +24,13 @@ export function evenly<T>(items: readonly T[], n: number): T[] {
   return Array.from({ length: count }, (_, i) => items[Math.floor(i * step)]!);
 }
 
+/** The benches' fixed, class-balanced split: every k-th face of `count` calibrates, the rest are held out. */
+export function calibrationSplit<T>(faces: readonly T[], count: number): { calibration: T[]; heldOut: T[] } {
+  const stride = faces.length / count;
+  const picked = new Set(Array.from({ length: count }, (_, i) => Math.floor(i * stride)));
+  return { calibration: faces.filter((_, i) => picked.has(i)), heldOut: faces.filter((_, i) => !picked.has(i)) };
+}
+
 export async function faceBatches(items: readonly LabelledImage[], pre: PreprocessOptions): Promise<LabelledBatch[]> {
   const out: LabelledBatch[] = [];
   for (let s = 0; s < items.length; s += BATCH) {

@@ -30,7 +30,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { evenly, faceBatches, loadFaces } from './faces.ts';
+import { calibrationSplit, evenly, faceBatches, loadFaces } from './faces.ts';
 import { GpuModel } from '../src/engine/session.ts';
 import { createGpuContext } from '../src/gpu/device.ts';
 import { analyzeModel } from '../src/model/summary.ts';
@@ -150,11 +150,7 @@ const fakeIndex = values['fake-index'] !== undefined ? Number(values['fake-index
 if (fakeIndex !== 0 && fakeIndex !== 1) throw new Error(`--fake-index takes 0 or 1, got "${values['fake-index']}"`);
 const { faces, pre } = await loadFaces(DATA, preprocessorPath);
 if (fakeIndex !== 1) console.log(`fake class: ${fakeIndex}${labels ? ` ("${labels[fakeIndex]}")` : ''}`);
-// A fixed, class-balanced split: every k-th face calibrates, the rest evaluate.
-const stride = faces.length / calibCount;
-const calibSet = new Set(Array.from({ length: calibCount }, (_, i) => Math.floor(i * stride)));
-const calibFaces = faces.filter((_, i) => calibSet.has(i));
-const heldOut = faces.filter((_, i) => !calibSet.has(i));
+const { calibration: calibFaces, heldOut } = calibrationSplit(faces, calibCount);
 const evalPicked = Number.isFinite(evalLimit) ? evenly(heldOut, evalLimit) : heldOut;
 
 const ctx = await createGpuContext(await nodeGpu());

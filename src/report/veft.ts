@@ -4,6 +4,7 @@
  * (ui/VeftLossChart.tsx) names and places the terms the same way.
  */
 import type { QuantizeReport, VeftGateReport, VeftLossPoint, VeftReport } from '../quant/report.ts';
+import { benefitPhrase } from '../quant/veft/gate.ts';
 import { escapeHtml } from './format.ts';
 import { lineChart, type LineSeries } from './svg.ts';
 import { table } from './tables.ts';
@@ -61,10 +62,7 @@ function summary(veft: VeftReport): string {
 /** What the allocation's measurement of VEFT's activations decided (docs/veft.md, "Which activations"), in one sentence. */
 export function gateText(gate: VeftGateReport): string {
   const kept = gate.candidates[gate.kept];
-  const n = `${gate.activations.filter((a) => a.benefit > 0).length} of ${gate.activations.length}`;
-  const helped = gate.benefit === 'restored alone'
-    ? `${n} block activations' float channels lowered the logit error alone`
-    : `leaving out ${n} block activations' float channels one at a time raised the logit error`;
+  const helped = benefitPhrase(gate.benefit, gate.activations);
   const others = gate.candidates.filter((c, i) => i !== gate.kept && (kept.restoring.length > 0 || c.restoring.length > 0));
   const next = others.length ? others.reduce((a, b) => (b.logitError < a.logitError ? b : a)) : null;
   const against = next ? `, against ${next.logitError.toExponential(2)} with ${next.label}` : '';

@@ -13,6 +13,14 @@ export interface ActivationValue {
   cost: number;
 }
 
+/** How many activations' channels helped, in words, for the measurement `benefit` names (VeftGateReport['benefit']). */
+export function benefitPhrase(benefit: 'left out of every activation' | 'restored alone', values: readonly ActivationValue[]): string {
+  const n = `${values.filter((v) => v.benefit > 0).length} of ${values.length}`;
+  return benefit === 'restored alone'
+    ? `${n} block activations' float channels lowered the logit error alone`
+    : `leaving out ${n} block activations' float channels one at a time raised the logit error`;
+}
+
 /** The activations whose channels helped, most benefit per stored bit first (ties: graph order). */
 export function rankedByValue(values: readonly ActivationValue[]): string[] {
   return values

@@ -39,7 +39,10 @@ function gatedActivations(state: RunState): number {
   return restoredActivations(restoredCounts(settings, state.structure, layers), layers).length;
 }
 
-const gateSteps = (state: RunState) => (gatedActivations(state) > 0 ? gateRuns(gatedActivations(state)) : 0);
+function gateSteps(state: RunState): number {
+  const activations = gatedActivations(state);
+  return activations > 0 ? gateRuns(activations) : 0;
+}
 
 export const allocate = defineStage({
   name: 'allocate',

@@ -19,7 +19,7 @@ import type { Allocation } from '../../allocation/problem.ts';
 import type { RangedErrorTable } from '../../allocation/weight-ranges.ts';
 import type { VeftGateReport } from '../../report.ts';
 import { chooseRestored, rangesWithout } from '../../veft/channels.ts';
-import { countsFor, gateRuns, prefixLengths, rankedByValue, restoredActivations, type ActivationValue } from '../../veft/gate.ts';
+import { benefitPhrase, countsFor, gateRuns, prefixLengths, rankedByValue, restoredActivations, type ActivationValue } from '../../veft/gate.ts';
 import type { StageIo } from '../stage.ts';
 import type { RunState } from '../state.ts';
 import { jointError, uniformAllocation, type RestoredChoice } from './joint-check.ts';
@@ -110,15 +110,12 @@ function decided(candidates: readonly Candidate[], values: ActivationValue[], fr
   const kept = candidates.reduce((best, c, i) => (c.error < candidates[best].error ? i : best), 0);
   const best = candidates[kept];
   const listed = candidates.map((c) => `${c.label} ${c.error.toExponential(2)}`).join(', ');
-  const n = `${rankedByValue(values).length} of ${values.length}`;
-  const helped = fromEvery
-    ? `leaving out ${n} block activations' float channels one at a time raised the logit error`
-    : `${n} block activations' float channels lowered the logit error alone`;
+  const benefit = fromEvery ? 'left out of every activation' : 'restored alone';
   return {
-    allocation: { ...best.allocation, detail: `${baseDetail}; VEFT's activations measured jointly on the error images (${helped}; the logits move: ${listed}): kept ${best.label}` },
+    allocation: { ...best.allocation, detail: `${baseDetail}; VEFT's activations measured jointly on the error images (${benefitPhrase(benefit, values)}; the logits move: ${listed}): kept ${best.label}` },
     counts: best.counts,
     report: {
-      benefit: fromEvery ? 'left out of every activation' : 'restored alone',
+      benefit,
       activations: values,
       candidates: candidates.map((c) => ({ label: c.label, restoring: c.restoring, averageBits: c.allocation.averageBits, logitError: c.error })),
       kept,
